@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The message model: what crickets keeps of a mail, parsed from its header block. */
+#ifndef CRK_MESSAGE_H
+#define CRK_MESSAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/common.h"
+
+struct crk_addr {
+	char *addr; /* owned; normalised (crk_addr_normalize), NULL if none */
+	char *name; /* owned; decoded UTF-8 display name, NULL if none */
+};
+
+struct crk_addr_list {
+	struct crk_addr *items; /* owned */
+	size_t count;
+	size_t alloc;
+};
+
+void crk_addr_list_add(struct crk_addr_list *list, const char *addr,
+    const char *name);
+bool crk_addr_list_contains(const struct crk_addr_list *list,
+    const char *addr);
+void crk_addr_list_clear(struct crk_addr_list *list);
+void crk_addr_list_copy(struct crk_addr_list *dst,
+    const struct crk_addr_list *src);
+
+/* What crickets keeps of one mail.  Every string is owned, UTF-8, and may
+ * be NULL when the header is absent or unusable. */
+struct crk_message {
+	char *message_id;  /* without angle brackets */
+	char *in_reply_to; /* first id of In-Reply-To, without brackets */
+	struct crk_strv references; /* References ids in order, no brackets */
+	struct crk_addr from;
+	struct crk_addr_list to;
+	struct crk_addr_list cc;
+	time_t date;	   /* Date header as UTC instant; 0 if absent/bad */
+	char *subject;	   /* decoded from RFC 2047; raw text kept for
+			      unknown charsets; invalid UTF-8 replaced */
+
+	/* Auto-reply, list and bounce signals (values lowercased, trimmed) */
+	char *auto_submitted;	/* Auto-Submitted value */
+	char *precedence;	/* Precedence value */
+	bool x_autoreply;	/* X-Autoreply present (not "no") */
+	bool x_autorespond;	/* X-Autorespond present */
+	bool auto_response_suppress; /* X-Auto-Response-Suppress present */
+	char *list_id;		/* List-Id value */
+	bool list_unsubscribe;	/* List-Unsubscribe present */
+	char *content_type;	/* "type/subtype" of the top level */
+	char *report_type;	/* report-type parameter of multipart/report */
+	char *return_path;	/* Return-Path address ("" for <>) */
+	/* Delivery reports: X-Failed-Recipients, and, once the DSN body is
+	 * parsed (crk_message_parse_dsn), the Final-Recipient addresses. */
+	struct crk_strv failed_recipients;
+	char *dsn_message_id;	/* Message-ID of the returned message */
+	char *dsn_action;	/* "failed", "delayed", ... of the first
+				   recipient, lowercased */
+
+	/* Filled by the caller, not from the header block */
+	struct crk_strv attachments; /* file names from BODYSTRUCTURE/MIME */
+	struct crk_strv keywords;    /* IMAP keywords / Claws tags */
+	char *body_text;	     /* first text part, decoded, or NULL */
+	time_t internal_date;	     /* arrival time (IMAP INTERNALDATE) */
+};
+
+struct crk_message *crk_message_new(void);
+void crk_message_free(struct crk_message **msg);
+
+/* Parses a raw RFC 5322 header block (a whole message is fine: parsing
+ * stops at the first empty line) with libetpan's parser.  Unfolds folded
+ * headers, accepts LF or CRLF, decodes RFC 2047 words, and takes the first
+ * of duplicate headers.  A header that does not parse leaves its field
+ * NULL/empty; the rest of the message is still usable.  Ids are accepted
+ * with or without angle brackets.
+ * Returns CRK_E_PARSE only when the input has no header at all; then
+ * *msg_r is NULL.  The caller owns *msg_r. */
+enum crk_status crk_message_parse(const char *raw, size_t len,
+    struct crk_message **msg_r, char **error_r);
+
+/* Reads the machine-readable parts of a delivery report into msg: the
+ * message/delivery-status text (Final-Recipient, Original-Recipient,
+ * Action) and the returned headers (text/rfc822-headers or message/rfc822,
+ * for dsn_message_id).  `part` is the text of such a part (either kind;
+ * call once per part).  Non-standard bounces (qmail, Exchange prose) are
+ * scanned for "<addr>:" and "Original-Message-ID" lines too.  Never fails;
+ * unusable input adds nothing. */
+void crk_message_parse_dsn(struct crk_message *msg, const char *part,
+    size_t len);
+
+/* Decodes RFC 2047 encoded words in a header value into UTF-8.  Unknown
+ * charsets keep the raw text; invalid UTF-8 is replaced by U+FFFD.
+ * Returns an owned string. */
+char *crk_mime_decode_header(const char *value);
+
+/* Replaces invalid UTF-8 sequences with U+FFFD and control characters
+ * (except TAB) with a space.  Returns an owned string. */
+char *crk_utf8_sanitize(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The sqlite3 store: messages seen, proposals, follow-ups, touches, sync state. */
+#ifndef CRK_STORE_H
+#define CRK_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/common.h"
+#include "core/date.h"
+#include "core/message.h"
+
+struct crk_store;
+
+/* The schema version this build writes.  A store with a newer version is
+ * refused (CRK_E_DB) rather than damaged. */
+#define CRK_STORE_SCHEMA_VERSION 1
+
+/* Opens (creating if needed) the store at path, in WAL mode with a busy
+ * timeout so the watcher and the Claws plugin can share it, and migrates
+ * the schema.  The directory must exist.  Returns CRK_E_DB (cannot open,
+ * not a crickets store, newer schema), CRK_E_BUSY (locked past the
+ * timeout).  The caller owns *store_r. */
+enum crk_status crk_store_open(const char *path, struct crk_store **store_r,
+    char **error_r);
+void crk_store_free(struct crk_store **store);
+
+/* The schema version of the open store. */
+int crk_store_schema_version(struct crk_store *store);
+/* Sets how long a call waits for a lock held by another process (ms). */
+void crk_store_set_busy_timeout(struct crk_store *store, int ms);
+
+/* Transactions: begin an IMMEDIATE transaction (takes the write lock now,
+ * so a batch never fails half-way on a lock), commit or roll back.
+ * Calls nest: only the outermost begin/commit touch the database; a
+ * rollback at any depth rolls the whole batch back. */
+enum crk_status crk_store_begin(struct crk_store *store, char **error_r);
+enum crk_status crk_store_commit(struct crk_store *store, char **error_r);
+void crk_store_rollback(struct crk_store *store);
+
+/* ---- proposals ------------------------------------------------------- */
+
+enum crk_state {
+	CRK_STATE_WAITING,
+	CRK_STATE_REPLIED,
+	CRK_STATE_BOUNCED,
+	CRK_STATE_SNOOZED,
+	CRK_STATE_WON,
+	CRK_STATE_LOST,
+	CRK_STATE_DROPPED,
+};
+const char *crk_state_name(enum crk_state state); /* "waiting" ... */
+bool crk_state_parse(const char *name, enum crk_state *state_r);
+bool crk_state_is_closed(enum crk_state state); /* won, lost, dropped */
+
+struct crk_proposal {
+	int64_t id;
+	char *short_id;	  /* owned; stable, typed by the rep ("k3x9qa") */
+	char *account;	  /* owned */
+	char *message_id; /* owned */
+	char *subject;	  /* owned */
+	char *from_addr;  /* owned; the identity that sent it */
+	char *from_name;  /* owned; may be NULL */
+	struct crk_addr_list prospects;
+	struct crk_strv attachments;
+	char *reason;	  /* owned; why it is tracked */
+	time_t sent_at;
+	enum crk_state state;
+	unsigned round;	     /* 1-based */
+	time_t round_start;  /* the message or moment the round started */
+	unsigned touches;    /* touches made after the proposal, all rounds */
+	time_t last_touch;   /* 0 when none */
+	time_t last_reply;   /* 0 when none */
+	char *last_reply_from; /* owned; may be NULL */
+	time_t last_message_at;	 /* the thread's latest message, ours or theirs */
+	char *last_message_id;	 /* owned; where a follow-up should reply */
+	crk_day snooze_until;	 /* CRK_DAY_NONE unless snoozed */
+	time_t closed_at;	 /* 0 unless won/lost/dropped */
+	/* the open follow-up, when there is one */
+	int64_t next_followup_id; /* 0 when none */
+	unsigned next_number;
+	crk_day next_due;	  /* CRK_DAY_NONE when none */
+};
+
+struct crk_proposal_list {
+	struct crk_proposal *items; /* owned */
+	size_t count;
+};
+
+void crk_proposal_clear(struct crk_proposal *p);
+void crk_proposal_free(struct crk_proposal **p);
+void crk_proposal_list_clear(struct crk_proposal_list *list);
+
+enum crk_proposal_filter {
+	CRK_PROPOSALS_ALL,
+	CRK_PROPOSALS_ACTIVE, /* not won, lost or dropped */
+};
+
+/* All proposals (or the active ones), oldest first.  Caller owns the
+ * list contents (crk_proposal_list_clear). */
+enum crk_status crk_store_proposals(struct crk_store *store,
+    enum crk_proposal_filter filter, struct crk_proposal_list *list_r,
+    char **error_r);
+
+/* Finds one proposal by short ID, a unique prefix of it (at least 3
+ * characters), its numeric id, or its Message-ID (with or without angle
+ * brackets).  CRK_E_NOTFOUND, CRK_E_AMBIGUOUS.  Caller owns *p_r. */
+enum crk_status crk_store_proposal_find(struct crk_store *store,
+    const char *key, struct crk_proposal **p_r, char **error_r);
+
+/* ---- follow-ups ------------------------------------------------------ */
+
+enum crk_followup_state {
+	CRK_FOLLOWUP_OPEN,
+	CRK_FOLLOWUP_DONE,
+	CRK_FOLLOWUP_SKIPPED, /* closed without a touch (reply, close, ...) */
+};
+const char *crk_followup_state_name(enum crk_followup_state state);
+
+struct crk_followup {
+	int64_t id;
+	int64_t proposal_id;
+	unsigned round;
+	unsigned number;	/* 1-based within the round */
+	crk_day due;
+	enum crk_followup_state state;
+	time_t closed_at;	/* done or skipped at; 0 while open */
+	char *channel;		/* owned; "mail", "phone", ... when done */
+	char *uid;		/* owned; stable calendar UID base */
+	time_t created_at;
+	time_t changed_at;	/* last change of due/state (LAST-MODIFIED) */
+	unsigned sequence;	/* bumped on every such change */
+};
+
+struct crk_followup_list {
+	struct crk_followup *items; /* owned */
+	size_t count;
+};
+void crk_followup_list_clear(struct crk_followup_list *list);
+
+/* The follow-ups of one proposal (proposal_id > 0) or of all proposals
+ * (0), in (proposal, round, number) order.  open_only limits to OPEN. */
+enum crk_status crk_store_followups(struct crk_store *store,
+    int64_t proposal_id, bool open_only, struct crk_followup_list *list_r,
+    char **error_r);
+
+/* ---- history --------------------------------------------------------- */
+
+/* One thing that happened to a proposal: a mail in its thread or an action
+ * of the rep.  type is one of: "touch", "reply", "autoreply", "bounce",
+ * "won", "lost", "drop", "notyet", "snooze", "reopen". */
+struct crk_event {
+	int64_t id;
+	time_t at;
+	char *type;	  /* owned */
+	char *channel;	  /* owned; touches: mail, phone, meeting, other */
+	char *note;	  /* owned; may be NULL */
+	char *message_id; /* owned; NULL for actions */
+	char *from_addr;  /* owned; NULL for actions */
+	crk_day day_arg;  /* snooze until / out-of-office return */
+	char *source;	  /* owned; "mail", "cli", "keyword", "plugin" */
+};
+struct crk_event_list {
+	struct crk_event *items; /* owned */
+	size_t count;
+};
+void crk_event_list_clear(struct crk_event_list *list);
+enum crk_status crk_store_events(struct crk_store *store, int64_t proposal_id,
+    struct crk_event_list *list_r, char **error_r);
+
+/* ---- messages and folders (for the watcher and the plugin) ------------ */
+
+/* True when a message with this Message-ID is stored for the account. */
+bool crk_store_has_message(struct crk_store *store, const char *account,
+    const char *message_id);
+
+struct crk_folder_state {
+	uint32_t uidvalidity;
+	uint32_t last_uid;	/* highest UID seen */
+	uint64_t highestmodseq; /* 0 when the server lacks CONDSTORE */
+};
+/* Sync state of a folder; zeroed (CRK_OK) when never synced. */
+enum crk_status crk_store_folder_get(struct crk_store *store,
+    const char *account, const char *folder,
+    struct crk_folder_state *state_r, char **error_r);
+enum crk_status crk_store_folder_set(struct crk_store *store,
+    const char *account, const char *folder,
+    const struct crk_folder_state *state, char **error_r);
+/* Forgets where messages were seen in this folder (UIDVALIDITY changed).
+ * The messages themselves stay: they are keyed by Message-ID. */
+enum crk_status crk_store_folder_reset(struct crk_store *store,
+    const char *account, const char *folder, char **error_r);
+
+#endif
