@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The commands for feed writing and serving (placeholder until they land). */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "watcher/cli.h"
+
+int
+crk_cmd_feed(struct crk_cli *cli, int argc, char **argv)
+{
+	crk_cli_error("%s: not available in this version yet", argv[0]);
+	return EX_UNAVAILABLE;
+}
+
+int
+crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
+{
+	crk_cli_error("%s: not available in this version yet", argv[0]);
+	return EX_UNAVAILABLE;
+}
