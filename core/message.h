@@ -80,6 +80,16 @@ void crk_message_free(struct crk_message **msg);
 enum crk_status crk_message_parse(const char *raw, size_t len,
     struct crk_message **msg_r, char **error_r);
 
+/* Parses a whole RFC 5322 message (header and body) with libetpan's MIME
+ * parser: the header as crk_message_parse does, plus attachment file names
+ * (Content-Disposition filename or Content-Type name, RFC 2231 and 2047
+ * decoded), the first text/plain part (transfer-decoded, converted to
+ * UTF-8, capped at 64 KiB) as body_text, and the parts of a delivery
+ * report (crk_message_parse_dsn).  Used by `crickets import`, the plugin
+ * and the tests.  Same errors and ownership as crk_message_parse. */
+enum crk_status crk_message_parse_full(const char *raw, size_t len,
+    struct crk_message **msg_r, char **error_r);
+
 /* Reads the machine-readable parts of a delivery report into msg: the
  * message/delivery-status text (Final-Recipient, Original-Recipient,
  * Action) and the returned headers (text/rfc822-headers or message/rfc822,
