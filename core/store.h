@@ -169,6 +169,17 @@ void crk_event_list_clear(struct crk_event_list *list);
 enum crk_status crk_store_events(struct crk_store *store, int64_t proposal_id,
     struct crk_event_list *list_r, char **error_r);
 
+/* ---- calendar item revisions ------------------------------------------ */
+
+/* SEQUENCE / LAST-MODIFIED bookkeeping for one calendar item (by UID):
+ * when content_hash differs from the stored one (or the UID is new), the
+ * sequence goes up by one (0 for a new item) and changed_at becomes now;
+ * otherwise both stay as stored, so identical content renders byte for
+ * byte the same.  Outputs the values to use. */
+enum crk_status crk_store_item_revision(struct crk_store *store,
+    const char *uid, const char *content_hash, time_t now,
+    unsigned *sequence_r, time_t *changed_at_r, char **error_r);
+
 /* ---- messages and folders (for the watcher and the plugin) ------------ */
 
 /* True when a message with this Message-ID is stored for the account. */
