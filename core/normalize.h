@@ -38,7 +38,10 @@ bool crk_addr_is_mailer_daemon(const char *addr);
 char *crk_subject_normalize(const char *subject);
 
 /* "Re: <subject>" without doubling the prefix when the subject already has
- * a reply prefix.  Returns an owned string. */
+ * a reply prefix.  Returns an owned string.  Leading reply prefixes in any
+ * language fold into one "Re: " ("AW: Re: Angebot" -> "Re: Angebot"); the
+ * rest keeps its case, tags and forward markers ("Fwd: X" -> "Re: Fwd: X");
+ * whitespace runs and control characters become one space. */
 char *crk_subject_reply(const char *subject);
 
 #endif
