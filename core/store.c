@@ -1,3 +1,924 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* stub, being written */
+/* The sqlite3 store: schema, migrations, transactions and the read queries. */
 #include "config.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/normalize.h"
+#include "core/store-private.h"
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+#define STORE_STMT_CACHE 96
+
+struct store_stmt {
+	const char *sql; /* the literal's address is the key */
+	sqlite3_stmt *stmt;
+};
+
+struct crk_store {
+	sqlite3 *db;
+	int depth;	   /* nesting of crk_store_begin */
+	bool rolled_back;  /* an inner rollback doomed the batch */
+	struct store_stmt stmts[STORE_STMT_CACHE];
+	size_t n_stmts;
+};
+
+/* Each entry migrates from version i to i + 1.  Never edit a shipped
+ * entry: add a new one and bump CRK_STORE_SCHEMA_VERSION. */
+static const char *const store_migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  account TEXT NOT NULL,"
+	"  message_id TEXT NOT NULL,"
+	"  date INTEGER NOT NULL,"	/* when it happened, clamped to now */
+	"  from_addr TEXT,"
+	"  from_name TEXT,"
+	"  subject TEXT,"
+	"  subject_norm TEXT NOT NULL DEFAULT '',"
+	"  kind INTEGER NOT NULL,"
+	"  attachments TEXT,"		/* names joined by '\n' */
+	"  keywords TEXT,"		/* joined by ' ' */
+	"  track INTEGER NOT NULL DEFAULT 0," /* 1 by hand, -1 never */
+	"  return_day INTEGER,"		/* out-of-office: back on */
+	"  dsn_message_id TEXT,"
+	"  dsn_action TEXT,"
+	"  seen_at INTEGER NOT NULL,"
+	"  UNIQUE (account, message_id));"
+	"CREATE TABLE message_refs ("
+	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  ref TEXT NOT NULL,"
+	"  PRIMARY KEY (message, ref)) WITHOUT ROWID;"
+	"CREATE INDEX message_refs_ref ON message_refs(ref);"
+	/* role: 0 from, 1 to, 2 cc, 3 failed recipient of a bounce */
+	"CREATE TABLE message_addrs ("
+	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  role INTEGER NOT NULL,"
+	"  addr TEXT NOT NULL,"
+	"  name TEXT,"
+	"  PRIMARY KEY (message, role, addr)) WITHOUT ROWID;"
+	"CREATE INDEX message_addrs_addr ON message_addrs(addr, role);"
+	"CREATE TABLE locations ("
+	"  account TEXT NOT NULL,"
+	"  folder TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  PRIMARY KEY (account, folder, uidvalidity, uid)) WITHOUT ROWID;"
+	"CREATE INDEX locations_message ON locations(message);"
+	"CREATE TABLE folders ("
+	"  account TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  last_uid INTEGER NOT NULL,"
+	"  highestmodseq INTEGER NOT NULL,"
+	"  PRIMARY KEY (account, name)) WITHOUT ROWID;"
+	"CREATE TABLE proposals ("
+	"  id INTEGER PRIMARY KEY,"
+	"  short_id TEXT NOT NULL UNIQUE,"
+	"  account TEXT NOT NULL,"
+	"  message INTEGER NOT NULL UNIQUE REFERENCES messages(id),"
+	"  reason TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	/* the rest is the result of the last replay (engine.c) */
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  round INTEGER NOT NULL DEFAULT 1,"
+	"  round_start INTEGER NOT NULL DEFAULT 0,"
+	"  touches INTEGER NOT NULL DEFAULT 0,"
+	"  last_touch INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply INTEGER NOT NULL DEFAULT 0,"
+	"  last_reply_from TEXT,"
+	"  last_message INTEGER,"
+	"  snooze_until INTEGER,"
+	"  closed_at INTEGER NOT NULL DEFAULT 0,"
+	"  first_reply_at INTEGER NOT NULL DEFAULT 0,"
+	"  touches_before_reply INTEGER,"
+	"  round1_touches INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE prospects ("
+	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+	"  addr TEXT NOT NULL,"
+	"  name TEXT,"
+	"  PRIMARY KEY (proposal, addr)) WITHOUT ROWID;"
+	"CREATE INDEX prospects_addr ON prospects(addr);"
+	"CREATE TABLE thread ("
+	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL,"
+	"  PRIMARY KEY (proposal, message)) WITHOUT ROWID;"
+	"CREATE INDEX thread_message ON thread(message);"
+	"CREATE TABLE actions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  channel TEXT,"
+	"  note TEXT,"
+	"  day_arg INTEGER,"
+	"  source TEXT NOT NULL);"
+	"CREATE INDEX actions_proposal ON actions(proposal, at);"
+	"CREATE TABLE followups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+	"  round INTEGER NOT NULL,"
+	"  number INTEGER NOT NULL,"
+	"  due INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  closed_at INTEGER NOT NULL DEFAULT 0,"
+	"  channel TEXT,"
+	"  uid TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  changed_at INTEGER NOT NULL,"
+	"  sequence INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (proposal, round, number));"
+	"CREATE INDEX followups_open ON followups(state, due);"
+	"CREATE TABLE item_revisions ("
+	"  uid TEXT PRIMARY KEY,"
+	"  hash TEXT NOT NULL,"
+	"  sequence INTEGER NOT NULL,"
+	"  changed_at INTEGER NOT NULL) WITHOUT ROWID;",
+};
+
+/* Static asserts do not exist in C99; keep the two in step by hand. */
+#if CRK_STORE_SCHEMA_VERSION != 1
+#error "store_migrations and CRK_STORE_SCHEMA_VERSION disagree"
+#endif
+
+sqlite3 *
+crk_store_db(struct crk_store *store)
+{
+	return store->db;
+}
+
+enum crk_status
+crk_store_error(struct crk_store *store, char **error_r, const char *what)
+{
+	int code = sqlite3_errcode(store->db);
+
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+		crk_error_set(error_r, "%s: the store is locked by another "
+		    "process (crickets or Claws Mail)", what);
+		return CRK_E_BUSY;
+	}
+	crk_error_set(error_r, "%s: %s", what, sqlite3_errmsg(store->db));
+	return CRK_E_DB;
+}
+
+sqlite3_stmt *
+crk_store_stmt(struct crk_store *store, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+
+	for (i = 0; i < store->n_stmts; i++) {
+		if (store->stmts[i].sql == sql) {
+			stmt = store->stmts[i].stmt;
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return stmt;
+		}
+	}
+	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &stmt, NULL) != SQLITE_OK) {
+		crk_err("store: cannot prepare \"%s\": %s", sql,
+		    sqlite3_errmsg(store->db));
+		abort();
+	}
+	/* A full cache is a programmer error (too many distinct literals):
+	 * finalize the oldest rather than fail. */
+	if (store->n_stmts == STORE_STMT_CACHE) {
+		sqlite3_finalize(store->stmts[0].stmt);
+		memmove(&store->stmts[0], &store->stmts[1],
+		    sizeof(store->stmts[0]) * (STORE_STMT_CACHE - 1));
+		store->n_stmts--;
+	}
+	store->stmts[store->n_stmts].sql = sql;
+	store->stmts[store->n_stmts].stmt = stmt;
+	store->n_stmts++;
+	return stmt;
+}
+
+void
+crk_store_bind_text(sqlite3_stmt *stmt, int idx, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(stmt, idx);
+	else
+		sqlite3_bind_text(stmt, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+char *
+crk_store_column_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, col);
+
+	return s == NULL ? NULL : crk_xstrdup((const char *)s);
+}
+
+static enum crk_status
+store_exec(struct crk_store *store, const char *sql, char **error_r)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		enum crk_status st = crk_store_error(store, error_r, "store");
+
+		if (msg != NULL)
+			crk_error_set(error_r, "store: %s", msg);
+		sqlite3_free(msg);
+		return st;
+	}
+	return CRK_OK;
+}
+
+int
+crk_store_schema_version(struct crk_store *store)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "PRAGMA user_version");
+	int v = -1;
+
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_reset(stmt);
+	return v;
+}
+
+static enum crk_status
+store_migrate(struct crk_store *store, char **error_r)
+{
+	enum crk_status status;
+	int version;
+	char *sql;
+
+	/* Read the version inside the write transaction so two processes
+	 * opening a new store at once cannot both migrate. */
+	if ((status = crk_store_begin(store, error_r)) != CRK_OK)
+		return status;
+	version = crk_store_schema_version(store);
+	if (version < 0) {
+		status = crk_store_error(store, error_r, "reading schema version");
+		goto out;
+	}
+	if (version > CRK_STORE_SCHEMA_VERSION) {
+		crk_error_set(error_r, "the store has schema version %d, newer "
+		    "than this crickets (%d); upgrade crickets", version,
+		    CRK_STORE_SCHEMA_VERSION);
+		status = CRK_E_DB;
+		goto out;
+	}
+	for (; version < CRK_STORE_SCHEMA_VERSION; version++) {
+		status = store_exec(store, store_migrations[version], error_r);
+		if (status != CRK_OK) {
+			crk_error_prefix(error_r, "migrating to version %d",
+			    version + 1);
+			goto out;
+		}
+		sql = crk_xasprintf("PRAGMA user_version = %d", version + 1);
+		status = store_exec(store, sql, error_r);
+		free(sql);
+		if (status != CRK_OK)
+			goto out;
+	}
+	status = crk_store_commit(store, error_r);
+	return status;
+out:
+	crk_store_rollback(store);
+	return status;
+}
+
+enum crk_status
+crk_store_open(const char *path, struct crk_store **store_r, char **error_r)
+{
+	struct crk_store *store = NULL;
+	enum crk_status status;
+
+	*store_r = NULL;
+	store = crk_xcalloc(1, sizeof(*store));
+	if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		crk_error_set(error_r, "cannot open store %s: %s", path,
+		    store->db != NULL ? sqlite3_errmsg(store->db) :
+		    "out of memory");
+		status = CRK_E_DB;
+		goto out;
+	}
+	sqlite3_extended_result_codes(store->db, 0);
+	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
+	/* WAL lets the watcher and the Claws plugin read while the other
+	 * writes; NORMAL sync is durable at every checkpoint and never
+	 * corrupts in WAL mode (https://sqlite.org/wal.html). */
+	status = store_exec(store, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA synchronous = NORMAL;"
+	    "PRAGMA foreign_keys = ON;", error_r);
+	if (status != CRK_OK) {
+		crk_error_prefix(error_r, "cannot use store %s", path);
+		/* "file is not a database" surfaces here */
+		goto out;
+	}
+	if ((status = store_migrate(store, error_r)) != CRK_OK) {
+		crk_error_prefix(error_r, "store %s", path);
+		goto out;
+	}
+	*store_r = store;
+	store = NULL;
+out:
+	crk_store_free(&store);
+	return status;
+}
+
+void
+crk_store_free(struct crk_store **storep)
+{
+	struct crk_store *store = *storep;
+	size_t i;
+
+	if (store == NULL)
+		return;
+	*storep = NULL;
+	for (i = 0; i < store->n_stmts; i++)
+		sqlite3_finalize(store->stmts[i].stmt);
+	if (store->depth > 0)
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close_v2(store->db);
+	free(store);
+}
+
+void
+crk_store_set_busy_timeout(struct crk_store *store, int ms)
+{
+	sqlite3_busy_timeout(store->db, ms);
+}
+
+enum crk_status
+crk_store_begin(struct crk_store *store, char **error_r)
+{
+	enum crk_status status;
+
+	if (store->depth++ > 0)
+		return CRK_OK;
+	store->rolled_back = false;
+	status = store_exec(store, "BEGIN IMMEDIATE", error_r);
+	if (status != CRK_OK)
+		store->depth = 0;
+	return status;
+}
+
+enum crk_status
+crk_store_commit(struct crk_store *store, char **error_r)
+{
+	enum crk_status status;
+
+	assert(store->depth > 0);
+	if (--store->depth > 0)
+		return CRK_OK;
+	if (store->rolled_back) {
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		crk_error_set(error_r, "the batch was rolled back");
+		return CRK_E_DB;
+	}
+	status = store_exec(store, "COMMIT", error_r);
+	if (status != CRK_OK)
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	return status;
+}
+
+void
+crk_store_rollback(struct crk_store *store)
+{
+	if (store->depth == 0)
+		return;
+	if (--store->depth > 0) {
+		store->rolled_back = true;
+		return;
+	}
+	sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- states ------------------------------------------------------------ */
+
+static const char *const state_names[] = {
+	[CRK_STATE_WAITING] = "waiting",
+	[CRK_STATE_REPLIED] = "replied",
+	[CRK_STATE_BOUNCED] = "bounced",
+	[CRK_STATE_SNOOZED] = "snoozed",
+	[CRK_STATE_WON] = "won",
+	[CRK_STATE_LOST] = "lost",
+	[CRK_STATE_DROPPED] = "dropped",
+};
+
+const char *
+crk_state_name(enum crk_state state)
+{
+	if ((size_t)state >= CRK_N_ELEMENTS(state_names))
+		return "unknown";
+	return state_names[state];
+}
+
+bool
+crk_state_parse(const char *name, enum crk_state *state_r)
+{
+	size_t i;
+
+	for (i = 0; i < CRK_N_ELEMENTS(state_names); i++) {
+		if (crk_strcasecmp(name, state_names[i]) == 0) {
+			*state_r = (enum crk_state)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+crk_state_is_closed(enum crk_state state)
+{
+	return state == CRK_STATE_WON || state == CRK_STATE_LOST ||
+	    state == CRK_STATE_DROPPED;
+}
+
+const char *
+crk_followup_state_name(enum crk_followup_state state)
+{
+	switch (state) {
+	case CRK_FOLLOWUP_OPEN: return "open";
+	case CRK_FOLLOWUP_DONE: return "done";
+	case CRK_FOLLOWUP_SKIPPED: return "skipped";
+	}
+	return "unknown";
+}
+
+/* ---- proposals ------------------------------------------------------- */
+
+void
+crk_proposal_clear(struct crk_proposal *p)
+{
+	free(p->short_id);
+	free(p->account);
+	free(p->message_id);
+	free(p->subject);
+	free(p->from_addr);
+	free(p->from_name);
+	crk_addr_list_clear(&p->prospects);
+	crk_strv_clear(&p->attachments);
+	free(p->reason);
+	free(p->last_reply_from);
+	free(p->last_message_id);
+	memset(p, 0, sizeof(*p));
+}
+
+void
+crk_proposal_free(struct crk_proposal **pp)
+{
+	if (*pp == NULL)
+		return;
+	crk_proposal_clear(*pp);
+	free(*pp);
+	*pp = NULL;
+}
+
+void
+crk_proposal_list_clear(struct crk_proposal_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		crk_proposal_clear(&list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+#define PROPOSAL_COLUMNS \
+	"p.id, p.short_id, p.account, m.message_id, m.subject, " \
+	"m.from_addr, m.from_name, m.attachments, p.reason, m.date, " \
+	"p.state, p.round, p.round_start, p.touches, p.last_touch, " \
+	"p.last_reply, p.last_reply_from, lm.date, lm.message_id, " \
+	"p.snooze_until, p.closed_at, f.id, f.number, f.due " \
+	"FROM proposals p JOIN messages m ON m.id = p.message " \
+	"LEFT JOIN messages lm ON lm.id = p.last_message " \
+	"LEFT JOIN followups f ON f.proposal = p.id AND f.state = 0 "
+
+static enum crk_status
+store_load_prospects(struct crk_store *store, struct crk_proposal *p,
+    char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT addr, name FROM prospects WHERE proposal = ? "
+	    "ORDER BY rowid");
+	int rc;
+
+	sqlite3_bind_int64(stmt, 1, p->id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		crk_addr_list_add(&p->prospects,
+		    (const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1));
+	}
+	if (rc != SQLITE_DONE)
+		return crk_store_error(store, error_r, "reading prospects");
+	return CRK_OK;
+}
+
+static void
+store_read_proposal(sqlite3_stmt *stmt, struct crk_proposal *p)
+{
+	const char *att;
+
+	memset(p, 0, sizeof(*p));
+	p->id = sqlite3_column_int64(stmt, 0);
+	p->short_id = crk_store_column_dup(stmt, 1);
+	p->account = crk_store_column_dup(stmt, 2);
+	p->message_id = crk_store_column_dup(stmt, 3);
+	p->subject = crk_store_column_dup(stmt, 4);
+	p->from_addr = crk_store_column_dup(stmt, 5);
+	p->from_name = crk_store_column_dup(stmt, 6);
+	att = (const char *)sqlite3_column_text(stmt, 7);
+	if (att != NULL)
+		crk_strv_split(&p->attachments, att, "\n");
+	p->reason = crk_store_column_dup(stmt, 8);
+	p->sent_at = (time_t)sqlite3_column_int64(stmt, 9);
+	p->state = (enum crk_state)sqlite3_column_int(stmt, 10);
+	p->round = (unsigned)sqlite3_column_int(stmt, 11);
+	p->round_start = (time_t)sqlite3_column_int64(stmt, 12);
+	p->touches = (unsigned)sqlite3_column_int(stmt, 13);
+	p->last_touch = (time_t)sqlite3_column_int64(stmt, 14);
+	p->last_reply = (time_t)sqlite3_column_int64(stmt, 15);
+	p->last_reply_from = crk_store_column_dup(stmt, 16);
+	p->last_message_at = (time_t)sqlite3_column_int64(stmt, 17);
+	p->last_message_id = crk_store_column_dup(stmt, 18);
+	p->snooze_until = sqlite3_column_type(stmt, 19) == SQLITE_NULL ?
+	    CRK_DAY_NONE : (crk_day)sqlite3_column_int(stmt, 19);
+	p->closed_at = (time_t)sqlite3_column_int64(stmt, 20);
+	if (sqlite3_column_type(stmt, 21) == SQLITE_NULL) {
+		p->next_due = CRK_DAY_NONE;
+	} else {
+		p->next_followup_id = sqlite3_column_int64(stmt, 21);
+		p->next_number = (unsigned)sqlite3_column_int(stmt, 22);
+		p->next_due = (crk_day)sqlite3_column_int(stmt, 23);
+	}
+}
+
+static enum crk_status
+store_collect_proposals(struct crk_store *store, sqlite3_stmt *stmt,
+    struct crk_proposal_list *list, char **error_r)
+{
+	size_t alloc = 0, i;
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (list->count == alloc) {
+			alloc = alloc == 0 ? 16 : alloc * 2;
+			list->items = crk_xreallocarray(list->items, alloc,
+			    sizeof(*list->items));
+		}
+		store_read_proposal(stmt, &list->items[list->count++]);
+	}
+	if (rc != SQLITE_DONE)
+		return crk_store_error(store, error_r, "reading proposals");
+	sqlite3_reset(stmt);
+	for (i = 0; i < list->count; i++) {
+		enum crk_status st = store_load_prospects(store,
+		    &list->items[i], error_r);
+
+		if (st != CRK_OK)
+			return st;
+	}
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_proposals(struct crk_store *store, enum crk_proposal_filter filter,
+    struct crk_proposal_list *list_r, char **error_r)
+{
+	static const char sql_all[] = "SELECT " PROPOSAL_COLUMNS
+	    "ORDER BY m.date, p.id";
+	static const char sql_active[] = "SELECT " PROPOSAL_COLUMNS
+	    "WHERE p.state NOT IN (4, 5, 6) ORDER BY m.date, p.id";
+	sqlite3_stmt *stmt;
+	enum crk_status status;
+
+	memset(list_r, 0, sizeof(*list_r));
+	stmt = crk_store_stmt(store,
+	    filter == CRK_PROPOSALS_ACTIVE ? sql_active : sql_all);
+	status = store_collect_proposals(store, stmt, list_r, error_r);
+	if (status != CRK_OK)
+		crk_proposal_list_clear(list_r);
+	return status;
+}
+
+enum crk_status
+crk_store_proposal_find(struct crk_store *store, const char *key,
+    struct crk_proposal **p_r, char **error_r)
+{
+	static const char sql_exact[] = "SELECT " PROPOSAL_COLUMNS
+	    "WHERE p.short_id = ?1 OR p.id = ?2 OR m.message_id = ?3";
+	static const char sql_prefix[] = "SELECT " PROPOSAL_COLUMNS
+	    "WHERE substr(p.short_id, 1, length(?1)) = ?1 LIMIT 2";
+	struct crk_proposal_list list = { 0 };
+	sqlite3_stmt *stmt;
+	enum crk_status status;
+	char *k = NULL, *lower = NULL, *mid;
+	char *end;
+	long long num;
+
+	*p_r = NULL;
+	k = crk_str_trim(crk_xstrdup(key));
+	if (*k == '\0') {
+		crk_error_set(error_r, "no proposal ID given");
+		status = CRK_E_INVAL;
+		goto out;
+	}
+	mid = k;
+	if (*mid == '<') {
+		mid++;
+		mid[strcspn(mid, ">")] = '\0';
+	}
+	num = strtoll(k, &end, 10);
+	stmt = crk_store_stmt(store, sql_exact);
+	/* short IDs are lowercase; Message-IDs compare as they are */
+	lower = crk_str_lower(crk_xstrdup(k));
+	crk_store_bind_text(stmt, 1, lower);
+	sqlite3_bind_int64(stmt, 2, *end == '\0' ? num : -1);
+	crk_store_bind_text(stmt, 3, mid);
+	status = store_collect_proposals(store, stmt, &list, error_r);
+	if (status != CRK_OK)
+		goto out;
+	if (list.count == 0 && strlen(k) >= 3) {
+		stmt = crk_store_stmt(store, sql_prefix);
+		crk_store_bind_text(stmt, 1, lower);
+		status = store_collect_proposals(store, stmt, &list, error_r);
+		if (status != CRK_OK)
+			goto out;
+	}
+	if (list.count == 0) {
+		crk_error_set(error_r, "no proposal '%s'", key);
+		status = CRK_E_NOTFOUND;
+		goto out;
+	}
+	if (list.count > 1) {
+		crk_error_set(error_r, "'%s' names more than one proposal; "
+		    "type more of its ID", key);
+		status = CRK_E_AMBIGUOUS;
+		goto out;
+	}
+	*p_r = crk_xmalloc(sizeof(**p_r));
+	**p_r = list.items[0];
+	list.count = 0;
+out:
+	crk_proposal_list_clear(&list);
+	free(lower);
+	free(k);
+	return status;
+}
+
+/* ---- follow-ups ------------------------------------------------------ */
+
+void
+crk_followup_list_clear(struct crk_followup_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++) {
+		free(list->items[i].channel);
+		free(list->items[i].uid);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+enum crk_status
+crk_store_followups(struct crk_store *store, int64_t proposal_id,
+    bool open_only, struct crk_followup_list *list_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT id, proposal, round, number, due, state, closed_at, "
+	    "channel, uid, created_at, changed_at, sequence FROM followups "
+	    "WHERE (?1 = 0 OR proposal = ?1) AND (?2 = 0 OR state = 0) "
+	    "ORDER BY proposal, round, number");
+	size_t alloc = 0;
+	int rc;
+
+	memset(list_r, 0, sizeof(*list_r));
+	sqlite3_bind_int64(stmt, 1, proposal_id);
+	sqlite3_bind_int(stmt, 2, open_only ? 1 : 0);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct crk_followup *f;
+
+		if (list_r->count == alloc) {
+			alloc = alloc == 0 ? 16 : alloc * 2;
+			list_r->items = crk_xreallocarray(list_r->items, alloc,
+			    sizeof(*list_r->items));
+		}
+		f = &list_r->items[list_r->count++];
+		f->id = sqlite3_column_int64(stmt, 0);
+		f->proposal_id = sqlite3_column_int64(stmt, 1);
+		f->round = (unsigned)sqlite3_column_int(stmt, 2);
+		f->number = (unsigned)sqlite3_column_int(stmt, 3);
+		f->due = (crk_day)sqlite3_column_int(stmt, 4);
+		f->state = (enum crk_followup_state)sqlite3_column_int(stmt, 5);
+		f->closed_at = (time_t)sqlite3_column_int64(stmt, 6);
+		f->channel = crk_store_column_dup(stmt, 7);
+		f->uid = crk_store_column_dup(stmt, 8);
+		f->created_at = (time_t)sqlite3_column_int64(stmt, 9);
+		f->changed_at = (time_t)sqlite3_column_int64(stmt, 10);
+		f->sequence = (unsigned)sqlite3_column_int(stmt, 11);
+	}
+	if (rc != SQLITE_DONE) {
+		crk_followup_list_clear(list_r);
+		return crk_store_error(store, error_r, "reading follow-ups");
+	}
+	sqlite3_reset(stmt);
+	return CRK_OK;
+}
+
+/* ---- history --------------------------------------------------------- */
+
+void
+crk_event_list_clear(struct crk_event_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++) {
+		free(list->items[i].type);
+		free(list->items[i].channel);
+		free(list->items[i].note);
+		free(list->items[i].message_id);
+		free(list->items[i].from_addr);
+		free(list->items[i].source);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+enum crk_status
+crk_store_events(struct crk_store *store, int64_t proposal_id,
+    struct crk_event_list *list_r, char **error_r)
+{
+	/* Mail in the thread and the rep's actions, as one timeline.  The
+	 * proposal itself is not an event. */
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT 0, m.date, t.role, CASE t.role WHEN 'touch' THEN 'mail' "
+	    "  END, m.subject, m.message_id, m.from_addr, m.return_day, "
+	    "  'mail', m.id "
+	    "FROM thread t JOIN messages m ON m.id = t.message "
+	    "WHERE t.proposal = ?1 AND t.role != 'proposal' "
+	    "UNION ALL "
+	    "SELECT a.id, a.at, a.type, a.channel, a.note, NULL, NULL, "
+	    "  a.day_arg, a.source, a.id "
+	    "FROM actions a WHERE a.proposal = ?1 "
+	    "ORDER BY 2, 10");
+	size_t alloc = 0;
+	int rc;
+
+	memset(list_r, 0, sizeof(*list_r));
+	sqlite3_bind_int64(stmt, 1, proposal_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct crk_event *e;
+
+		if (list_r->count == alloc) {
+			alloc = alloc == 0 ? 16 : alloc * 2;
+			list_r->items = crk_xreallocarray(list_r->items, alloc,
+			    sizeof(*list_r->items));
+		}
+		e = &list_r->items[list_r->count++];
+		e->id = sqlite3_column_int64(stmt, 0);
+		e->at = (time_t)sqlite3_column_int64(stmt, 1);
+		e->type = crk_store_column_dup(stmt, 2);
+		e->channel = crk_store_column_dup(stmt, 3);
+		e->note = crk_store_column_dup(stmt, 4);
+		e->message_id = crk_store_column_dup(stmt, 5);
+		e->from_addr = crk_store_column_dup(stmt, 6);
+		e->day_arg = sqlite3_column_type(stmt, 7) == SQLITE_NULL ?
+		    CRK_DAY_NONE : (crk_day)sqlite3_column_int(stmt, 7);
+		e->source = crk_store_column_dup(stmt, 8);
+	}
+	if (rc != SQLITE_DONE) {
+		crk_event_list_clear(list_r);
+		return crk_store_error(store, error_r, "reading history");
+	}
+	sqlite3_reset(stmt);
+	return CRK_OK;
+}
+
+/* ---- calendar item revisions -------------------------------------------- */
+
+enum crk_status
+crk_store_item_revision(struct crk_store *store, const char *uid,
+    const char *content_hash, time_t now, unsigned *sequence_r,
+    time_t *changed_at_r, char **error_r)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	stmt = crk_store_stmt(store, "SELECT hash, sequence, changed_at "
+	    "FROM item_revisions WHERE uid = ?");
+	crk_store_bind_text(stmt, 1, uid);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(stmt, 0),
+		    content_hash) == 0) {
+			*sequence_r = (unsigned)sqlite3_column_int(stmt, 1);
+			*changed_at_r = (time_t)sqlite3_column_int64(stmt, 2);
+			sqlite3_reset(stmt);
+			return CRK_OK;
+		}
+		*sequence_r = (unsigned)sqlite3_column_int(stmt, 1) + 1;
+	} else if (rc == SQLITE_DONE) {
+		*sequence_r = 0;
+	} else {
+		return crk_store_error(store, error_r, "reading item revision");
+	}
+	sqlite3_reset(stmt);
+	*changed_at_r = now;
+	stmt = crk_store_stmt(store, "INSERT OR REPLACE INTO item_revisions "
+	    "(uid, hash, sequence, changed_at) VALUES (?, ?, ?, ?)");
+	crk_store_bind_text(stmt, 1, uid);
+	crk_store_bind_text(stmt, 2, content_hash);
+	sqlite3_bind_int(stmt, 3, (int)*sequence_r);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)now);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "saving item revision");
+	return CRK_OK;
+}
+
+/* ---- messages and folders -------------------------------------------- */
+
+bool
+crk_store_has_message(struct crk_store *store, const char *account,
+    const char *message_id)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT 1 FROM messages "
+	    "WHERE account = ? AND message_id = ?");
+	bool found;
+
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, message_id);
+	found = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_reset(stmt);
+	return found;
+}
+
+enum crk_status
+crk_store_folder_get(struct crk_store *store, const char *account,
+    const char *folder, struct crk_folder_state *state_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT uidvalidity, "
+	    "last_uid, highestmodseq FROM folders WHERE account = ? AND "
+	    "name = ?");
+	int rc;
+
+	memset(state_r, 0, sizeof(*state_r));
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, folder);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		state_r->uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 0);
+		state_r->last_uid = (uint32_t)sqlite3_column_int64(stmt, 1);
+		state_r->highestmodseq =
+		    (uint64_t)sqlite3_column_int64(stmt, 2);
+	} else if (rc != SQLITE_DONE) {
+		return crk_store_error(store, error_r, "reading folder state");
+	}
+	sqlite3_reset(stmt);
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_folder_set(struct crk_store *store, const char *account,
+    const char *folder, const struct crk_folder_state *state, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "INSERT OR REPLACE INTO "
+	    "folders (account, name, uidvalidity, last_uid, highestmodseq) "
+	    "VALUES (?, ?, ?, ?, ?)");
+
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, folder);
+	sqlite3_bind_int64(stmt, 3, state->uidvalidity);
+	sqlite3_bind_int64(stmt, 4, state->last_uid);
+	/* MODSEQ is 63-bit (RFC 7162 section 3.1.1): fits sqlite's int64 */
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)state->highestmodseq);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "saving folder state");
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_folder_reset(struct crk_store *store, const char *account,
+    const char *folder, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "DELETE FROM locations "
+	    "WHERE account = ? AND folder = ?");
+
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, folder);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "resetting folder");
+	stmt = crk_store_stmt(store, "DELETE FROM folders WHERE account = ? "
+	    "AND name = ?");
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, folder);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "resetting folder");
+	return CRK_OK;
+}
