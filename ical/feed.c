@@ -1,0 +1,1049 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Renders the VEVENT and VTODO feeds as iCalendar text and publishes them atomically. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ical/feed.h"
+
+/* RFC 5545 3.1: lines SHOULD NOT be longer than 75 octets, CRLF excluded. */
+#define FEED_FOLD_OCTETS 75
+/* Smaller caps for the pieces a SUMMARY is built from. */
+#define FEED_NAME_MAX 100
+#define FEED_COMPANY_MAX 60
+#define FEED_SUBJECT_MAX 300
+#define FEED_ATTACHMENTS_MAX 20
+#define FEED_PROSPECTS_MAX 10
+#define FEED_PRODID "-//crickets//crickets " PACKAGE_VERSION "//EN"
+
+struct buf {
+	char *s;
+	size_t len;
+	size_t alloc;
+};
+
+static void
+buf_add(struct buf *b, const char *s, size_t len)
+{
+	if (b->len + len + 1 > b->alloc) {
+		size_t alloc = b->alloc == 0 ? 256 : b->alloc;
+
+		while (b->len + len + 1 > alloc)
+			alloc *= 2;
+		b->s = crk_xrealloc(b->s, alloc);
+		b->alloc = alloc;
+	}
+	memcpy(b->s + b->len, s, len);
+	b->len += len;
+	b->s[b->len] = '\0';
+}
+
+static void
+buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void CRK_PRINTF(2, 3)
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = crk_xvasprintf(fmt, ap);
+	va_end(ap);
+	buf_puts(b, s);
+	free(s);
+}
+
+/* Hands the text out (never NULL) and empties the buffer. */
+static char *
+buf_steal(struct buf *b)
+{
+	char *s = b->s != NULL ? b->s : crk_xstrdup("");
+
+	b->s = NULL;
+	b->len = b->alloc = 0;
+	return s;
+}
+
+/* ---- text from mail ---------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid
+ * (overlong forms, surrogates and code points above U+10FFFF included). */
+static size_t
+utf8_seq_len(const unsigned char *s, size_t avail, unsigned *cp_r)
+{
+	unsigned cp;
+	size_t n, i;
+
+	if (s[0] < 0x80) {
+		*cp_r = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*cp_r = cp;
+	return n;
+}
+
+/* Valid UTF-8 without control characters, at most max_chars code points
+ * ("…" marks a cut), trimmed.  NULL in: "".  Owned. */
+static char *
+feed_clean(const char *s, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t avail = strlen((const char *)p), chars = 0, n;
+	struct buf b = { 0 };
+	unsigned cp;
+	char *out;
+
+	while (avail > 0) {
+		if (chars == max_chars) {
+			buf_puts(&b, "\xe2\x80\xa6");
+			break;
+		}
+		n = utf8_seq_len(p, avail, &cp);
+		if (n == 0) {
+			buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
+			n = 1;
+		} else if (cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
+		    cp == 0x2029) {
+			buf_add(&b, " ", 1);
+		} else {
+			buf_add(&b, (const char *)p, n);
+		}
+		chars++;
+		p += n;
+		avail -= n;
+	}
+	out = crk_str_trim(buf_steal(&b));
+	return out;
+}
+
+/* Cuts an already valid UTF-8 string to max_chars code points in place. */
+static void
+utf8_cap(char *s, size_t max_chars)
+{
+	size_t chars = 0, i = 0;
+
+	while (s[i] != '\0') {
+		if (chars == max_chars) {
+			/* room for "…" is there: at least one more byte
+			 * exists, and we replace from here */
+			s[i] = '\0';
+			break;
+		}
+		i++;
+		while (((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+}
+
+/* RFC 5545 3.3.11: escape backslash, semicolon, comma and newline. */
+static void
+feed_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '\\':
+			buf_puts(b, "\\\\");
+			break;
+		case ';':
+			buf_puts(b, "\\;");
+			break;
+		case ',':
+			buf_puts(b, "\\,");
+			break;
+		case '\n':
+			buf_puts(b, "\\n");
+			break;
+		case '\r':
+			break;
+		default:
+			buf_add(b, s, 1);
+			break;
+		}
+	}
+}
+
+/* Appends one content line, folded at 75 octets.  A fold never falls
+ * inside a UTF-8 sequence or between a backslash and the character it
+ * escapes: libical and some clients mishandle both. */
+static void
+feed_line(struct buf *b, const char *line)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t col = 0, tok;
+	unsigned cp;
+
+	while (*p != '\0') {
+		if (*p == '\\' && p[1] != '\0')
+			tok = 2;
+		else if ((tok = utf8_seq_len(p, strlen((const char *)p),
+		    &cp)) == 0)
+			tok = 1; /* cannot happen: text is cleaned */
+		if (col + tok > FEED_FOLD_OCTETS) {
+			buf_puts(b, "\r\n ");
+			col = 1;
+		}
+		buf_add(b, (const char *)p, tok);
+		col += tok;
+		p += tok;
+	}
+	buf_puts(b, "\r\n");
+}
+
+/* NAME:escaped-text */
+static void
+feed_text_prop(struct buf *b, const char *name, const char *text)
+{
+	struct buf line = { 0 };
+
+	buf_puts(&line, name);
+	buf_puts(&line, ":");
+	feed_escape(&line, text);
+	feed_line(b, line.s);
+	free(line.s);
+}
+
+static void CRK_PRINTF(2, 3)
+feed_linef(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = crk_xvasprintf(fmt, ap);
+	va_end(ap);
+	feed_line(b, s);
+	free(s);
+}
+
+/* ---- dates --------------------------------------------------------------- */
+
+/* Civil-from-days and back (proleptic Gregorian), so the feed does not
+ * depend on anything but libc for its dates. */
+static crk_day
+feed_day_from_ymd(int y, int m, int d)
+{
+	int era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (crk_day)(era * 146097 + doe - 719468);
+}
+
+static void
+feed_day_to_ymd(crk_day day, int *y_r, int *m_r, int *d_r)
+{
+	int z = day + 719468, era, doe, yoe, doy, mp, y, m;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d_r = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	*m_r = m;
+	*y_r = y + (m <= 2);
+}
+
+/* The local day (TZ) that contains t. */
+static crk_day
+feed_local_day(time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return (crk_day)(t / 86400);
+	return feed_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday);
+}
+
+/* "20261122" */
+static char *
+feed_date_value(crk_day day, char buf[16])
+{
+	int y, m, d;
+
+	feed_day_to_ymd(day, &y, &m, &d);
+	snprintf(buf, 16, "%04d%02d%02d", y % 10000, m, d);
+	return buf;
+}
+
+/* "2 Nov 2026", locale-independent. */
+static char *
+feed_date_human(crk_day day, char buf[32])
+{
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int y, m, d;
+
+	feed_day_to_ymd(day, &y, &m, &d);
+	snprintf(buf, 32, "%d %s %d", d, months[(m - 1) % 12], y);
+	return buf;
+}
+
+/* "20261122T090000Z" */
+static char *
+feed_utc_value(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	strftime(buf, 32, "%Y%m%dT%H%M%SZ", &tm);
+	return buf;
+}
+
+/* ---- wording --------------------------------------------------------------- */
+
+const char *
+crk_feed_angle(unsigned number)
+{
+	static const char *const angles[] = {
+		"Did it arrive? Check that the proposal reached the right "
+		"person and offer to answer questions.",
+		"Bring something new of value: an insight, a resource or an "
+		"answer to a question they are likely to have.",
+		"Share a relevant case: how a similar customer used it and "
+		"what it brought them.",
+		"A short check on timing: is now the right moment, or when "
+		"would be?",
+		"Ask whether this is still a priority for them, or whether "
+		"something else came first.",
+		"Ask for a clear answer: a yes or a no are both fine.",
+	};
+	static const char *const monthly =
+		"Monthly check-in: share one piece of news and ask again for "
+		"a clear yes or no.";
+
+	if (number == 0)
+		number = 1;
+	if (number > CRK_N_ELEMENTS(angles))
+		return monthly;
+	return angles[number - 1];
+}
+
+char *
+crk_feed_company(const char *addr, const char *name)
+{
+	static const char *const freemail[] = { "gmail", "googlemail",
+		"yahoo", "ymail", "hotmail", "outlook", "live", "msn",
+		"icloud", "me", "mac", "aol", "gmx", "web", "proton",
+		"protonmail", "pm", "mail", "yandex", "t-online", "freenet",
+		"orange", "free", "laposte", "libero", "qq", "163", "fastmail",
+		"zoho", "tutanota", "posteo", "mailbox" };
+	const char *at, *end;
+	char *label;
+	size_t i;
+
+	if (name != NULL) {
+		const char *open = strchr(name, '(');
+
+		if (open != NULL && strchr(open, ')') != NULL)
+			return NULL;
+	}
+	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
+		return NULL;
+	at++;
+	end = strchr(at, '.');
+	if (end == NULL || end == at)
+		return NULL;
+	label = crk_str_lower(crk_xstrndup(at, (size_t)(end - at)));
+	for (i = 0; i < CRK_N_ELEMENTS(freemail); i++) {
+		if (strcmp(label, freemail[i]) == 0) {
+			free(label);
+			return NULL;
+		}
+	}
+	if (label[0] >= 'a' && label[0] <= 'z')
+		label[0] = (char)(label[0] - 'a' + 'A');
+	return label;
+}
+
+char *
+crk_feed_uri_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	struct buf b = { 0 };
+	const unsigned char *p;
+	char esc[3];
+
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0';
+	    p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~@", *p) != NULL) {
+			buf_add(&b, (const char *)p, 1);
+		} else {
+			esc[0] = '%';
+			esc[1] = hex[*p >> 4];
+			esc[2] = hex[*p & 15];
+			buf_add(&b, esc, 3);
+		}
+	}
+	return buf_steal(&b);
+}
+
+/* "Jane Doe (Acme)" or "Jane Doe (ACME)" or "jane@acme.com (Acme)", plus
+ * " +2" for more prospects.  Owned, clean. */
+static char *
+feed_prospect_label(const struct crk_proposal *p)
+{
+	const struct crk_addr *a;
+	char *name, *company, *label, *cc;
+
+	if (p->prospects.count == 0)
+		return crk_xstrdup("(no recipient)");
+	a = &p->prospects.items[0];
+	name = feed_clean(a->name != NULL && *a->name != '\0' ? a->name :
+	    a->addr, FEED_NAME_MAX);
+	if (*name == '\0') {
+		free(name);
+		name = crk_xstrdup("(unnamed)");
+	}
+	company = crk_feed_company(a->addr, a->name);
+	if (company != NULL) {
+		cc = feed_clean(company, FEED_COMPANY_MAX);
+		label = crk_xasprintf("%s (%s)", name, cc);
+		free(cc);
+		free(name);
+		name = label;
+	}
+	free(company);
+	if (p->prospects.count > 1) {
+		label = crk_xasprintf("%s +%zu", name,
+		    p->prospects.count - 1);
+		free(name);
+		name = label;
+	}
+	return name;
+}
+
+/* The first name of the first prospect (for "Jane replied"), else the
+ * label.  Owned, clean. */
+static char *
+feed_subject(const struct crk_proposal *p)
+{
+	char *s = feed_clean(p->subject, FEED_SUBJECT_MAX);
+
+	if (*s == '\0') {
+		free(s);
+		s = crk_xstrdup("(no subject)");
+	}
+	return s;
+}
+
+/* What was sent, to whom, with which attachments. */
+static void
+feed_describe_sent(struct buf *d, const struct crk_proposal *p)
+{
+	char day[32], *subject, *s;
+	size_t i;
+
+	subject = feed_clean(p->subject, 1000);
+	buf_printf(d, "Sent on %s: \"%s\"\n",
+	    feed_date_human(feed_local_day(p->sent_at), day), subject);
+	free(subject);
+	if (p->prospects.count > 0) {
+		buf_puts(d, "To: ");
+		for (i = 0; i < p->prospects.count && i < FEED_PROSPECTS_MAX;
+		    i++) {
+			const struct crk_addr *a = &p->prospects.items[i];
+
+			if (i > 0)
+				buf_puts(d, ", ");
+			if (a->name != NULL && *a->name != '\0') {
+				s = feed_clean(a->name, FEED_NAME_MAX);
+				buf_printf(d, "%s ", s);
+				free(s);
+			}
+			s = feed_clean(a->addr, 320);
+			buf_printf(d, "<%s>", s);
+			free(s);
+		}
+		if (p->prospects.count > FEED_PROSPECTS_MAX)
+			buf_printf(d, " and %zu more", p->prospects.count -
+			    FEED_PROSPECTS_MAX);
+		buf_puts(d, "\n");
+	}
+	if (p->attachments.count > 0) {
+		buf_puts(d, "Attachments: ");
+		for (i = 0; i < p->attachments.count &&
+		    i < FEED_ATTACHMENTS_MAX; i++) {
+			s = feed_clean(p->attachments.items[i], 200);
+			buf_printf(d, "%s%s", i > 0 ? ", " : "", s);
+			free(s);
+		}
+		if (p->attachments.count > FEED_ATTACHMENTS_MAX)
+			buf_printf(d, " and %zu more", p->attachments.count -
+			    FEED_ATTACHMENTS_MAX);
+		buf_puts(d, "\n");
+	}
+}
+
+/* The mid: and message: links to the proposal. */
+static void
+feed_describe_links(struct buf *d, const char *mid_url, const char *msg_url)
+{
+	buf_printf(d, "\nOpen the mail: %s\nIn Apple Mail: %s", mid_url,
+	    msg_url);
+}
+
+/* ---- items --------------------------------------------------------------- */
+
+enum feed_kind {
+	FEED_FOLLOWUP,
+	FEED_DECIDE,
+	FEED_BOUNCED,
+};
+
+struct feed_item {
+	enum feed_kind kind;
+	const struct crk_proposal *p;
+	const struct crk_followup *f; /* FEED_FOLLOWUP only */
+	char *uid_base;		      /* owned */
+	crk_day event_day;	      /* CRK_DAY_NONE: no event */
+	crk_day due;		      /* the task's DUE */
+	bool completed;
+	time_t completed_at;
+	int priority;
+};
+
+/* SUMMARY and DESCRIPTION text for an item on `day` (the event's date or
+ * the task's due date).  Both owned, clean, capped, unescaped. */
+static void
+feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
+    const char *msg_url, char **summary_r, char **description_r)
+{
+	const struct crk_proposal *p = it->p;
+	struct buf s = { 0 }, d = { 0 };
+	char *label, *subject, *sid, *who, daybuf[32];
+	crk_day since;
+	long silent;
+
+	label = feed_prospect_label(p);
+	subject = feed_subject(p);
+	sid = feed_clean(p->short_id, 64);
+	switch (it->kind) {
+	case FEED_FOLLOWUP:
+		buf_printf(&s, "Follow up #%u: %s - %s", it->f->number, label,
+		    subject);
+		since = feed_local_day(p->round_start != 0 ? p->round_start :
+		    p->sent_at);
+		silent = (long)day - (long)since;
+		if (it->completed) {
+			char *ch = feed_clean(it->f->channel != NULL ?
+			    it->f->channel : "mail", 32);
+
+			buf_printf(&d, "Done on %s (%s).\n",
+			    feed_date_human(feed_local_day(it->completed_at),
+			    daybuf), ch);
+			free(ch);
+		} else {
+			buf_printf(&d, "No reply for %ld day%s (since %s).\n",
+			    silent, silent == 1 ? "" : "s",
+			    feed_date_human(since, daybuf));
+		}
+		feed_describe_sent(&d, p);
+		buf_printf(&d, "\nTouch #%u, suggested angle: %s\n",
+		    it->f->number, crk_feed_angle(it->f->number));
+		if (!it->completed)
+			buf_printf(&d, "\nReply to the thread (crickets notices "
+			    "your mail), or call.\nLog a call or meeting: "
+			    "crickets touch %s --channel phone|meeting|other "
+			    "--note TEXT\nGot a clear answer: crickets won %s "
+			    "or crickets lost %s\n", sid, sid, sid);
+		break;
+	case FEED_DECIDE:
+		who = feed_clean(p->last_reply_from, FEED_NAME_MAX);
+		if (*who == '\0') {
+			free(who);
+			who = crk_xstrdup(label);
+		}
+		buf_printf(&s, "%s replied to '%s': a clear yes, a no, or not "
+		    "yet?", label, subject);
+		buf_printf(&d, "%s replied on %s.\n", who,
+		    feed_date_human(feed_local_day(p->last_reply), daybuf));
+		free(who);
+		feed_describe_sent(&d, p);
+		buf_printf(&d, "\nRecord the answer: crickets won %s, crickets "
+		    "lost %s, or crickets notyet %s (follow-ups start "
+		    "again).\n", sid, sid, sid);
+		break;
+	case FEED_BOUNCED:
+		buf_printf(&s, "Bounced: %s - %s - fix the address", label,
+		    subject);
+		buf_puts(&d, "The proposal could not be delivered.\n");
+		feed_describe_sent(&d, p);
+		buf_printf(&d, "\nFix the address and send it again, or give "
+		    "up on it: crickets drop %s\n", sid);
+		break;
+	}
+	feed_describe_links(&d, mid_url, msg_url);
+	utf8_cap(s.s, CRK_FEED_SUMMARY_MAX);
+	utf8_cap(d.s, CRK_FEED_DESCRIPTION_MAX);
+	free(label);
+	free(subject);
+	free(sid);
+	*summary_r = buf_steal(&s);
+	*description_r = buf_steal(&d);
+}
+
+static void
+feed_sha256_hex(const char *data, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32];
+	size_t i;
+
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, md) != 0)
+		memset(md, 0, sizeof(md));
+	for (i = 0; i < sizeof(md); i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* Appends BEGIN ... END of one component: the UID, the revision lines and
+ * the body, whose hash decides the revision. */
+static enum crk_status
+feed_component(const struct crk_feed_input *in, struct buf *out,
+    const char *type, const char *uid, const struct crk_proposal *p,
+    const char *body, char **error_r)
+{
+	enum crk_status status = CRK_OK;
+	unsigned sequence = 0;
+	time_t changed = p->round_start != 0 ? p->round_start : p->sent_at;
+	char hash[65], stamp[32];
+
+	feed_sha256_hex(body, strlen(body), hash);
+	if (in->revision != NULL) {
+		status = in->revision(in->revision_context, uid, hash,
+		    in->now, &sequence, &changed, error_r);
+		if (status != CRK_OK)
+			return status;
+	}
+	feed_linef(out, "BEGIN:%s", type);
+	feed_text_prop(out, "UID", uid);
+	feed_linef(out, "DTSTAMP:%s", feed_utc_value(changed, stamp));
+	feed_linef(out, "SEQUENCE:%u", sequence);
+	feed_linef(out, "LAST-MODIFIED:%s", stamp);
+	buf_puts(out, body);
+	feed_linef(out, "END:%s", type);
+	return CRK_OK;
+}
+
+static enum crk_status
+feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
+    struct buf *events, struct buf *tasks, char **error_r)
+{
+	enum crk_status status = CRK_OK;
+	struct buf body = { 0 };
+	char *summary = NULL, *description = NULL, *uid = NULL;
+	char *mid, *mid_url, *msg_url, date[16];
+
+	mid = crk_feed_uri_encode(it->p->message_id);
+	mid_url = crk_xasprintf("mid:%s", mid);
+	msg_url = crk_xasprintf("message:%%3C%s%%3E", mid);
+	free(mid);
+
+	if (events != NULL && it->event_day != CRK_DAY_NONE) {
+		feed_item_text(it, it->event_day, mid_url, msg_url, &summary,
+		    &description);
+		feed_linef(&body, "DTSTART;VALUE=DATE:%s",
+		    feed_date_value(it->event_day, date));
+		feed_linef(&body, "DTEND;VALUE=DATE:%s",
+		    feed_date_value(it->event_day + 1, date));
+		feed_text_prop(&body, "SUMMARY", summary);
+		feed_text_prop(&body, "DESCRIPTION", description);
+		feed_linef(&body, "URL:%s", mid_url);
+		feed_line(&body, "TRANSP:TRANSPARENT");
+		feed_line(&body, "CLASS:PRIVATE");
+		uid = crk_xasprintf("%s-event", it->uid_base);
+		status = feed_component(in, events, "VEVENT", uid, it->p,
+		    body.s, error_r);
+		if (status != CRK_OK)
+			goto out;
+		crk_free_str(&summary);
+		crk_free_str(&description);
+		crk_free_str(&uid);
+		body.len = 0;
+	}
+	if (tasks != NULL) {
+		char stamp[32];
+
+		feed_item_text(it, it->due, mid_url, msg_url, &summary,
+		    &description);
+		feed_linef(&body, "DUE;VALUE=DATE:%s",
+		    feed_date_value(it->due, date));
+		feed_text_prop(&body, "SUMMARY", summary);
+		feed_text_prop(&body, "DESCRIPTION", description);
+		feed_linef(&body, "URL:%s", mid_url);
+		feed_line(&body, "CLASS:PRIVATE");
+		feed_linef(&body, "PRIORITY:%d", it->priority);
+		if (it->completed) {
+			feed_line(&body, "STATUS:COMPLETED");
+			feed_line(&body, "PERCENT-COMPLETE:100");
+			feed_linef(&body, "COMPLETED:%s",
+			    feed_utc_value(it->completed_at, stamp));
+		} else {
+			feed_line(&body, "STATUS:NEEDS-ACTION");
+		}
+		uid = crk_xasprintf("%s-task", it->uid_base);
+		status = feed_component(in, tasks, "VTODO", uid, it->p,
+		    body.s, error_r);
+	}
+out:
+	free(body.s);
+	free(summary);
+	free(description);
+	free(uid);
+	free(mid_url);
+	free(msg_url);
+	return status;
+}
+
+static void
+feed_calendar_begin(struct buf *b, const char *name)
+{
+	feed_line(b, "BEGIN:VCALENDAR");
+	feed_line(b, "VERSION:2.0");
+	feed_line(b, "PRODID:" FEED_PRODID);
+	feed_line(b, "CALSCALE:GREGORIAN");
+	feed_text_prop(b, "NAME", name);
+	feed_text_prop(b, "X-WR-CALNAME", name);
+	feed_text_prop(b, "X-WR-CALDESC", "Follow-ups on proposals without "
+	    "a reply, from crickets");
+	feed_line(b, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
+	feed_line(b, "X-PUBLISHED-TTL:PT1H");
+}
+
+static char *
+feed_uid_base(const struct crk_proposal *p, const char *what)
+{
+	char *sid = feed_clean(p->short_id, 64), *uid;
+
+	uid = crk_xasprintf("crickets-%s-r%u-%s", *sid != '\0' ? sid :
+	    "x", p->round, what);
+	free(sid);
+	return uid;
+}
+
+enum crk_status
+crk_feed_render(const struct crk_feed_input *in, char **events_r,
+    char **tasks_r, char **error_r)
+{
+	enum crk_status status = CRK_OK;
+	struct buf events = { 0 }, tasks = { 0 };
+	struct buf *ev = events_r != NULL ? &events : NULL;
+	struct buf *ts = tasks_r != NULL ? &tasks : NULL;
+	crk_day today = feed_local_day(in->now);
+	size_t i, j;
+
+	if (events_r != NULL)
+		*events_r = NULL;
+	if (tasks_r != NULL)
+		*tasks_r = NULL;
+	if (ev != NULL)
+		feed_calendar_begin(ev, "Follow-ups (crickets)");
+	if (ts != NULL)
+		feed_calendar_begin(ts, "Follow-up tasks (crickets)");
+
+	for (i = 0; i < in->n_proposals && status == CRK_OK; i++) {
+		const struct crk_proposal *p = &in->proposals[i];
+		struct feed_item it = { .p = p };
+
+		if (p->state == CRK_STATE_REPLIED ||
+		    p->state == CRK_STATE_BOUNCED) {
+			bool decide = p->state == CRK_STATE_REPLIED;
+			time_t at = decide ? p->last_reply :
+			    p->last_message_at;
+
+			it.kind = decide ? FEED_DECIDE : FEED_BOUNCED;
+			it.uid_base = feed_uid_base(p, decide ? "decide" :
+			    "bounced");
+			it.due = feed_local_day(at != 0 ? at : p->sent_at);
+			it.event_day = it.due > today ? it.due : today;
+			it.priority = 1;
+			status = feed_render_item(in, &it, ev, ts, error_r);
+			free(it.uid_base);
+		}
+		for (j = 0; j < in->n_followups && status == CRK_OK; j++) {
+			const struct crk_followup *f = &in->followups[j];
+			struct feed_item fi = { .kind = FEED_FOLLOWUP, .p = p,
+				.f = f, .priority = 5 };
+			bool active = p->state == CRK_STATE_WAITING ||
+			    p->state == CRK_STATE_SNOOZED;
+
+			if (f->proposal_id != p->id)
+				continue;
+			if (f->state == CRK_FOLLOWUP_OPEN && active) {
+				crk_day d = f->due;
+
+				if (p->state == CRK_STATE_SNOOZED &&
+				    p->snooze_until != CRK_DAY_NONE &&
+				    p->snooze_until > d)
+					d = p->snooze_until;
+				fi.due = d;
+				fi.event_day = d > today ? d : today;
+			} else if (f->state == CRK_FOLLOWUP_DONE &&
+			    f->closed_at <= in->now &&
+			    in->now - f->closed_at <=
+			    (time_t)CRK_FEED_DONE_KEEP_DAYS * 86400) {
+				fi.due = f->due;
+				fi.event_day = CRK_DAY_NONE;
+				fi.completed = true;
+				fi.completed_at = f->closed_at;
+			} else {
+				continue;
+			}
+			if (f->uid != NULL && *f->uid != '\0') {
+				fi.uid_base = feed_clean(f->uid, 200);
+			} else {
+				/* the follow-up's own round, not the
+				 * proposal's current one */
+				char *raw = crk_xasprintf(
+				    "crickets-%s-r%u-n%u", p->short_id != NULL ?
+				    p->short_id : "x", f->round, f->number);
+
+				fi.uid_base = feed_clean(raw, 200);
+				free(raw);
+			}
+			status = feed_render_item(in, &fi, ev, ts, error_r);
+			free(fi.uid_base);
+		}
+	}
+	if (status != CRK_OK) {
+		free(events.s);
+		free(tasks.s);
+		return status;
+	}
+	if (ev != NULL) {
+		feed_line(ev, "END:VCALENDAR");
+		*events_r = buf_steal(ev);
+	}
+	if (ts != NULL) {
+		feed_line(ts, "END:VCALENDAR");
+		*tasks_r = buf_steal(ts);
+	}
+	return CRK_OK;
+}
+
+/* ---- publishing ------------------------------------------------------------ */
+
+static bool
+feed_file_equals(const char *path, const char *data, size_t len)
+{
+	struct stat st;
+	char *old;
+	ssize_t n;
+	bool same = false;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (size_t)st.st_size != len) {
+		close(fd);
+		return false;
+	}
+	old = crk_xmalloc(len + 1);
+	n = read(fd, old, len + 1);
+	same = n >= 0 && (size_t)n == len && memcmp(old, data, len) == 0;
+	free(old);
+	close(fd);
+	return same;
+}
+
+enum crk_status
+crk_feed_write_file(const char *dir, const char *name, const char *data,
+    size_t len, unsigned mode, char **error_r)
+{
+	enum crk_status status = CRK_E_IO;
+	char *path = NULL, *tmp = NULL;
+	size_t done = 0;
+	ssize_t n;
+	int fd = -1, dfd = -1;
+
+	path = crk_xasprintf("%s/%s", dir, name);
+	if (feed_file_equals(path, data, len)) {
+		(void)chmod(path, mode & 07777);
+		status = CRK_OK;
+		goto out;
+	}
+	tmp = crk_xasprintf("%s/.%s.XXXXXX", dir, name);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		crk_error_set(error_r, "cannot create a temp file in %s: %s",
+		    dir, strerror(errno));
+		crk_free_str(&tmp);
+		goto out;
+	}
+	if (fchmod(fd, mode & 07777) != 0) {
+		crk_error_set(error_r, "chmod %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	while (done < len) {
+		n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			crk_error_set(error_r, "cannot write %s: %s", path,
+			    n < 0 ? strerror(errno) : "no space left");
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) != 0) {
+		crk_error_set(error_r, "cannot write %s (fsync): %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	n = close(fd);
+	fd = -1;
+	if (n != 0) {
+		crk_error_set(error_r, "cannot write %s (close): %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (rename(tmp, path) != 0) {
+		crk_error_set(error_r, "cannot replace %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	crk_free_str(&tmp);
+	/* the rename is durable only once the directory is synced */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	status = CRK_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return status;
+}
+
+/* mkdir -p with 0700 for what it creates. */
+static enum crk_status
+feed_mkdirs(const char *dir, char **error_r)
+{
+	char *copy = crk_xstrdup(dir), *p;
+	enum crk_status status = CRK_OK;
+	struct stat st;
+
+	for (p = copy + 1; status == CRK_OK; p++) {
+		bool last = *p == '\0';
+
+		if (*p != '/' && !last)
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			crk_error_set(error_r, "cannot create %s: %s", copy,
+			    strerror(errno));
+			status = CRK_E_IO;
+		}
+		if (last)
+			break;
+		*p = '/';
+	}
+	if (status == CRK_OK && (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		crk_error_set(error_r, "%s is not a directory", dir);
+		status = CRK_E_IO;
+	}
+	free(copy);
+	return status;
+}
+
+static enum crk_status
+feed_publish_texts(const char *dir, unsigned mode, const char *events,
+    const char *tasks, struct crk_strv *paths_r, char **error_r)
+{
+	enum crk_status status;
+
+	if ((status = feed_mkdirs(dir, error_r)) != CRK_OK)
+		return status;
+	status = crk_feed_write_file(dir, CRK_FEED_EVENTS_FILE, events,
+	    strlen(events), mode, error_r);
+	if (status != CRK_OK)
+		return status;
+	status = crk_feed_write_file(dir, CRK_FEED_TASKS_FILE, tasks,
+	    strlen(tasks), mode, error_r);
+	if (status != CRK_OK)
+		return status;
+	if (paths_r != NULL) {
+		crk_strv_add_owned(paths_r, crk_xasprintf("%s/%s", dir,
+		    CRK_FEED_EVENTS_FILE));
+		crk_strv_add_owned(paths_r, crk_xasprintf("%s/%s", dir,
+		    CRK_FEED_TASKS_FILE));
+	}
+	return CRK_OK;
+}
+
+enum crk_status
+crk_feed_publish(const struct crk_feed_input *input, const char *dir,
+    unsigned mode, struct crk_strv *paths_r, char **error_r)
+{
+	enum crk_status status;
+	char *events = NULL, *tasks = NULL;
+
+	status = crk_feed_render(input, &events, &tasks, error_r);
+	if (status == CRK_OK)
+		status = feed_publish_texts(dir, mode, events, tasks,
+		    paths_r, error_r);
+	free(events);
+	free(tasks);
+	return status;
+}
+
+enum crk_status
+crk_feed_publish_texts(const char *dir, unsigned mode, const char *events,
+    const char *tasks, struct crk_strv *paths_r, char **error_r)
+{
+	return feed_publish_texts(dir, mode, events, tasks, paths_r, error_r);
+}

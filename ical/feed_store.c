@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Feeds from the store: reads proposals and follow-ups, keeps item revisions in the store. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "ical/feed.h"
+
+static enum crk_status
+feed_store_revision(void *context, const char *uid, const char *content_hash,
+    time_t now, unsigned *sequence_r, time_t *changed_at_r, char **error_r)
+{
+	return crk_store_item_revision(context, uid, content_hash, now,
+	    sequence_r, changed_at_r, error_r);
+}
+
+enum crk_status
+crk_feed_render_store(struct crk_store *store, time_t now, char **events_r,
+    char **tasks_r, char **error_r)
+{
+	struct crk_proposal_list proposals = { 0 };
+	struct crk_followup_list followups = { 0 };
+	struct crk_feed_input input = { 0 };
+	enum crk_status status;
+
+	if (events_r != NULL)
+		*events_r = NULL;
+	if (tasks_r != NULL)
+		*tasks_r = NULL;
+	/* one transaction: a consistent snapshot, and the revision updates
+	 * land together or not at all */
+	if ((status = crk_store_begin(store, error_r)) != CRK_OK)
+		return status;
+	status = crk_store_proposals(store, CRK_PROPOSALS_ALL, &proposals,
+	    error_r);
+	if (status != CRK_OK)
+		goto out;
+	status = crk_store_followups(store, 0, false, &followups, error_r);
+	if (status != CRK_OK)
+		goto out;
+	input.proposals = proposals.items;
+	input.n_proposals = proposals.count;
+	input.followups = followups.items;
+	input.n_followups = followups.count;
+	input.now = now;
+	input.revision = feed_store_revision;
+	input.revision_context = store;
+	status = crk_feed_render(&input, events_r, tasks_r, error_r);
+	if (status != CRK_OK)
+		goto out;
+	status = crk_store_commit(store, error_r);
+	if (status != CRK_OK) {
+		if (events_r != NULL)
+			crk_free_str(events_r);
+		if (tasks_r != NULL)
+			crk_free_str(tasks_r);
+	}
+out:
+	if (status != CRK_OK)
+		crk_store_rollback(store);
+	crk_proposal_list_clear(&proposals);
+	crk_followup_list_clear(&followups);
+	return status;
+}
+
+enum crk_status
+crk_feed_publish_store(struct crk_store *store, const char *dir,
+    unsigned mode, time_t now, struct crk_strv *paths_r, char **error_r)
+{
+	enum crk_status status;
+	char *events = NULL, *tasks = NULL;
+
+	status = crk_feed_render_store(store, now, &events, &tasks, error_r);
+	if (status == CRK_OK)
+		status = crk_feed_publish_texts(dir, mode, events, tasks,
+		    paths_r, error_r);
+	free(events);
+	free(tasks);
+	return status;
+}
