@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@ struct crk_tls {
 	gnutls_session_t session;
 	gnutls_certificate_credentials_t cred;
 	bool established;
+	int fd;
+	int timeout_ms;
 	char *verdict; /* owned */
 };
 
@@ -210,6 +213,8 @@ crk_tls_start(int fd, const char *host, const char *ca_file, int timeout_ms,
 
 	*tls_r = NULL;
 	tls = crk_xcalloc(1, sizeof(*tls));
+	tls->fd = fd;
+	tls->timeout_ms = timeout_ms > 0 ? timeout_ms : 60000;
 	if (gnutls_certificate_allocate_credentials(&tls->cred) != 0)
 		crk_oom();
 	/* A machine without a system store still works with ca_file. */
@@ -312,18 +317,46 @@ crk_tls_free(struct crk_tls **tlsp)
 	free(tls);
 }
 
+/* GNUTLS_E_AGAIN comes from a socket timeout, but also, on a blocking
+ * socket, after GnuTLS consumed a TLS 1.3 post-handshake message such as
+ * NewSessionTicket.  Only a poll() that sees nothing is a real timeout. */
+static bool
+tls_wait(struct crk_tls *tls)
+{
+	struct pollfd pfd;
+	int r;
+
+	if (gnutls_record_get_direction(tls->session) == 0 &&
+	    gnutls_record_check_pending(tls->session) > 0)
+		return true;
+	pfd.fd = tls->fd;
+	pfd.events = gnutls_record_get_direction(tls->session) == 0 ?
+	    POLLIN : POLLOUT;
+	pfd.revents = 0;
+	do {
+		r = poll(&pfd, 1, tls->timeout_ms);
+	} while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
 ssize_t
 crk_tls_read(struct crk_tls *tls, void *buf, size_t len)
 {
 	ssize_t r;
 
-	do {
+	for (;;) {
 		r = gnutls_record_recv(tls->session, buf, len);
-	} while (r == GNUTLS_E_INTERRUPTED);
+		if (r == GNUTLS_E_INTERRUPTED)
+			continue;
+		if (r == GNUTLS_E_AGAIN && tls_wait(tls))
+			continue;
+		break;
+	}
 	if (r >= 0)
 		return r;
 	if (r == GNUTLS_E_PREMATURE_TERMINATION)
 		return 0;
+
 	errno = r == GNUTLS_E_AGAIN ? ETIMEDOUT : EIO;
 	return -1;
 }
@@ -338,6 +371,9 @@ crk_tls_write(struct crk_tls *tls, const void *buf, size_t len)
 	while (done < len) {
 		r = gnutls_record_send(tls->session, p + done, len - done);
 		if (r == GNUTLS_E_INTERRUPTED)
+			continue;
+		/* GnuTLS wants the very same call again. */
+		if (r == GNUTLS_E_AGAIN && tls_wait(tls))
 			continue;
 		if (r < 0) {
 			errno = r == GNUTLS_E_AGAIN ? ETIMEDOUT : EIO;
