@@ -1718,7 +1718,7 @@ engine_load_recipients(struct crk_engine *engine, int64_t pk,
 {
 	sqlite3_stmt *stmt = crk_store_stmt(engine->store, "SELECT role, "
 	    "addr, name FROM message_addrs WHERE message = ? AND role < 3 "
-	    "ORDER BY rowid");
+	    "ORDER BY role");
 	int rc;
 
 	sqlite3_bind_int64(stmt, 1, pk);

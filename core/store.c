@@ -100,7 +100,7 @@ static const char *const store_migrations[] = {
 	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
 	"  addr TEXT NOT NULL,"
 	"  name TEXT,"
-	"  PRIMARY KEY (proposal, addr)) WITHOUT ROWID;"
+	"  UNIQUE (proposal, addr));"
 	"CREATE INDEX prospects_addr ON prospects(addr);"
 	"CREATE TABLE thread ("
 	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
