@@ -39,8 +39,21 @@ struct crk_rules {
 void crk_rules_init_default(struct crk_rules *rules);
 /* Replaces the word list from a config value: "proposal, quote:5, sow".
  * A word without ":N" gets CRK_WORD_WEIGHT_DEFAULT.  "+word" or a leading
- * "+" on the whole list adds to the defaults instead.  CRK_E_INVAL with a
- * message for a bad weight or an empty word. */
+ * "+" on the whole list adds to the defaults instead ("+quote:3" changes a
+ * default's weight); "-word" takes a default out.  Weights are whole
+ * numbers from -1000 to 1000.  CRK_E_INVAL with a message for a bad weight,
+ * an empty word or an empty list; the rules are then unchanged.
+ *
+ * Words match case-insensitively at word boundaries in the subject and the
+ * attachment names, with an optional plural "s"/"es": "quote" matches
+ * "Q3_Quote_v2.pdf" and "Quotes", not "quotation" or "offering"; "bid"
+ * not "forbidden".  Boundaries are separators ('-', '_', '.', spaces,
+ * punctuation), letter/digit changes ("Proposal2025") and camel case
+ * ("AcmeProposal").  A space in a word matches any separator run
+ * ("price list": "Price-List", "PriceList").  Case folding is ASCII only:
+ * non-ASCII letters compare byte for byte ("Cotización" matches
+ * "cotización", "COTIZACIÓN" does not), and a non-ASCII letter next to a
+ * word joins it ("Angebotsübersicht" is no match). */
 enum crk_status crk_rules_set_words(struct crk_rules *rules, const char *spec,
     char **error_r);
 void crk_rules_copy(struct crk_rules *dst, const struct crk_rules *src);
@@ -68,13 +81,29 @@ enum crk_verdict {
  * "attachment 'ACME-proposal.pdf'; subject contains 'quote'",
  * "keyword crickets-track", "no external recipient", "sent to a mailing
  * list", "sent to a no-reply address", "no proposal word".
- * Explicit keywords win over everything; the heuristic needs at least one
- * external, non-no-reply recipient and never tracks mail to oneself. */
+ * Explicit keywords win over everything (crickets-ignore over
+ * crickets-track); the heuristic needs at least one
+ * external, non-no-reply recipient and never tracks mail to oneself.
+ * Checks in order: "not sent by you"; List-Id or Precedence list ("sent to
+ * a mailing list"), Precedence bulk/junk ("sent as bulk mail"); no To/Cc
+ * ("no external recipient"); only identities ("sent to yourself"); only
+ * colleagues ("internal recipients only"); no external person ("sent to a
+ * no-reply address"); then the words: the score is the sum of the weights
+ * of the distinct words found, tracked at >= threshold, else "no proposal
+ * word" or "score 5 below threshold 10: subject contains 'quote'". */
 enum crk_verdict crk_classify_proposal(const struct crk_rules *rules,
     const struct crk_message *msg, char **reason_r);
 
 /* What a message is, by its own headers, in the order of DESIGN.md.
- * Linking to a proposal (genuine reply or not) is the engine's work. */
+ * Linking to a proposal (genuine reply or not) is the engine's work.
+ * BOUNCE: multipart/report; report-type=delivery-status (delay notices
+ * too: the engine reads dsn_action), X-Failed-Recipients, a parsed DSN, or
+ * a bounce subject from a mailer daemon or with the null Return-Path.
+ * AUTOREPLY: read receipts (report-type=disposition-notification),
+ * Auto-Submitted other than "no", X-Autoreply, X-Autorespond, Precedence
+ * auto_reply, Precedence bulk/junk without List-Id/List-Unsubscribe (with
+ * them it is LIST), out-of-office subjects.  LIST: List-Id,
+ * List-Unsubscribe, Precedence list/bulk/junk, a no-reply sender. */
 enum crk_kind {
 	CRK_KIND_OWN,	    /* From is an identity */
 	CRK_KIND_BOUNCE,    /* delivery status notification */
@@ -90,11 +119,14 @@ const char *crk_kind_name(enum crk_kind kind);
 /* True when the subject reads like an out-of-office or automatic reply in
  * one of the common languages ("Automatic reply:", "Out of Office",
  * "Abwesenheitsnotiz", "Réponse automatique", "Respuesta automática",
- * "Automatisch antwoord", "Risposta automatica", "Autosvar" ...). */
+ * "Automatisch antwoord", "Risposta automatica", "Autosvar" ...).  The
+ * phrase must open the subject, after [tags], "(EXT)" markers and reply
+ * prefixes; only "... is out of the office" counts anywhere.  NULL-safe. */
 bool crk_classify_is_ooo_subject(const char *subject);
 /* True when the subject reads like a bounce ("Undeliverable:",
  * "Delivery Status Notification (Failure)", "Mail delivery failed",
- * "Returned mail", "failure notice", "Unzustellbar" ...). */
+ * "Returned mail", "failure notice", "Unzustellbar" ...), at its start
+ * after [tags].  Delay notices count too.  NULL-safe. */
 bool crk_classify_is_bounce_subject(const char *subject);
 
 #endif
