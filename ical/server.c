@@ -270,6 +270,15 @@ server_text(struct MHD_Connection *conn, unsigned code, const char *text,
 	return ret;
 }
 
+/* Leaves the path as sent: the two real paths need no percent-encoding,
+ * so any "%" (an encoded "/", "..", NUL) simply fails to match and gets a
+ * 404, instead of being decoded into something that might. */
+static size_t
+server_no_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	return strlen(s);
+}
+
 static enum MHD_Result
 server_handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload_data,
@@ -394,6 +403,7 @@ crk_server_start(const struct crk_server_options *opt,
 	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s != 0 ?
 	    opt->timeout_s : 30u,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	    MHD_OPTION_UNESCAPE_CALLBACK, server_no_unescape, NULL,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		crk_error_set(error_r, "cannot listen on %s: %s", opt->listen,

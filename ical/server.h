@@ -23,7 +23,9 @@ struct crk_server_options {
 
 /* Starts serving in a thread of its own.  Exactly two paths exist:
  *   GET|HEAD /<token>/followups.ics and /<token>/followups-tasks.ics
- * (a query string is ignored, so clients may add cache-busters).  The file
+ * (a query string is ignored, so clients may add cache-busters).  The
+ * path is compared as sent, not percent-decoded: an encoded character
+ * never matches.  The file
  * is read from dir and read again whenever its size, mtime or inode
  * change.  Responses: 200 with Content-Type "text/calendar; charset=utf-8",
  * a strong ETag (SHA-256 of the bytes), Last-Modified (the file's mtime),

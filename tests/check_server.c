@@ -1,12 +1,599 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of ical/server: the HTTP feed server on a port-0 listener. */
+/* Tests of ical/server: the HTTP feed server on a port-0 listener, spoken to over a raw socket. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "ical/feed.h"
 #include "ical/server.h"
 #include "tests/check_common.h"
+#include "tests/interop/feed_sample.h"
+
+#define TOKEN "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+static char *dir;
+static struct crk_server *server;
+static char *events; /* the published events feed */
+
+struct reply {
+	int status;
+	char *head; /* header block, lines joined by "\n" */
+	char *body;
+	size_t body_len;
+};
+
+static void
+reply_clear(struct reply *r)
+{
+	free(r->head);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The value of a header (case-insensitive name), owned, or NULL. */
+static char *
+reply_header(const struct reply *r, const char *name)
+{
+	const char *p = r->head;
+	size_t n = strlen(name);
+
+	while (p != NULL && *p != '\0') {
+		const char *eol = strchr(p, '\n');
+
+		if (crk_strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			const char *v = p + n + 1;
+
+			while (*v == ' ')
+				v++;
+			return crk_xstrndup(v, (size_t)((eol != NULL ? eol :
+			    v + strlen(v)) - v));
+		}
+		p = eol != NULL ? eol + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Sends one raw request (extra: header lines with CRLF) and reads the
+ * whole answer; the server closes the connection. */
+static void
+http(int family, const char *method, const char *path, const char *extra,
+    struct reply *r)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct timeval tv = { .tv_sec = 10 };
+	char *req, buf[4096], *sep, *line_end;
+	struct crk_strv raw = { 0 };
+	size_t total = 0;
+	ssize_t n;
+	int fd;
+
+	memset(r, 0, sizeof(*r));
+	memset(&ss, 0, sizeof(ss));
+	if (family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)crk_server_port(server));
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)crk_server_port(server));
+		sin6->sin6_addr = in6addr_loopback;
+	}
+	fd = socket(family, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_msg(connect(fd, (struct sockaddr *)&ss, family == AF_INET ?
+	    sizeof(*sin) : sizeof(*sin6)) == 0, "connect: %s",
+	    strerror(errno));
+	req = crk_xasprintf("%s %s HTTP/1.1\r\nHost: localhost\r\n"
+	    "Connection: close\r\n%s\r\n", method, path, extra != NULL ?
+	    extra : "");
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	free(req);
+	r->body = crk_xmalloc(1);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		r->body = crk_xrealloc(r->body, total + (size_t)n + 1);
+		memcpy(r->body + total, buf, (size_t)n);
+		total += (size_t)n;
+	}
+	ck_assert_int_eq(n, 0);
+	close(fd);
+	r->body[total] = '\0';
+	sep = strstr(r->body, "\r\n\r\n");
+	ck_assert_msg(sep != NULL, "no header end in %s", r->body);
+	ck_assert_int_eq(sscanf(r->body, "HTTP/1.1 %d", &r->status), 1);
+	line_end = strstr(r->body, "\r\n");
+	/* header lines after the status line, CRLF -> LF */
+	{
+		char *h = crk_xstrndup(line_end + 2, (size_t)(sep -
+		    (line_end + 2))), *p;
+
+		for (p = h; (p = strstr(p, "\r\n")) != NULL;)
+			memmove(p, p + 1, strlen(p + 1) + 1);
+		r->head = h;
+	}
+	r->body_len = total - (size_t)(sep + 4 - r->body);
+	memmove(r->body, sep + 4, r->body_len + 1);
+	crk_strv_clear(&raw);
+}
+
+static void
+publish(time_t shift)
+{
+	struct crk_feed_sample s;
+	struct crk_feed_input in;
+	char *error = NULL;
+
+	crk_feed_sample_fill(&s);
+	crk_feed_sample_input(&s, &in);
+	in.now += shift;
+	free(events);
+	ck_assert_int_eq(crk_feed_render(&in, &events, NULL, &error),
+	    CRK_OK);
+	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, &error),
+	    CRK_OK);
+	crk_feed_sample_clear(&s);
+}
+
+static void
+start(const char *listen)
+{
+	struct crk_server_options opt = { .listen = listen, .token = TOKEN,
+		.dir = dir };
+	char *error = NULL;
+
+	ck_assert_msg(crk_server_start(&opt, &server, &error) == CRK_OK,
+	    "%s", error);
+	ck_assert_uint_ne(crk_server_port(server), 0);
+}
+
+static void
+setup(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	dir = crk_xasprintf("%s/crk-server-XXXXXX", base != NULL &&
+	    *base != '\0' ? base : "/tmp");
+	ck_assert(mkdtemp(dir) != NULL);
+	publish(0);
+	start("127.0.0.1:0");
+}
+
+static void
+teardown(void)
+{
+	char *cmd = crk_xasprintf("rm -rf '%s'", dir);
+
+	crk_server_free(&server);
+	ck_assert_ptr_null(server);
+	if (system(cmd) != 0)
+		ck_abort_msg("%s failed", cmd);
+	free(cmd);
+	crk_free_str(&dir);
+	crk_free_str(&events);
+}
+
+/* tmpl with every "@" replaced by value.  Owned. */
+static char *
+subst(const char *tmpl, const char *value)
+{
+	struct crk_strv parts = { 0 };
+	const char *p;
+	char *s;
+
+	for (p = tmpl; *p != '\0'; p++) {
+		if (*p == '@')
+			crk_strv_add(&parts, value);
+		else
+			crk_strv_add_owned(&parts, crk_xstrndup(p, 1));
+	}
+	s = crk_strv_join(&parts, "");
+	crk_strv_clear(&parts);
+	return s;
+}
+
+static const char *const feeds[] = { CRK_FEED_EVENTS_FILE,
+	CRK_FEED_TASKS_FILE };
+
+static void
+assert_header(const struct reply *r, const char *name, const char *want)
+{
+	char *v = reply_header(r, name);
+
+	ck_assert_msg(v != NULL, "no %s in %s", name, r->head);
+	ck_assert_str_eq(v, want);
+	free(v);
+}
+
+START_TEST(test_get_serves_the_feed_with_calendar_headers)
+{
+	struct reply r;
+	char *path, *file, *etag, *lm, *len;
+	size_t k;
+
+	path = crk_xasprintf("/%s/%s", TOKEN, feeds[_i]);
+	http(AF_INET, "GET", path, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	file = crk_xasprintf("%s/%s", dir, feeds[_i]);
+	{
+		FILE *fp = fopen(file, "rb");
+		char *want = crk_xmalloc(r.body_len + 2);
+
+		ck_assert_ptr_nonnull(fp);
+		ck_assert_uint_eq(fread(want, 1, r.body_len + 1, fp),
+		    r.body_len);
+		ck_assert(memcmp(want, r.body, r.body_len) == 0);
+		fclose(fp);
+		free(want);
+	}
+	ck_assert_uint_gt(r.body_len, 100);
+	if (_i == 0)
+		ck_assert_str_eq(r.body, events);
+	assert_header(&r, "Content-Type", "text/calendar; charset=utf-8");
+	assert_header(&r, "Cache-Control", "private, no-cache");
+	etag = reply_header(&r, "ETag");
+	ck_assert_ptr_nonnull(etag);
+	ck_assert_uint_eq(strlen(etag), 66); /* strong: no W/ */
+	ck_assert_int_eq(etag[0], '"');
+	for (k = 1; k < 65; k++)
+		ck_assert_ptr_nonnull(strchr("0123456789abcdef", etag[k]));
+	lm = reply_header(&r, "Last-Modified");
+	ck_assert_ptr_nonnull(lm);
+	ck_assert_ptr_nonnull(strstr(lm, " GMT"));
+	len = reply_header(&r, "Content-Length");
+	ck_assert_uint_eq(strtoul(len, NULL, 10), r.body_len);
+	free(len);
+	free(lm);
+	free(etag);
+	free(file);
+	free(path);
+	reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_head_sends_the_headers_without_a_body)
+{
+	struct reply get, head;
+	char *path, *e1, *e2, *len;
+
+	path = crk_xasprintf("/%s/%s", TOKEN, feeds[_i]);
+	http(AF_INET, "GET", path, NULL, &get);
+	http(AF_INET, "HEAD", path, NULL, &head);
+	ck_assert_int_eq(head.status, 200);
+	ck_assert_uint_eq(head.body_len, 0);
+	e1 = reply_header(&get, "ETag");
+	e2 = reply_header(&head, "ETag");
+	ck_assert_str_eq(e1, e2);
+	len = reply_header(&head, "Content-Length");
+	ck_assert_ptr_nonnull(len);
+	ck_assert_uint_eq(strtoul(len, NULL, 10), get.body_len);
+	assert_header(&head, "Content-Type", "text/calendar; charset=utf-8");
+	free(len);
+	free(e1);
+	free(e2);
+	free(path);
+	reply_clear(&get);
+	reply_clear(&head);
+}
+END_TEST
+
+/* If-None-Match forms: @ is the current ETag. */
+static const struct {
+	const char *fmt;
+	int status;
+} inm_cases[] = {
+	{ "If-None-Match: @\r\n", 304 },
+	{ "If-None-Match: W/@\r\n", 304 },
+	{ "If-None-Match: \"abc\", @\r\n", 304 },
+	{ "If-None-Match: *\r\n", 304 },
+	{ "If-None-Match: \"abc\"\r\n", 200 },
+	{ "If-None-Match: \"abc\"\r\nIf-Modified-Since: Fri, 01 Jan 2100 "
+	  "00:00:00 GMT\r\n", 200 },
+	{ "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n", 304 },
+	{ "If-Modified-Since: Thu, 01 Jan 1998 00:00:00 GMT\r\n", 200 },
+	{ "If-Modified-Since: yesterday\r\n", 200 },
+};
+
+START_TEST(test_conditional_requests_get_304_when_unchanged)
+{
+	struct reply first, r;
+	char *path, *etag, *extra, *e2;
+
+	path = crk_xasprintf("/%s/%s", TOKEN, CRK_FEED_EVENTS_FILE);
+	http(AF_INET, "GET", path, NULL, &first);
+	etag = reply_header(&first, "ETag");
+	extra = subst(inm_cases[_i].fmt, etag);
+	http(AF_INET, "GET", path, extra, &r);
+	ck_assert_int_eq(r.status, inm_cases[_i].status);
+	if (r.status == 304) {
+		ck_assert_uint_eq(r.body_len, 0);
+		e2 = reply_header(&r, "ETag");
+		ck_assert_str_eq(e2, etag);
+		free(e2);
+	} else {
+		ck_assert_uint_eq(r.body_len, first.body_len);
+	}
+	free(extra);
+	free(etag);
+	free(path);
+	reply_clear(&first);
+	reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_repeated_conditional_get_with_last_modified_is_304)
+{
+	struct reply first, r;
+	char *path, *lm, *extra;
+
+	path = crk_xasprintf("/%s/%s", TOKEN, CRK_FEED_TASKS_FILE);
+	http(AF_INET, "GET", path, NULL, &first);
+	lm = reply_header(&first, "Last-Modified");
+	extra = crk_xasprintf("If-Modified-Since: %s\r\n", lm);
+	http(AF_INET, "GET", path, extra, &r);
+	ck_assert_int_eq(r.status, 304);
+	free(extra);
+	free(lm);
+	free(path);
+	reply_clear(&first);
+	reply_clear(&r);
+}
+END_TEST
+
+/* @ is the token. */
+static const char *const bad_paths[] = {
+	"/",
+	"/followups.ics",
+	"/@",
+	"/@/",
+	"/@/followups.ics/",
+	"/@/FOLLOWUPS.ICS",
+	"/@/other.ics",
+	"/@/followups.ics.bak",
+	"/@/../@/followups.ics",
+	"/@/%2e%2e/@/followups.ics",
+	"/@/%2E%2E%2Ffollowups.ics",
+	"/@%2Ffollowups.ics",
+	"/@//followups.ics",
+	"//@/followups.ics",
+	"/@/./followups.ics",
+	"/@x/followups.ics",
+	"/0f1e2d3c4b5a6978/followups.ics",
+	"/0f1e2d3c4b5a69788796a5b4c3d2e1f1/followups.ics",
+	"/@/followups.ics%00",
+	"/@/followups.ics%20",
+	"/..%2f..%2fetc%2fpasswd",
+};
+
+START_TEST(test_wrong_token_or_path_is_404_with_a_body)
+{
+	struct reply r;
+	char *path;
+
+	path = subst(bad_paths[_i], TOKEN);
+	http(AF_INET, "GET", path, NULL, &r);
+	ck_assert_msg(r.status == 404, "%s gave %d", path, r.status);
+	ck_assert_uint_gt(r.body_len, 0);
+	ck_assert_ptr_null(strstr(r.body, "BEGIN:VCALENDAR"));
+	free(path);
+	reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_a_query_string_is_ignored)
+{
+	struct reply r;
+	char *path;
+
+	path = crk_xasprintf("/%s/%s?nocache=123&x=..", TOKEN,
+	    CRK_FEED_EVENTS_FILE);
+	http(AF_INET, "GET", path, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, events);
+	free(path);
+	reply_clear(&r);
+}
+END_TEST
+
+static const char *const methods[] = { "POST", "PUT", "DELETE", "OPTIONS",
+	"PATCH" };
+
+START_TEST(test_other_methods_get_405)
+{
+	struct reply r;
+	char *path;
+
+	path = crk_xasprintf("/%s/%s", TOKEN, CRK_FEED_EVENTS_FILE);
+	http(AF_INET, methods[_i], path, "Content-Length: 0\r\n", &r);
+	ck_assert_int_eq(r.status, 405);
+	assert_header(&r, "Allow", "GET, HEAD");
+	ck_assert_uint_gt(r.body_len, 0);
+	free(path);
+	reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_a_changed_feed_gets_a_new_etag)
+{
+	struct reply r1, r2, r3;
+	char *path, *e1, *e2, *extra;
+
+	path = crk_xasprintf("/%s/%s", TOKEN, CRK_FEED_EVENTS_FILE);
+	http(AF_INET, "GET", path, NULL, &r1);
+	e1 = reply_header(&r1, "ETag");
+	publish(86400); /* a day later: the overdue event moved */
+	extra = crk_xasprintf("If-None-Match: %s\r\n", e1);
+	http(AF_INET, "GET", path, extra, &r2);
+	ck_assert_int_eq(r2.status, 200);
+	e2 = reply_header(&r2, "ETag");
+	ck_assert_str_ne(e1, e2);
+	ck_assert_str_eq(r2.body, events);
+	ck_assert_str_ne(r1.body, r2.body);
+	free(extra);
+	/* and the new ETag is the one that gives 304 now */
+	extra = crk_xasprintf("If-None-Match: %s\r\n", e2);
+	http(AF_INET, "GET", path, extra, &r3);
+	ck_assert_int_eq(r3.status, 304);
+	free(extra);
+	free(e1);
+	free(e2);
+	free(path);
+	reply_clear(&r1);
+	reply_clear(&r2);
+	reply_clear(&r3);
+}
+END_TEST
+
+START_TEST(test_a_missing_feed_is_503_with_retry_after)
+{
+	struct reply r;
+	char *path, *file;
+
+	file = crk_xasprintf("%s/%s", dir, CRK_FEED_TASKS_FILE);
+	ck_assert_int_eq(unlink(file), 0);
+	path = crk_xasprintf("/%s/%s", TOKEN, CRK_FEED_TASKS_FILE);
+	http(AF_INET, "GET", path, NULL, &r);
+	ck_assert_int_eq(r.status, 503);
+	assert_header(&r, "Retry-After", "60");
+	ck_assert_uint_gt(r.body_len, 0);
+	free(path);
+	free(file);
+	reply_clear(&r);
+}
+END_TEST
+
+START_TEST(test_ipv6_loopback_listener_serves_too)
+{
+	struct reply r;
+	char *path;
+	int fd = socket(AF_INET6, SOCK_STREAM, 0);
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+		.sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
+		/* no IPv6 in this sandbox: nothing to test */
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	close(fd);
+	crk_server_free(&server);
+	start("[::1]:0");
+	path = crk_xasprintf("/%s/%s", TOKEN, CRK_FEED_EVENTS_FILE);
+	http(AF_INET6, "GET", path, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, events);
+	free(path);
+	reply_clear(&r);
+}
+END_TEST
+
+static const struct {
+	const char *listen;
+	const char *host; /* NULL: refused */
+	unsigned port;
+} listens[] = {
+	{ "127.0.0.1:8765", "127.0.0.1", 8765 },
+	{ "[::1]:8765", "::1", 8765 },
+	{ "0.0.0.0:0", "0.0.0.0", 0 },
+	{ "127.0.0.1", NULL, 0 },
+	{ "::1:8765", NULL, 0 },
+	{ "[::1]8765", NULL, 0 },
+	{ "127.0.0.1:65536", NULL, 0 },
+	{ "127.0.0.1:-1", NULL, 0 },
+	{ "127.0.0.1:80x", NULL, 0 },
+	{ ":8765", NULL, 0 },
+	{ "", NULL, 0 },
+};
+
+START_TEST(test_listen_addresses_parse_or_are_refused)
+{
+	char *host = NULL, *error = NULL;
+	unsigned port = 99;
+	enum crk_status st;
+
+	st = crk_server_parse_listen(listens[_i].listen, &host, &port, &error);
+	if (listens[_i].host == NULL) {
+		ck_assert_int_eq(st, CRK_E_INVAL);
+		ck_assert_ptr_null(host);
+		ck_assert_ptr_nonnull(error);
+	} else {
+		ck_assert_int_eq(st, CRK_OK);
+		ck_assert_str_eq(host, listens[_i].host);
+		ck_assert_uint_eq(port, listens[_i].port);
+	}
+	free(host);
+	free(error);
+}
+END_TEST
+
+static const struct {
+	const char *listen, *token;
+	enum crk_status status;
+} bad_starts[] = {
+	{ "127.0.0.1:0", "short", CRK_E_INVAL },
+	{ "127.0.0.1:0", "0123456789abcdef/x", CRK_E_INVAL },
+	{ "127.0.0.1:0", NULL, CRK_E_INVAL },
+	{ "localhost:0", TOKEN, CRK_E_INVAL },
+	{ "127.0.0.1", TOKEN, CRK_E_INVAL },
+	{ "192.0.2.1:0", TOKEN, CRK_E_NET }, /* not our address */
+};
+
+START_TEST(test_bad_options_are_refused_with_a_message)
+{
+	struct crk_server_options opt = { .listen = bad_starts[_i].listen,
+		.token = bad_starts[_i].token, .dir = "/nonexistent" };
+	struct crk_server *srv = (struct crk_server *)&opt;
+	char *error = NULL;
+
+	ck_assert_int_eq(crk_server_start(&opt, &srv, &error),
+	    bad_starts[_i].status);
+	ck_assert_ptr_null(srv);
+	ck_assert_ptr_nonnull(error);
+	free(error);
+}
+END_TEST
 
 Suite *
 crk_test_suite(void)
 {
-	return suite_create("server");
+	Suite *s = suite_create("server");
+	TCase *tc;
+
+	tc = tcase_create("http");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	CRK_TABLE_TEST(tc, test_get_serves_the_feed_with_calendar_headers,
+	    feeds);
+	CRK_TABLE_TEST(tc, test_head_sends_the_headers_without_a_body, feeds);
+	CRK_TABLE_TEST(tc, test_conditional_requests_get_304_when_unchanged,
+	    inm_cases);
+	tcase_add_test(tc,
+	    test_repeated_conditional_get_with_last_modified_is_304);
+	CRK_TABLE_TEST(tc, test_wrong_token_or_path_is_404_with_a_body,
+	    bad_paths);
+	tcase_add_test(tc, test_a_query_string_is_ignored);
+	CRK_TABLE_TEST(tc, test_other_methods_get_405, methods);
+	tcase_add_test(tc, test_a_changed_feed_gets_a_new_etag);
+	tcase_add_test(tc, test_a_missing_feed_is_503_with_retry_after);
+	tcase_add_test(tc, test_ipv6_loopback_listener_serves_too);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("options");
+	CRK_TABLE_TEST(tc, test_listen_addresses_parse_or_are_refused,
+	    listens);
+	CRK_TABLE_TEST(tc, test_bad_options_are_refused_with_a_message,
+	    bad_starts);
+	suite_add_tcase(s, tc);
+	return s;
 }
