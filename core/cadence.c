@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +13,9 @@
  * every offset and due-day sum far from integer overflow. */
 #define CADENCE_MAX_DAYS 36525
 #define CADENCE_ALL_DAYS 0x7fu
+#define CADENCE_DAY_HINT "use sun, mon, tue, wed, thu, fri, sat or none"
 
-static const int cadence_default_offsets[] = { 1, 3, 7, 14, 28, 58 };
+static const int cadence_default_offsets[] = {1, 3, 7, 14, 28, 58};
 
 void
 crk_cadence_default(struct crk_cadence *cadence)
@@ -29,11 +31,30 @@ crk_cadence_default(struct crk_cadence *cadence)
 	cadence->weekend = (1u << 0) | (1u << 6);
 }
 
+/* "cadence item 3 ('x') is not a number of days": names the bad item. */
+static enum crk_status cadence_bad_item(char **error_r, unsigned index,
+    const char *item, const char *fmt, ...) CRK_PRINTF(4, 5);
+
+static enum crk_status
+cadence_bad_item(
+    char **error_r, unsigned index, const char *item, const char *fmt, ...)
+{
+	va_list ap;
+	char *why;
+
+	va_start(ap, fmt);
+	why = crk_xvasprintf(fmt, ap);
+	va_end(ap);
+	crk_error_set(error_r, "cadence item %u ('%s') %s", index, item, why);
+	free(why);
+	return CRK_E_INVAL;
+}
+
 /* Reads one trimmed offset item; 0 and negatives come back as such so the
  * caller can say "must be at least 1". */
 static enum crk_status
-cadence_parse_item(const char *item, unsigned index, long *value_r,
-    char **error_r)
+cadence_parse_item(
+    const char *item, unsigned index, long *value_r, char **error_r)
 {
 	const char *p = item;
 	long value = 0;
@@ -43,42 +64,36 @@ cadence_parse_item(const char *item, unsigned index, long *value_r,
 		negative = true;
 		p++;
 	}
-	if (*p == '\0') {
-		crk_error_set(error_r, "cadence item %u ('%s') is not a "
-		    "number of days", index, item);
-		return CRK_E_INVAL;
-	}
+	if (*p == '\0')
+		return cadence_bad_item(
+		    error_r, index, item, "is not a number of days");
 	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9') {
-			crk_error_set(error_r, "cadence item %u ('%s') is "
-			    "not a number of days", index, item);
-			return CRK_E_INVAL;
-		}
+		if (*p < '0' || *p > '9')
+			return cadence_bad_item(
+			    error_r, index, item, "is not a number of days");
 		value = value * 10 + (*p - '0');
-		if (value > CADENCE_MAX_DAYS) {
-			crk_error_set(error_r, "cadence item %u ('%s') is too "
-			    "large (at most %d days)", index, item,
-			    CADENCE_MAX_DAYS);
-			return CRK_E_INVAL;
-		}
+		if (value > CADENCE_MAX_DAYS)
+			return cadence_bad_item(error_r, index, item,
+			    "is too large (at most %d days)", CADENCE_MAX_DAYS);
 	}
 	*value_r = negative ? -value : value;
 	return CRK_OK;
 }
 
 enum crk_status
-crk_cadence_parse_offsets(struct crk_cadence *cadence, const char *spec,
-    char **error_r)
+crk_cadence_parse_offsets(
+    struct crk_cadence *cadence, const char *spec, char **error_r)
 {
 	int offsets[CRK_CADENCE_MAX];
 	unsigned n = 0, index = 0;
 	const char *p = spec;
 	enum crk_status status = CRK_OK;
 	char *item = NULL;
-	long value;
+	long value = 0;
 
 	if (spec == NULL || spec[strspn(spec, " \t")] == '\0') {
-		crk_error_set(error_r, "cadence is empty: expected days like "
+		crk_error_set(error_r,
+		    "cadence is empty: expected days like "
 		    "1,3,7,14,28,58");
 		return CRK_E_INVAL;
 	}
@@ -89,8 +104,8 @@ crk_cadence_parse_offsets(struct crk_cadence *cadence, const char *spec,
 		crk_free_str(&item);
 		item = crk_str_trim(crk_xstrndup(p, len));
 		if (*item == '\0') {
-			crk_error_set(error_r, "cadence item %u is empty",
-			    index);
+			crk_error_set(
+			    error_r, "cadence item %u is empty", index);
 			status = CRK_E_INVAL;
 			goto out;
 		}
@@ -98,23 +113,19 @@ crk_cadence_parse_offsets(struct crk_cadence *cadence, const char *spec,
 		if (status != CRK_OK)
 			goto out;
 		if (value < 1) {
-			crk_error_set(error_r, "cadence item %u ('%s') must "
-			    "be at least 1 day", index, item);
-			status = CRK_E_INVAL;
+			status = cadence_bad_item(
+			    error_r, index, item, "must be at least 1 day");
 			goto out;
 		}
 		if (n > 0 && value <= offsets[n - 1]) {
-			crk_error_set(error_r, "cadence item %u ('%s') must "
-			    "be greater than the item before it (%d)", index,
-			    item, offsets[n - 1]);
-			status = CRK_E_INVAL;
+			status = cadence_bad_item(error_r, index, item,
+			    "must be greater than the item before it");
 			goto out;
 		}
 		if (n == CRK_CADENCE_MAX) {
-			crk_error_set(error_r, "cadence item %u ('%s') is one "
-			    "too many (at most %d items)", index, item,
+			status = cadence_bad_item(error_r, index, item,
+			    "is one too many (at most %d items)",
 			    CRK_CADENCE_MAX);
-			status = CRK_E_INVAL;
 			goto out;
 		}
 		offsets[n++] = (int)value;
@@ -137,13 +148,13 @@ struct cadence_day_name {
 
 /* Indexed by weekday, 0 = Sunday, like crk_day_weekday. */
 static const struct cadence_day_name cadence_day_names[7] = {
-	{ "sun", "sunday" },
-	{ "mon", "monday" },
-	{ "tue", "tuesday" },
-	{ "wed", "wednesday" },
-	{ "thu", "thursday" },
-	{ "fri", "friday" },
-	{ "sat", "saturday" },
+    {"sun", "sunday"},
+    {"mon", "monday"},
+    {"tue", "tuesday"},
+    {"wed", "wednesday"},
+    {"thu", "thursday"},
+    {"fri", "friday"},
+    {"sat", "saturday"},
 };
 
 static int
@@ -160,10 +171,10 @@ cadence_weekday_of_name(const char *name)
 }
 
 enum crk_status
-crk_cadence_parse_weekend(struct crk_cadence *cadence, const char *spec,
-    char **error_r)
+crk_cadence_parse_weekend(
+    struct crk_cadence *cadence, const char *spec, char **error_r)
 {
-	struct crk_strv names = { 0 };
+	struct crk_strv names = {0};
 	enum crk_status status = CRK_OK;
 	unsigned mask = 0;
 	size_t i;
@@ -175,17 +186,16 @@ crk_cadence_parse_weekend(struct crk_cadence *cadence, const char *spec,
 		int wd = cadence_weekday_of_name(names.items[i]);
 
 		if (wd < 0) {
-			crk_error_set(error_r, "unknown weekend day '%s' "
-			    "(use sun, mon, tue, wed, thu, fri, sat or "
-			    "none)", names.items[i]);
+			crk_error_set(error_r, "unknown weekend day '%s' (%s)",
+			    names.items[i], CADENCE_DAY_HINT);
 			status = CRK_E_INVAL;
 			goto out;
 		}
 		mask |= 1u << wd;
 	}
 	if (mask == CADENCE_ALL_DAYS) {
-		crk_error_set(error_r, "weekend '%s' covers all seven days: "
-		    "follow-ups would never be due", spec);
+		crk_error_set(error_r, "weekend '%s' is all seven days: %s",
+		    spec, "follow-ups would never be due");
 		status = CRK_E_INVAL;
 		goto out;
 	}
@@ -199,7 +209,7 @@ out:
 int
 crk_cadence_offset(const struct crk_cadence *cadence, unsigned number)
 {
-	int64_t offset, last;
+	int64_t offset, last, repeats;
 
 	if (number == 0)
 		return -1;
@@ -209,10 +219,11 @@ crk_cadence_offset(const struct crk_cadence *cadence, unsigned number)
 		return cadence->offsets[number - 1];
 	if (cadence->repeat_every <= 0)
 		return -1;
-	last = cadence->n_offsets > 0 ?
-	    cadence->offsets[cadence->n_offsets - 1] : 0;
-	offset = last + (int64_t)cadence->repeat_every *
-	    (number - cadence->n_offsets);
+	last = 0;
+	if (cadence->n_offsets > 0)
+		last = cadence->offsets[cadence->n_offsets - 1];
+	repeats = number - cadence->n_offsets;
+	offset = last + (int64_t)cadence->repeat_every * repeats;
 	/* Far past any real round; still keep round_start + offset an int. */
 	if (offset > INT_MAX / 2)
 		return -1;

@@ -36,8 +36,8 @@ date_is_leap(int year)
 static int
 date_month_days(int year, int month)
 {
-	static const int days[12] = { 31, 28, 31, 30, 31, 30,
-		31, 31, 30, 31, 30, 31 };
+	static const int days[12] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (month == 2 && date_is_leap(year))
 		return 29;
@@ -52,7 +52,7 @@ crk_day
 crk_day_from_ymd(int year, int month, int day)
 {
 	int64_t y = year, m = month, era, year_of_era, day_of_year;
-	int64_t day_of_era;
+	int64_t day_of_era, days;
 
 	/* Months outside 1..12 carry into the year, days outside the month
 	 * simply count on (the formula is linear in the day). */
@@ -68,25 +68,26 @@ crk_day_from_ymd(int year, int month, int day)
 	day_of_year = (153 * (m - 3) + 2) / 5 + day - 1;
 	day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 +
 	    day_of_year;
-	return (crk_day)(era * DATE_DAYS_PER_ERA + day_of_era -
-	    DATE_EPOCH_SHIFT);
+	days = era * DATE_DAYS_PER_ERA + day_of_era - DATE_EPOCH_SHIFT;
+	return (crk_day)days;
 }
 
 void
 crk_day_to_ymd(crk_day d, int *year_r, int *month_r, int *day_r)
 {
 	int64_t z = (int64_t)d + DATE_EPOCH_SHIFT;
-	int64_t era, day_of_era, year_of_era, day_of_year, mp, year;
+	int64_t era, day_of_era, year_of_era, day_of_year, mp, year, leap_days;
 	int month;
 
 	era = date_floor_div(z, DATE_DAYS_PER_ERA);
 	day_of_era = z - era * DATE_DAYS_PER_ERA;
 	/* Years in the era: take out the leap days (every 4th year, not
 	 * every 100th, but the 400th) before dividing by 365. */
-	year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36524 -
-	    day_of_era / (DATE_DAYS_PER_ERA - 1)) / 365;
-	day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 -
-	    year_of_era / 100);
+	leap_days = day_of_era / 1460 - day_of_era / 36524 +
+	    day_of_era / (DATE_DAYS_PER_ERA - 1);
+	year_of_era = (day_of_era - leap_days) / 365;
+	day_of_year = day_of_era -
+	    (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
 	mp = (5 * day_of_year + 2) / 153; /* 0 = March ... 11 = February */
 	month = (int)(mp < 10 ? mp + 3 : mp - 9);
 	year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
@@ -111,11 +112,12 @@ static bool
 date_local_seconds(time_t t, int64_t *local_r)
 {
 	struct tm tm;
+	crk_day day;
 
 	if (localtime_r(&t, &tm) == NULL)
 		return false;
-	*local_r = (int64_t)crk_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday) * DATE_SECS_PER_DAY + tm.tm_hour * 3600 +
+	day = crk_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	*local_r = (int64_t)day * DATE_SECS_PER_DAY + tm.tm_hour * 3600 +
 	    tm.tm_min * 60 + tm.tm_sec;
 	return true;
 }
@@ -145,10 +147,10 @@ date_local_to_time(int64_t local, bool gap_start)
 	int64_t shown;
 	bool ok_before, ok_after;
 
-	ok_before = date_local_seconds((time_t)t_before, &shown) &&
-	    shown == local;
-	ok_after = date_local_seconds((time_t)t_after, &shown) &&
-	    shown == local;
+	ok_before =
+	    date_local_seconds((time_t)t_before, &shown) && shown == local;
+	ok_after =
+	    date_local_seconds((time_t)t_after, &shown) && shown == local;
 	if (ok_before && ok_after)
 		return (time_t)(t_before < t_after ? t_before : t_after);
 	if (ok_before)
@@ -225,16 +227,16 @@ date_digits(const char *s, int n, int *value_r)
 
 /* Parses "YYYY-MM-DD" at the start of s; *end_r points after it. */
 static enum crk_status
-date_parse_ymd(const char *s, crk_day *day_r, const char **end_r,
-    char **error_r)
+date_parse_ymd(
+    const char *s, crk_day *day_r, const char **end_r, char **error_r)
 {
 	int year, month, day;
 
 	if (!date_digits(s, 4, &year) || s[4] != '-' ||
 	    !date_digits(s + 5, 2, &month) || s[7] != '-' ||
 	    !date_digits(s + 8, 2, &day)) {
-		crk_error_set(error_r, "invalid date '%.40s': expected "
-		    "YYYY-MM-DD", s);
+		crk_error_set(
+		    error_r, "invalid date '%.40s': expected YYYY-MM-DD", s);
 		return CRK_E_INVAL;
 	}
 	if (year < 1 || month < 1 || month > 12 || day < 1 ||
@@ -263,8 +265,9 @@ crk_day_parse(const char *s, crk_day *day_r, char **error_r)
 	if (status != CRK_OK)
 		return status;
 	if (*end != '\0') {
-		crk_error_set(error_r, "invalid date '%.40s': unexpected "
-		    "text after YYYY-MM-DD", s);
+		crk_error_set(error_r,
+		    "invalid date '%.40s': unexpected text after YYYY-MM-DD",
+		    s);
 		return CRK_E_INVAL;
 	}
 	*day_r = d;
@@ -293,8 +296,8 @@ crk_time_parse(const char *s, time_t *t_r, char **error_r)
 
 	*t_r = (time_t)-1;
 	if (s == NULL) {
-		crk_error_set(error_r, "missing time: expected "
-		    "YYYY-MM-DD[THH:MM[:SS]][Z]");
+		crk_error_set(error_r,
+		    "missing time: expected YYYY-MM-DD[THH:MM[:SS]][Z]");
 		return CRK_E_INVAL;
 	}
 	status = date_parse_ymd(s, &d, &p, error_r);
@@ -312,8 +315,8 @@ crk_time_parse(const char *s, time_t *t_r, char **error_r)
 			p += 3;
 		}
 		if (hour > 23 || minute > 59 || second > 59) {
-			crk_error_set(error_r, "invalid time '%.40s': no such "
-			    "time of day", s);
+			crk_error_set(error_r,
+			    "invalid time '%.40s': no such time of day", s);
 			return CRK_E_INVAL;
 		}
 	}
@@ -323,13 +326,13 @@ crk_time_parse(const char *s, time_t *t_r, char **error_r)
 	}
 	if (*p != '\0')
 		goto bad;
-	local = (int64_t)d * DATE_SECS_PER_DAY + hour * 3600 + minute * 60 +
-	    second;
+	local =
+	    (int64_t)d * DATE_SECS_PER_DAY + hour * 3600 + minute * 60 + second;
 	*t_r = utc ? (time_t)local : date_local_to_time(local, false);
 	return CRK_OK;
 bad:
-	crk_error_set(error_r, "invalid time '%.40s': expected "
-	    "YYYY-MM-DD[THH:MM[:SS]][Z]", s);
+	crk_error_set(error_r,
+	    "invalid time '%.40s': expected YYYY-MM-DD[THH:MM[:SS]][Z]", s);
 	return CRK_E_INVAL;
 }
 
