@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The message model: header block, addresses, RFC 2047 words, delivery reports and MIME parts of one mail. */
+/* The message model: header, RFC 2047, delivery reports, MIME parts. */
 #include "config.h"
 
 #include <stdint.h>
@@ -8,7 +8,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <libetpan/libetpan.h>
+/* Only the RFC 5322 / MIME parts of libetpan (no IMAP: DESIGN.md). */
+#include <libetpan/charconv.h>
+#include <libetpan/clist.h>
+#include <libetpan/mailimf.h>
+#include <libetpan/mailmime.h>
+#include <libetpan/mailmime_content.h>
+#include <libetpan/mailmime_types_helper.h>
+#include <libetpan/mmapstring.h>
 
 #include "core/message.h"
 #include "core/normalize.h"
@@ -633,7 +640,8 @@ references_parse(const char *value, struct crk_strv *refs)
 
 	ids_parse(value, &all);
 	for (i = 0; i < all.count; i++) {
-		if (all.count > REFS_MAX && i > 0 && i < all.count - REFS_MAX + 1)
+		if (all.count > REFS_MAX && i > 0 &&
+		    i < all.count - REFS_MAX + 1)
 			continue;
 		crk_strv_add(refs, all.items[i]);
 	}
@@ -772,7 +780,8 @@ date_parse(const char *value)
 
 			while (msg_is_space(*p))
 				p++;
-			if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			if ((*p >= 'a' && *p <= 'z') ||
+			    (*p >= 'A' && *p <= 'Z'))
 				zone = date_zone(p);
 		}
 		t = date_make(dt->dt_year, dt->dt_month, dt->dt_day,

@@ -33,7 +33,9 @@ void crk_addr_list_copy(struct crk_addr_list *dst,
 struct crk_message {
 	char *message_id;  /* without angle brackets */
 	char *in_reply_to; /* first id of In-Reply-To, without brackets */
-	struct crk_strv references; /* References ids in order, no brackets */
+	struct crk_strv references; /* References ids in order, no brackets;
+				       at most 200: the first (thread root)
+				       and the last 199 */
 	struct crk_addr from;
 	struct crk_addr_list to;
 	struct crk_addr_list cc;
@@ -96,7 +98,11 @@ enum crk_status crk_message_parse_full(const char *raw, size_t len,
  * for dsn_message_id).  `part` is the text of such a part (either kind;
  * call once per part).  Non-standard bounces (qmail, Exchange prose) are
  * scanned for "<addr>:" and "Original-Message-ID" lines too.  Never fails;
- * unusable input adds nothing. */
+ * unusable input adds nothing.  Only recipients whose Action is "failed"
+ * (or, without Action, whose Status is 5.x.x or absent) are added to
+ * failed_recipients; dsn_action is the first recipient's Action.  Prose is
+ * read only when the part has no Final-Recipient and failed_recipients was
+ * empty; its recipients count as "failed". */
 void crk_message_parse_dsn(struct crk_message *msg, const char *part,
     size_t len);
 

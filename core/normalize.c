@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Address and subject normalisation, so that the same person and the same thread compare equal. */
+/* Address and subject normalisation: same person, same thread. */
 #include "config.h"
 
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests for the message model: header parsing, RFC 2047, delivery reports, MIME (core/message.c). */
+/* Tests for the message model (core/message.c). */
 #include "config.h"
 
 #include <stdint.h>
