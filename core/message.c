@@ -160,7 +160,7 @@ static char *
 utf8_sanitize(const char *s, size_t len, bool keep_newlines)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	struct buf b = { 0 };
+	struct buf b = {0};
 	size_t i = 0, n;
 
 	buf_append(&b, "", 0);
@@ -226,7 +226,7 @@ charset_to_utf8(const char *cs, const char *s, size_t len, size_t *len_r)
 
 	if (cs != NULL && *cs != '\0' && !charset_is_utf8(cs) &&
 	    charconv_buffer("utf-8", cs, s, len, &conv, &conv_len) ==
-	    MAIL_CHARCONV_NO_ERROR) {
+		MAIL_CHARCONV_NO_ERROR) {
 		out = msg_memdup(conv, conv_len);
 		charconv_buffer_free(conv);
 		*len_r = conv_len;
@@ -260,8 +260,9 @@ rfc2047_q_decode(const char *s, size_t len, struct buf *out)
 			buf_append_c(out, ' ');
 		} else if (s[i] == '=' && i + 2 < len &&
 		    hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-			buf_append_c(out, (char)(hex_value(s[i + 1]) * 16 +
-			    hex_value(s[i + 2])));
+			buf_append_c(out,
+			    (char)(hex_value(s[i + 1]) * 16 +
+				hex_value(s[i + 2])));
 			i += 2;
 		} else {
 			buf_append_c(out, s[i]);
@@ -277,8 +278,8 @@ rfc2047_b_decode(const char *s, size_t len, struct buf *out)
 	char *dec = NULL;
 	size_t idx = 0, dec_len = 0;
 
-	if (mailmime_part_parse(s, len, &idx, MAILMIME_MECHANISM_BASE64,
-	    &dec, &dec_len) == MAILIMF_NO_ERROR) {
+	if (mailmime_part_parse(s, len, &idx, MAILMIME_MECHANISM_BASE64, &dec,
+		&dec_len) == MAILIMF_NO_ERROR) {
 		buf_append(out, dec, dec_len);
 		mmap_string_unref(dec);
 	}
@@ -291,7 +292,7 @@ rfc2047_word(const char *s, size_t len, struct buf *out)
 {
 	const char *cs, *enc, *text, *end, *q, *lim = s + len;
 	char charset[64];
-	struct buf raw = { 0 };
+	struct buf raw = {0};
 	char *conv;
 	size_t cs_len, conv_len;
 
@@ -325,8 +326,8 @@ rfc2047_word(const char *s, size_t len, struct buf *out)
 		rfc2047_b_decode(text, (size_t)(end - text), &raw);
 	else
 		return 0;
-	conv = charset_to_utf8(charset, raw.data != NULL ? raw.data : "",
-	    raw.len, &conv_len);
+	conv = charset_to_utf8(
+	    charset, raw.data != NULL ? raw.data : "", raw.len, &conv_len);
 	buf_append(out, conv, conv_len);
 	free(conv);
 	free(raw.data);
@@ -340,7 +341,7 @@ rfc2047_word(const char *s, size_t len, struct buf *out)
 char *
 crk_mime_decode_header(const char *value)
 {
-	struct buf out = { 0 };
+	struct buf out = {0};
 	size_t len, i = 0, n;
 	size_t ws_mark = SIZE_MAX; /* out.len where blanks after a word start */
 	bool after_word = false;
@@ -384,15 +385,15 @@ crk_mime_decode_header(const char *value)
 /* ---- addresses -------------------------------------------------------- */
 
 void
-crk_addr_list_add(struct crk_addr_list *list, const char *addr,
-    const char *name)
+crk_addr_list_add(
+    struct crk_addr_list *list, const char *addr, const char *name)
 {
 	struct crk_addr *a;
 
 	if (list->count == list->alloc) {
 		list->alloc = list->alloc == 0 ? 4 : list->alloc * 2;
-		list->items = crk_xreallocarray(list->items, list->alloc,
-		    sizeof(*list->items));
+		list->items = crk_xreallocarray(
+		    list->items, list->alloc, sizeof(*list->items));
 	}
 	a = &list->items[list->count++];
 	a->addr = crk_addr_normalize(addr);
@@ -414,8 +415,8 @@ crk_addr_list_contains(const struct crk_addr_list *list, const char *addr)
 
 		if (have == NULL)
 			continue;
-		found = norm != NULL ? strcmp(have, norm) == 0 :
-		    crk_strcasecmp(have, addr) == 0;
+		found = norm != NULL ? strcmp(have, norm) == 0
+				     : crk_strcasecmp(have, addr) == 0;
 	}
 	free(norm);
 	return found;
@@ -486,8 +487,8 @@ addr_list_add_mailbox(struct crk_addr_list *list, struct mailimf_mailbox *mb)
 }
 
 static void
-addr_list_add_parsed(struct crk_addr_list *list,
-    struct mailimf_address_list *al)
+addr_list_add_parsed(
+    struct crk_addr_list *list, struct mailimf_address_list *al)
 {
 	clistiter *it, *jt;
 
@@ -504,7 +505,7 @@ addr_list_add_parsed(struct crk_addr_list *list,
 		if (g == NULL || g->grp_mb_list == NULL)
 			continue;
 		for (jt = clist_begin(g->grp_mb_list->mb_list); jt != NULL;
-		    jt = clist_next(jt))
+		     jt = clist_next(jt))
 			addr_list_add_mailbox(list, clist_content(jt));
 	}
 }
@@ -513,8 +514,7 @@ addr_list_add_parsed(struct crk_addr_list *list,
  * text up to the next comma is taken as one address (if it is one) and
  * parsing resumes after it, so one broken entry does not lose the rest. */
 static void
-addr_list_parse(const char *value, struct crk_addr_list *list,
-    bool first_only)
+addr_list_parse(const char *value, struct crk_addr_list *list, bool first_only)
 {
 	size_t len = strlen(value), idx = 0, start;
 
@@ -522,8 +522,8 @@ addr_list_parse(const char *value, struct crk_addr_list *list,
 		struct mailimf_address_list *al = NULL;
 		int r;
 
-		while (idx < len && (msg_is_space(value[idx]) ||
-		    value[idx] == ','))
+		while (idx < len &&
+		    (msg_is_space(value[idx]) || value[idx] == ','))
 			idx++;
 		if (idx >= len)
 			break;
@@ -534,10 +534,10 @@ addr_list_parse(const char *value, struct crk_addr_list *list,
 			mailimf_address_list_free(al);
 		}
 		if (r != MAILIMF_NO_ERROR || idx <= start) {
-			const char *comma = memchr(value + start, ',',
-			    len - start);
-			size_t end = comma != NULL ?
-			    (size_t)(comma - value) : len;
+			const char *comma =
+			    memchr(value + start, ',', len - start);
+			size_t end =
+			    comma != NULL ? (size_t)(comma - value) : len;
 			char *chunk = crk_xstrndup(value + start, end - start);
 			char *addr = crk_addr_normalize(chunk);
 
@@ -557,7 +557,7 @@ addr_list_parse(const char *value, struct crk_addr_list *list,
 static void
 ids_add(struct crk_strv *out, const char *s, size_t n)
 {
-	struct buf b = { 0 };
+	struct buf b = {0};
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -620,7 +620,7 @@ ids_parse(const char *value, struct crk_strv *out)
 static char *
 id_first(const char *value)
 {
-	struct crk_strv ids = { 0 };
+	struct crk_strv ids = {0};
 	char *id = NULL;
 
 	ids_parse(value, &ids);
@@ -635,7 +635,7 @@ id_first(const char *value)
 static void
 references_parse(const char *value, struct crk_strv *refs)
 {
-	struct crk_strv all = { 0 };
+	struct crk_strv all = {0};
 	size_t i;
 
 	ids_parse(value, &all);
@@ -653,8 +653,8 @@ references_parse(const char *value, struct crk_strv *refs)
 static int
 date_days_in_month(int year, int month)
 {
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-		30, 31 };
+	static const int days[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
 	return month == 2 && leap ? 29 : days[month - 1];
@@ -662,8 +662,7 @@ date_days_in_month(int year, int month)
 
 /* zone as +hhmm in decimal (libetpan's dt_zone: +0130 is 130). */
 static time_t
-date_make(int year, int month, int day, int hour, int min, int sec,
-    int zone)
+date_make(int year, int month, int day, int hour, int min, int sec, int zone)
 {
 	struct tm tm;
 	time_t t;
@@ -674,10 +673,10 @@ date_make(int year, int month, int day, int hour, int min, int sec,
 		year += 2000;
 	else if (year < 1000)
 		year += 1900;
-	if (year < 1970 || year > 9999 || month < 1 || month > 12 ||
-	    day < 1 || day > date_days_in_month(year, month) || hour < 0 ||
-	    hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60 ||
-	    zone < -2359 || zone > 2359 || (zone < 0 ? -zone : zone) % 100 > 59)
+	if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+	    day > date_days_in_month(year, month) || hour < 0 || hour > 23 ||
+	    min < 0 || min > 59 || sec < 0 || sec > 60 || zone < -2359 ||
+	    zone > 2359 || (zone < 0 ? -zone : zone) % 100 > 59)
 		return 0;
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = year - 1900;
@@ -696,8 +695,8 @@ date_make(int year, int month, int day, int hour, int min, int sec,
 static int
 date_month(const char *s)
 {
-	static const char *const months[] = { "jan", "feb", "mar", "apr",
-		"may", "jun", "jul", "aug", "sep", "oct", "nov", "dec" };
+	static const char *const months[] = {"jan", "feb", "mar", "apr", "may",
+	    "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
 	int i;
 
 	for (i = 0; i < 12; i++) {
@@ -716,11 +715,19 @@ date_zone(const char *s)
 		const char *name;
 		int zone;
 	} names[] = {
-		{ "cest", 200 }, { "cet", 100 }, { "bst", 100 },
-		{ "eest", 300 }, { "eet", 200 }, { "edt", -400 },
-		{ "est", -500 }, { "cdt", -500 }, { "cst", -600 },
-		{ "mdt", -600 }, { "mst", -700 }, { "pdt", -700 },
-		{ "pst", -800 },
+	    {"cest", 200},
+	    {"cet", 100},
+	    {"bst", 100},
+	    {"eest", 300},
+	    {"eet", 200},
+	    {"edt", -400},
+	    {"est", -500},
+	    {"cdt", -500},
+	    {"cst", -600},
+	    {"mdt", -600},
+	    {"mst", -700},
+	    {"pdt", -700},
+	    {"pst", -800},
 	};
 	int h, m;
 	size_t i;
@@ -732,8 +739,8 @@ date_zone(const char *s)
 	if ((*s == '+' || *s == '-') && sscanf(s + 1, "%4d", &h) == 1)
 		return (*s == '-' ? -1 : 1) * h;
 	for (i = 0; i < CRK_N_ELEMENTS(names); i++) {
-		if (crk_strncasecmp(s, names[i].name, strlen(names[i].name))
-		    == 0)
+		if (crk_strncasecmp(s, names[i].name, strlen(names[i].name)) ==
+		    0)
 			return names[i].zone;
 	}
 	return 0;
@@ -750,14 +757,15 @@ date_parse_broken(const char *s)
 	while (msg_is_space(*s))
 		s++;
 	if (sscanf(s, "%4d-%2d-%2d%*1[T ]%2d:%2d%n", &y, &mo, &d, &h, &mi,
-	    &n) == 5) {
+		&n) == 5) {
 		s += n;
 		if (sscanf(s, ":%2d%n", &sec, &n) == 1)
 			s += n;
 		return date_make(y, mo, d, h, mi, sec, date_zone(s));
 	}
-	if (sscanf(s, "%*3s %3s %d %d:%d:%d %d", mon, &d, &h, &mi, &sec, &y)
-	    == 6 && date_month(mon) > 0)
+	if (sscanf(s, "%*3s %3s %d %d:%d:%d %d", mon, &d, &h, &mi, &sec, &y) ==
+		6 &&
+	    date_month(mon) > 0)
 		return date_make(y, date_month(mon), d, h, mi, sec, 0);
 	return 0;
 }
@@ -818,24 +826,24 @@ enum msg_field {
 };
 
 static const char *const field_names[F_COUNT] = {
-	[F_MESSAGE_ID] = "message-id",
-	[F_IN_REPLY_TO] = "in-reply-to",
-	[F_REFERENCES] = "references",
-	[F_FROM] = "from",
-	[F_TO] = "to",
-	[F_CC] = "cc",
-	[F_DATE] = "date",
-	[F_SUBJECT] = "subject",
-	[F_AUTO_SUBMITTED] = "auto-submitted",
-	[F_PRECEDENCE] = "precedence",
-	[F_X_AUTOREPLY] = "x-autoreply",
-	[F_X_AUTORESPOND] = "x-autorespond",
-	[F_X_AUTO_RESPONSE_SUPPRESS] = "x-auto-response-suppress",
-	[F_LIST_ID] = "list-id",
-	[F_LIST_UNSUBSCRIBE] = "list-unsubscribe",
-	[F_CONTENT_TYPE] = "content-type",
-	[F_RETURN_PATH] = "return-path",
-	[F_X_FAILED_RECIPIENTS] = "x-failed-recipients",
+    [F_MESSAGE_ID] = "message-id",
+    [F_IN_REPLY_TO] = "in-reply-to",
+    [F_REFERENCES] = "references",
+    [F_FROM] = "from",
+    [F_TO] = "to",
+    [F_CC] = "cc",
+    [F_DATE] = "date",
+    [F_SUBJECT] = "subject",
+    [F_AUTO_SUBMITTED] = "auto-submitted",
+    [F_PRECEDENCE] = "precedence",
+    [F_X_AUTOREPLY] = "x-autoreply",
+    [F_X_AUTORESPOND] = "x-autorespond",
+    [F_X_AUTO_RESPONSE_SUPPRESS] = "x-auto-response-suppress",
+    [F_LIST_ID] = "list-id",
+    [F_LIST_UNSUBSCRIBE] = "list-unsubscribe",
+    [F_CONTENT_TYPE] = "content-type",
+    [F_RETURN_PATH] = "return-path",
+    [F_X_FAILED_RECIPIENTS] = "x-failed-recipients",
 };
 
 /* Splits a header block into fields and keeps the unfolded value of the
@@ -845,7 +853,7 @@ static const char *const field_names[F_COUNT] = {
 static size_t
 header_split(const char *raw, size_t len, char *values[F_COUNT])
 {
-	struct buf cur = { 0 };
+	struct buf cur = {0};
 	int cur_field = -1; /* field being collected, -1 for none */
 	size_t pos = 0, seen = 0;
 
@@ -867,8 +875,10 @@ header_split(const char *raw, size_t len, char *values[F_COUNT])
 			if (cur_field < 0)
 				continue;
 			for (i = 0; i < line_len && cur.len < FIELD_MAX; i++)
-				buf_append_c(&cur, line[i] == '\0' ||
-				    line[i] == '\r' ? ' ' : line[i]);
+				buf_append_c(&cur,
+				    line[i] == '\0' || line[i] == '\r'
+					? ' '
+					: line[i]);
 			continue;
 		}
 		if (cur_field >= 0)
@@ -893,17 +903,17 @@ header_split(const char *raw, size_t len, char *values[F_COUNT])
 		for (i = 0; i < F_COUNT; i++) {
 			if (strlen(field_names[i]) == name_len &&
 			    crk_strncasecmp(line, field_names[i], name_len) ==
-			    0)
+				0)
 				break;
 		}
 		if (i == F_COUNT || values[i] != NULL)
 			continue;
 		cur_field = (int)i;
 		buf_append(&cur, "", 0);
-		for (i = (size_t)(colon - line) + 1; i < line_len &&
-		    cur.len < FIELD_MAX; i++)
-			buf_append_c(&cur, line[i] == '\0' || line[i] == '\r' ?
-			    ' ' : line[i]);
+		for (i = (size_t)(colon - line) + 1;
+		     i < line_len && cur.len < FIELD_MAX; i++)
+			buf_append_c(&cur,
+			    line[i] == '\0' || line[i] == '\r' ? ' ' : line[i]);
 	}
 	if (cur_field >= 0)
 		values[cur_field] = buf_steal(&cur);
@@ -941,11 +951,11 @@ content_type_string(struct mailmime_content *ct)
 	if (t != NULL && t->tp_type == MAILMIME_TYPE_DISCRETE_TYPE &&
 	    t->tp_data.tp_discrete_type != NULL) {
 		static const char *const discrete[] = {
-			[MAILMIME_DISCRETE_TYPE_TEXT] = "text",
-			[MAILMIME_DISCRETE_TYPE_IMAGE] = "image",
-			[MAILMIME_DISCRETE_TYPE_AUDIO] = "audio",
-			[MAILMIME_DISCRETE_TYPE_VIDEO] = "video",
-			[MAILMIME_DISCRETE_TYPE_APPLICATION] = "application",
+		    [MAILMIME_DISCRETE_TYPE_TEXT] = "text",
+		    [MAILMIME_DISCRETE_TYPE_IMAGE] = "image",
+		    [MAILMIME_DISCRETE_TYPE_AUDIO] = "audio",
+		    [MAILMIME_DISCRETE_TYPE_VIDEO] = "video",
+		    [MAILMIME_DISCRETE_TYPE_APPLICATION] = "application",
 		};
 		struct mailmime_discrete_type *d = t->tp_data.tp_discrete_type;
 
@@ -966,9 +976,9 @@ content_type_string(struct mailmime_content *ct)
 		else
 			type = c->ct_token;
 	}
-	return crk_str_lower(crk_xasprintf("%s/%s",
-	    type != NULL ? type : "application",
-	    ct->ct_subtype != NULL ? ct->ct_subtype : "octet-stream"));
+	return crk_str_lower(
+	    crk_xasprintf("%s/%s", type != NULL ? type : "application",
+		ct->ct_subtype != NULL ? ct->ct_subtype : "octet-stream"));
 }
 
 static const char *
@@ -979,7 +989,7 @@ content_param(struct mailmime_content *ct, const char *name)
 	if (ct->ct_parameters == NULL)
 		return NULL;
 	for (it = clist_begin(ct->ct_parameters); it != NULL;
-	    it = clist_next(it)) {
+	     it = clist_next(it)) {
 		struct mailmime_parameter *p = clist_content(it);
 
 		if (p->pa_name != NULL && crk_strcasecmp(p->pa_name, name) == 0)
@@ -996,7 +1006,8 @@ content_type_parse(struct crk_message *msg, const char *value)
 	const char *rt;
 
 	if (mailmime_content_parse(value, strlen(value), &idx, &ct) !=
-	    MAILIMF_NO_ERROR || ct == NULL)
+		MAILIMF_NO_ERROR ||
+	    ct == NULL)
 		return;
 	msg->content_type = content_type_string(ct);
 	utf8_truncate(msg->content_type, VALUE_MAX);
@@ -1011,8 +1022,7 @@ return_path_parse(struct crk_message *msg, const char *value)
 {
 	char *v = value_clean(value);
 
-	if (strcmp(v, "<>") == 0 || *v == '\0' ||
-	    strncmp(v, "<>", 2) == 0)
+	if (strcmp(v, "<>") == 0 || *v == '\0' || strncmp(v, "<>", 2) == 0)
 		msg->return_path = crk_xstrdup("");
 	else
 		msg->return_path = crk_addr_normalize(v);
@@ -1022,7 +1032,7 @@ return_path_parse(struct crk_message *msg, const char *value)
 static void
 failed_recipients_parse(struct crk_message *msg, const char *value)
 {
-	struct crk_strv parts = { 0 };
+	struct crk_strv parts = {0};
 	size_t i;
 
 	crk_strv_split(&parts, value, ",;");
@@ -1039,7 +1049,7 @@ failed_recipients_parse(struct crk_message *msg, const char *value)
 static void
 header_apply(struct crk_message *msg, char *values[F_COUNT])
 {
-	struct crk_addr_list from = { 0 };
+	struct crk_addr_list from = {0};
 	const char *v;
 
 	if ((v = values[F_MESSAGE_ID]) != NULL)
@@ -1135,10 +1145,10 @@ crk_message_free(struct crk_message **msgp)
 }
 
 enum crk_status
-crk_message_parse(const char *raw, size_t len, struct crk_message **msg_r,
-    char **error_r)
+crk_message_parse(
+    const char *raw, size_t len, struct crk_message **msg_r, char **error_r)
 {
-	char *values[F_COUNT] = { NULL };
+	char *values[F_COUNT] = {NULL};
 	struct crk_message *msg = NULL;
 	enum crk_status status = CRK_OK;
 	size_t i;
@@ -1167,8 +1177,8 @@ static bool
 dsn_addr_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' &&
-	    strchr(".-_+=!#$%&'*/?^`{|}~", c) != NULL) ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr(".-_+=!#$%&'*/?^`{|}~", c) != NULL) ||
 	    (unsigned char)c >= 0x80;
 }
 
@@ -1212,9 +1222,10 @@ dsn_group_flush(struct crk_message *msg, struct dsn_group *g)
 	const char *action = g->action;
 
 	if (action == NULL && g->status != NULL)
-		action = g->status[0] == '5' ? "failed" :
-		    g->status[0] == '4' ? "delayed" :
-		    g->status[0] == '2' ? "delivered" : NULL;
+		action = g->status[0] == '5' ? "failed"
+		    : g->status[0] == '4'    ? "delayed"
+		    : g->status[0] == '2'    ? "delivered"
+					     : NULL;
 	if (addr != NULL) {
 		if (msg->dsn_action == NULL && action != NULL)
 			msg->dsn_action = crk_xstrdup(action);
@@ -1253,29 +1264,29 @@ dsn_field(const char *line, size_t len, const char *name)
 /* Sentences of the prose bounces of Exchange, Gmail, Exim and Postfix
  * after which the failed addresses follow on the next lines. */
 static const char *const dsn_list_markers[] = {
-	"delivery has failed to these recipients or groups",
-	"delivery to the following recipient failed",
-	"delivery to the following recipients failed",
-	"the following address(es) failed",
-	"could not be delivered to the following recipients",
-	"following recipient(s) could not be reached",
-	"this is the qmail-send program",
+    "delivery has failed to these recipients or groups",
+    "delivery to the following recipient failed",
+    "delivery to the following recipients failed",
+    "the following address(es) failed",
+    "could not be delivered to the following recipients",
+    "following recipient(s) could not be reached",
+    "this is the qmail-send program",
 };
 
 /* ... and the ones with the address in the same sentence. */
 static const char *const dsn_inline_markers[] = {
-	"your message to ",
-	"wasn't delivered to ",
-	"was not delivered to ",
-	"couldn't be delivered to ",
-	"could not be delivered to ",
+    "your message to ",
+    "wasn't delivered to ",
+    "was not delivered to ",
+    "couldn't be delivered to ",
+    "could not be delivered to ",
 };
 
 void
 crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 {
-	struct dsn_group g = { NULL, NULL, NULL, NULL };
-	struct crk_strv prose = { 0 };
+	struct dsn_group g = {NULL, NULL, NULL, NULL};
+	struct crk_strv prose = {0};
 	char *text, *line, *next, *v;
 	bool machine = false, had_failed, in_list = false;
 	int list_lines = 0;
@@ -1326,7 +1337,7 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 		} else if ((v = dsn_field(line, ll, "message-id")) != NULL ||
 		    (v = dsn_field(line, ll, "original-message-id")) != NULL ||
 		    (v = dsn_field(line, ll, "x-original-message-id")) !=
-		    NULL) {
+			NULL) {
 			if (msg->dsn_message_id == NULL)
 				msg->dsn_message_id = id_first(v);
 			free(v);
@@ -1356,8 +1367,8 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 		if (i < CRK_N_ELEMENTS(dsn_list_markers))
 			continue;
 		for (i = 0; i < CRK_N_ELEMENTS(dsn_inline_markers); i++) {
-			const char *m = crk_strcasestr(line,
-			    dsn_inline_markers[i]);
+			const char *m =
+			    crk_strcasestr(line, dsn_inline_markers[i]);
 
 			if (m != NULL) {
 				m += strlen(dsn_inline_markers[i]);
@@ -1380,8 +1391,8 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 	dsn_group_flush(msg, &g);
 	if (!machine && !had_failed && prose.count > 0) {
 		for (i = 0; i < prose.count; i++)
-			crk_strv_add_unique(&msg->failed_recipients,
-			    prose.items[i]);
+			crk_strv_add_unique(
+			    &msg->failed_recipients, prose.items[i]);
 		if (msg->dsn_action == NULL)
 			msg->dsn_action = crk_xstrdup("failed");
 	}
@@ -1408,9 +1419,10 @@ part_decode(struct mailmime *mime, size_t *len_r)
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT ||
 	    d->dt_data.dt_text.dt_data == NULL)
 		return NULL;
-	if (d->dt_encoded && mailmime_part_parse(d->dt_data.dt_text.dt_data,
-	    d->dt_data.dt_text.dt_length, &idx, d->dt_encoding, &dec,
-	    &dec_len) == MAILIMF_NO_ERROR) {
+	if (d->dt_encoded &&
+	    mailmime_part_parse(d->dt_data.dt_text.dt_data,
+		d->dt_data.dt_text.dt_length, &idx, d->dt_encoding, &dec,
+		&dec_len) == MAILIMF_NO_ERROR) {
 		out = msg_memdup(dec, dec_len);
 		mmap_string_unref(dec);
 		*len_r = dec_len;
@@ -1441,8 +1453,8 @@ param_find(const struct param *params, size_t n, const char *name)
 
 /* charset'language'%XX... (RFC 2231 section 4) */
 static void
-rfc2231_ext(const char *val, bool first, char *charset, size_t size,
-    struct buf *raw)
+rfc2231_ext(
+    const char *val, bool first, char *charset, size_t size, struct buf *raw)
 {
 	const char *q1, *q2;
 
@@ -1459,8 +1471,8 @@ rfc2231_ext(const char *val, bool first, char *charset, size_t size,
 	for (; *val != '\0'; val++) {
 		if (*val == '%' && hex_value(val[1]) >= 0 &&
 		    hex_value(val[2]) >= 0) {
-			buf_append_c(raw, (char)(hex_value(val[1]) * 16 +
-			    hex_value(val[2])));
+			buf_append_c(raw,
+			    (char)(hex_value(val[1]) * 16 + hex_value(val[2])));
 			val += 2;
 		} else {
 			buf_append_c(raw, *val);
@@ -1474,7 +1486,7 @@ rfc2231_ext(const char *val, bool first, char *charset, size_t size,
 static char *
 param_value(const struct param *params, size_t n, const char *base)
 {
-	struct buf raw = { 0 };
+	struct buf raw = {0};
 	char charset[64] = "", name[96];
 	const char *val;
 	bool any = false;
@@ -1501,8 +1513,8 @@ param_value(const struct param *params, size_t n, const char *base)
 		if (val == NULL)
 			break;
 		if (ext)
-			rfc2231_ext(val, part == 0, charset, sizeof(charset),
-			    &raw);
+			rfc2231_ext(
+			    val, part == 0, charset, sizeof(charset), &raw);
 		else
 			buf_append(&raw, val, strlen(val));
 		any = true;
@@ -1511,8 +1523,8 @@ param_value(const struct param *params, size_t n, const char *base)
 		val = param_find(params, n, base);
 		return val != NULL ? crk_mime_decode_header(val) : NULL;
 	}
-	conv = charset_to_utf8(charset, raw.data != NULL ? raw.data : "",
-	    raw.len, &conv_len);
+	conv = charset_to_utf8(
+	    charset, raw.data != NULL ? raw.data : "", raw.len, &conv_len);
 	res = crk_utf8_sanitize(conv, conv_len);
 	free(conv);
 	free(raw.data);
@@ -1532,18 +1544,20 @@ part_filename(struct mailmime *mime, bool *attachment_r)
 	*attachment_r = false;
 	if (mime->mm_mime_fields != NULL) {
 		for (it = clist_begin(mime->mm_mime_fields->fld_list);
-		    it != NULL; it = clist_next(it)) {
+		     it != NULL; it = clist_next(it)) {
 			struct mailmime_field *f = clist_content(it);
 			struct mailmime_disposition *dsp;
 
 			if (f->fld_type != MAILMIME_FIELD_DISPOSITION)
 				continue;
 			dsp = f->fld_data.fld_disposition;
-			if (dsp->dsp_type != NULL && dsp->dsp_type->dsp_type ==
-			    MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
+			if (dsp->dsp_type != NULL &&
+			    dsp->dsp_type->dsp_type ==
+				MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
 				*attachment_r = true;
-			for (jt = clist_begin(dsp->dsp_parms); jt != NULL &&
-			    n < CRK_N_ELEMENTS(params); jt = clist_next(jt)) {
+			for (jt = clist_begin(dsp->dsp_parms);
+			     jt != NULL && n < CRK_N_ELEMENTS(params);
+			     jt = clist_next(jt)) {
 				struct mailmime_disposition_parm *p =
 				    clist_content(jt);
 
@@ -1569,8 +1583,8 @@ part_filename(struct mailmime *mime, bool *attachment_r)
 		free(name);
 		n = 0;
 		for (it = clist_begin(mime->mm_content_type->ct_parameters);
-		    it != NULL && n < CRK_N_ELEMENTS(params);
-		    it = clist_next(it)) {
+		     it != NULL && n < CRK_N_ELEMENTS(params);
+		     it = clist_next(it)) {
 			struct mailmime_parameter *p = clist_content(it);
 
 			params[n].name = p->pa_name;
@@ -1604,10 +1618,9 @@ full_body_text(struct crk_message *msg, struct mailmime *mime)
 		return;
 	if (dec_len > 4 * BODY_MAX)
 		dec_len = 4 * BODY_MAX;
-	mailmime_single_fields_init(&sf, mime->mm_mime_fields,
-	    mime->mm_content_type);
-	conv = charset_to_utf8(sf.fld_content_charset, dec, dec_len,
-	    &conv_len);
+	mailmime_single_fields_init(
+	    &sf, mime->mm_mime_fields, mime->mm_content_type);
+	conv = charset_to_utf8(sf.fld_content_charset, dec, dec_len, &conv_len);
 	if (conv_len > BODY_MAX)
 		conv_len = BODY_MAX;
 	msg->body_text = utf8_sanitize(conv, conv_len, true);
@@ -1629,8 +1642,8 @@ full_dsn_part(struct crk_message *msg, struct mailmime *mime)
 }
 
 static void
-full_walk(struct full_ctx *ctx, struct mailmime *mime, int depth,
-    bool in_report)
+full_walk(
+    struct full_ctx *ctx, struct mailmime *mime, int depth, bool in_report)
 {
 	struct crk_message *msg = ctx->msg;
 	char *type = NULL, *name = NULL;
@@ -1649,7 +1662,7 @@ full_walk(struct full_ctx *ctx, struct mailmime *mime, int depth,
 		if (mime->mm_data.mm_multipart.mm_mp_list == NULL)
 			break;
 		for (it = clist_begin(mime->mm_data.mm_multipart.mm_mp_list);
-		    it != NULL; it = clist_next(it))
+		     it != NULL; it = clist_next(it))
 			full_walk(ctx, clist_content(it), depth + 1,
 			    strcmp(type, "multipart/report") == 0);
 		break;
@@ -1670,13 +1683,13 @@ full_walk(struct full_ctx *ctx, struct mailmime *mime, int depth,
 				    mime->mm_body->dt_data.dt_text.dt_data,
 				    mime->mm_body->dt_data.dt_text.dt_length);
 			else if (mime->mm_mime_start != NULL)
-				crk_message_parse_dsn(msg, mime->mm_mime_start,
-				    mime->mm_length);
+				crk_message_parse_dsn(
+				    msg, mime->mm_mime_start, mime->mm_length);
 			break;
 		}
 		/* A forwarded message: its attachments count too. */
-		full_walk(ctx, mime->mm_data.mm_message.mm_msg_mime,
-		    depth + 1, false);
+		full_walk(ctx, mime->mm_data.mm_message.mm_msg_mime, depth + 1,
+		    false);
 		break;
 	case MAILMIME_SINGLE:
 		name = part_filename(mime, &attachment);
@@ -1685,9 +1698,9 @@ full_walk(struct full_ctx *ctx, struct mailmime *mime, int depth,
 		if (strcmp(type, "message/delivery-status") == 0 ||
 		    strcmp(type, "message/global-delivery-status") == 0 ||
 		    ((in_report || ctx->daemon) &&
-		    (strcmp(type, "text/rfc822-headers") == 0 ||
-		    strcmp(type, "message/rfc822") == 0 ||
-		    strcmp(type, "message/rfc822-headers") == 0))) {
+			(strcmp(type, "text/rfc822-headers") == 0 ||
+			    strcmp(type, "message/rfc822") == 0 ||
+			    strcmp(type, "message/rfc822-headers") == 0))) {
 			full_dsn_part(msg, mime);
 			break;
 		}
@@ -1695,16 +1708,15 @@ full_walk(struct full_ctx *ctx, struct mailmime *mime, int depth,
 		    !attachment && msg->body_text == NULL)
 			full_body_text(msg, mime);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	free(name);
 	free(type);
 }
 
 enum crk_status
-crk_message_parse_full(const char *raw, size_t len,
-    struct crk_message **msg_r, char **error_r)
+crk_message_parse_full(
+    const char *raw, size_t len, struct crk_message **msg_r, char **error_r)
 {
 	struct crk_message *msg = NULL;
 	struct mailmime *mime = NULL;
@@ -1717,8 +1729,8 @@ crk_message_parse_full(const char *raw, size_t len,
 	if (status != CRK_OK)
 		goto out;
 	ctx.msg = msg;
-	ctx.daemon = msg->from.addr != NULL &&
-	    crk_addr_is_mailer_daemon(msg->from.addr);
+	ctx.daemon =
+	    msg->from.addr != NULL && crk_addr_is_mailer_daemon(msg->from.addr);
 	if (mailmime_parse(raw, len, &idx, &mime) == MAILIMF_NO_ERROR) {
 		full_walk(&ctx, mime, 0, false);
 		mailmime_free(mime);
@@ -1729,8 +1741,8 @@ crk_message_parse_full(const char *raw, size_t len,
 	/* qmail and other prose bounces have no report part. */
 	if (ctx.daemon && msg->failed_recipients.count == 0 &&
 	    msg->body_text != NULL)
-		crk_message_parse_dsn(msg, msg->body_text,
-		    strlen(msg->body_text));
+		crk_message_parse_dsn(
+		    msg, msg->body_text, strlen(msg->body_text));
 	*msg_r = msg;
 	msg = NULL;
 out:

@@ -14,8 +14,8 @@
 static bool
 normalize_is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	    c == '\f' || c == '\v';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
+	    c == '\v';
 }
 
 static bool
@@ -206,13 +206,27 @@ bool
 crk_addr_is_noreply(const char *addr)
 {
 	static const char *const anywhere[] = {
-		"noreply", "donotreply", "donotrespond", "noresponse",
-		"mailerdaemon", "dontreply",
+	    "noreply",
+	    "donotreply",
+	    "donotrespond",
+	    "noresponse",
+	    "mailerdaemon",
+	    "dontreply",
 	};
 	static const char *const words[] = {
-		"bounce", "bounces", "postmaster", "notification",
-		"notifications", "notify", "autoreply", "autoresponder",
-		"nobody", "daemon", "alerts", "alert", "unsubscribe",
+	    "bounce",
+	    "bounces",
+	    "postmaster",
+	    "notification",
+	    "notifications",
+	    "notify",
+	    "autoreply",
+	    "autoresponder",
+	    "nobody",
+	    "daemon",
+	    "alerts",
+	    "alert",
+	    "unsubscribe",
 	};
 	char local[128];
 	size_t i;
@@ -237,8 +251,11 @@ bool
 crk_addr_is_mailer_daemon(const char *addr)
 {
 	static const char *const words[] = {
-		"mailerdaemon", "postmaster", "maildeliverysystem",
-		"maildeliverysubsystem", "maildelivery",
+	    "mailerdaemon",
+	    "postmaster",
+	    "maildeliverysystem",
+	    "maildeliverysubsystem",
+	    "maildelivery",
 	};
 	char local[128];
 	size_t i;
@@ -260,35 +277,35 @@ static const struct subject_prefix {
 	const char *word;
 	bool reply;
 } subject_prefixes[] = {
-	{ "re", true },		/* English, most clients */
-	{ "aw", true },		/* German Antwort */
-	{ "antw", true },	/* Dutch/German Antwoord, Antwort */
-	{ "antwort", true },
-	{ "sv", true },		/* Scandinavian svar */
-	{ "svar", true },
-	{ "vs", true },		/* Finnish vastaus, Norwegian */
-	{ "odp", true },	/* Polish odpowiedź */
-	{ "res", true },	/* Portuguese resposta */
-	{ "r", true },		/* Italian Outlook */
-	{ "rif", true },	/* Italian riferimento */
-	{ "ynt", true },	/* Turkish yanıt */
-	{ "ats", true },	/* Lithuanian atsakymas */
-	{ "v\xc3\xa1", true },	/* Hungarian valasz */
-	{ "\xe5\x9b\x9e\xe5\xa4\x8d", true }, /* Chinese 回复 */
-	{ "\xe5\x9b\x9e\xe8\xa6\x86", true }, /* Chinese 回覆 */
-	{ "\xe7\xad\x94\xe5\xa4\x8d", true }, /* Chinese 答复 */
-	{ "fwd", false },
-	{ "fw", false },
-	{ "wg", false },	/* German weitergeleitet */
-	{ "tr", false },	/* French transféré */
-	{ "rv", false },	/* Spanish reenviado */
-	{ "enc", false },	/* Portuguese encaminhado */
-	{ "pd", false },	/* Polish przekazane dalej */
-	{ "i", false },		/* Italian inoltrato */
-	{ "doorst", false },	/* Dutch doorsturen */
-	{ "vl", false },	/* Finnish välitetty */
-	{ "\xe8\xbd\xac\xe5\x8f\x91", false }, /* Chinese 转发 */
-	{ "\xe8\xbd\x89\xe5\xaf\x84", false }, /* Chinese 轉寄 */
+    {"re", true},                        /* English, most clients */
+    {"aw", true},                        /* German Antwort */
+    {"antw", true},                      /* Dutch/German Antwoord, Antwort */
+    {"antwort", true},                   /* German, spelled out */
+    {"sv", true},                        /* Scandinavian svar */
+    {"svar", true},                      /* Danish, spelled out */
+    {"vs", true},                        /* Finnish vastaus, Norwegian */
+    {"odp", true},                       /* Polish odpowiedź */
+    {"res", true},                       /* Portuguese resposta */
+    {"r", true},                         /* Italian Outlook */
+    {"rif", true},                       /* Italian riferimento */
+    {"ynt", true},                       /* Turkish yanıt */
+    {"ats", true},                       /* Lithuanian atsakymas */
+    {"v\xc3\xa1", true},                 /* Hungarian valasz */
+    {"\xe5\x9b\x9e\xe5\xa4\x8d", true},  /* Chinese 回复 */
+    {"\xe5\x9b\x9e\xe8\xa6\x86", true},  /* Chinese 回覆 */
+    {"\xe7\xad\x94\xe5\xa4\x8d", true},  /* Chinese 答复 */
+    {"fwd", false},                      /* English, most clients */
+    {"fw", false},                       /* Outlook */
+    {"wg", false},                       /* German weitergeleitet */
+    {"tr", false},                       /* French transféré */
+    {"rv", false},                       /* Spanish reenviado */
+    {"enc", false},                      /* Portuguese encaminhado */
+    {"pd", false},                       /* Polish przekazane dalej */
+    {"i", false},                        /* Italian inoltrato */
+    {"doorst", false},                   /* Dutch doorsturen */
+    {"vl", false},                       /* Finnish välitetty */
+    {"\xe8\xbd\xac\xe5\x8f\x91", false}, /* Chinese 转发 */
+    {"\xe8\xbd\x89\xe5\xaf\x84", false}, /* Chinese 轉寄 */
 };
 
 /* U+FF1A FULLWIDTH COLON, as CJK clients write "回复：". */

@@ -35,8 +35,8 @@ parse_full(const char *raw)
 	struct crk_message *msg = NULL;
 	char *error = NULL;
 
-	ck_assert_int_eq(crk_message_parse_full(raw, strlen(raw), &msg,
-	    &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_message_parse_full(raw, strlen(raw), &msg, &error), CRK_OK);
 	ck_assert_ptr_nonnull(msg);
 	free(error);
 	return msg;
@@ -116,18 +116,17 @@ END_TEST
 
 START_TEST(test_folded_headers_are_unfolded)
 {
-	static const char raw[] =
-	    "From: rep@example.com\n"
-	    "Subject: Proposal for the\n"
-	    "  Q3\n"
-	    "\trollout\n"
-	    "References: <a@x.com>\n"
-	    " <b@x.com>\n"
-	    "\t<c@x.com>\n"
-	    "To: Jane Doe\n"
-	    " <jane@acme.com>,\n"
-	    "  bob@acme.com\n"
-	    "\n";
+	static const char raw[] = "From: rep@example.com\n"
+				  "Subject: Proposal for the\n"
+				  "  Q3\n"
+				  "\trollout\n"
+				  "References: <a@x.com>\n"
+				  " <b@x.com>\n"
+				  "\t<c@x.com>\n"
+				  "To: Jane Doe\n"
+				  " <jane@acme.com>,\n"
+				  "  bob@acme.com\n"
+				  "\n";
 	struct crk_message *m = crk_test_parse(raw);
 	struct crk_message *c = parse_crlf(raw);
 
@@ -146,15 +145,14 @@ END_TEST
 
 START_TEST(test_duplicate_headers_first_wins)
 {
-	struct crk_message *m = crk_test_parse(
-	    "Subject: first\n"
-	    "Message-ID: <one@x.com>\n"
-	    "From: a@x.com\n"
-	    "Subject: second\n"
-	    " folded second\n"
-	    "Message-ID: <two@x.com>\n"
-	    "From: b@x.com\n"
-	    "\n");
+	struct crk_message *m = crk_test_parse("Subject: first\n"
+					       "Message-ID: <one@x.com>\n"
+					       "From: a@x.com\n"
+					       "Subject: second\n"
+					       " folded second\n"
+					       "Message-ID: <two@x.com>\n"
+					       "From: b@x.com\n"
+					       "\n");
 
 	ck_assert_str_eq(m->subject, "first");
 	ck_assert_str_eq(m->message_id, "one@x.com");
@@ -184,8 +182,8 @@ END_TEST
 
 START_TEST(test_header_parsing_stops_at_the_empty_line)
 {
-	struct crk_message *m = crk_test_parse(
-	    "From: a@x.com\n\nSubject: in the body\n");
+	struct crk_message *m =
+	    crk_test_parse("From: a@x.com\n\nSubject: in the body\n");
 
 	ck_assert_ptr_null(m->subject);
 	crk_message_free(&m);
@@ -193,11 +191,11 @@ START_TEST(test_header_parsing_stops_at_the_empty_line)
 END_TEST
 
 static const char *const no_header_inputs[] = {
-	"",
-	"\n\nSubject: body only\n",
-	"<<<",
-	"just some text without a colon\nand more\n",
-	" : \n",
+    "",
+    "\n\nSubject: body only\n",
+    "<<<",
+    "just some text without a colon\nand more\n",
+    " : \n",
 };
 
 START_TEST(test_input_without_header_is_a_parse_error)
@@ -206,8 +204,8 @@ START_TEST(test_input_without_header_is_a_parse_error)
 	char *error = NULL;
 	const char *raw = no_header_inputs[_i];
 
-	ck_assert_int_eq(crk_message_parse(raw, strlen(raw), &m, &error),
-	    CRK_E_PARSE);
+	ck_assert_int_eq(
+	    crk_message_parse(raw, strlen(raw), &m, &error), CRK_E_PARSE);
 	ck_assert_ptr_null(m);
 	ck_assert_ptr_nonnull(error);
 	free(error);
@@ -221,19 +219,18 @@ static const struct {
 	const char *message_id;
 	const char *in_reply_to;
 } id_cases[] = {
-	{ "Message-ID: <a@b.com>", "a@b.com", NULL },
-	{ "Message-ID: a@b.com", "a@b.com", NULL },
-	{ "Message-Id:   <a@b.com>  (added by mx)", "a@b.com", NULL },
-	{ "Message-ID: <<a@b.com>>", "a@b.com", NULL },
-	{ "Message-ID: <a@b.com", "a@b.com", NULL },
-	{ "Message-ID: < a@b.com >", "a@b.com", NULL },
-	{ "Message-ID: <>", NULL, NULL },
-	{ "Message-ID: no id here", NULL, NULL },
-	{ "In-Reply-To: <x@y.com> <z@w.com>", NULL, "x@y.com" },
-	{ "In-Reply-To: x@y.com", NULL, "x@y.com" },
-	{ "In-Reply-To: Your message of Mon, 3 Jan <x@y.com>", NULL,
-	    "x@y.com" },
-	{ "In-Reply-To: <junk <x@y.com>", NULL, "x@y.com" },
+    {"Message-ID: <a@b.com>", "a@b.com", NULL},
+    {"Message-ID: a@b.com", "a@b.com", NULL},
+    {"Message-Id:   <a@b.com>  (added by mx)", "a@b.com", NULL},
+    {"Message-ID: <<a@b.com>>", "a@b.com", NULL},
+    {"Message-ID: <a@b.com", "a@b.com", NULL},
+    {"Message-ID: < a@b.com >", "a@b.com", NULL},
+    {"Message-ID: <>", NULL, NULL},
+    {"Message-ID: no id here", NULL, NULL},
+    {"In-Reply-To: <x@y.com> <z@w.com>", NULL, "x@y.com"},
+    {"In-Reply-To: x@y.com", NULL, "x@y.com"},
+    {"In-Reply-To: Your message of Mon, 3 Jan <x@y.com>", NULL, "x@y.com"},
+    {"In-Reply-To: <junk <x@y.com>", NULL, "x@y.com"},
 };
 
 START_TEST(test_message_ids_with_and_without_brackets)
@@ -259,8 +256,8 @@ START_TEST(test_references_skip_junk_between_ids)
 	struct crk_message *m = crk_test_parse(
 	    "References: <a@x.com> junk (comment) <b@x.com>,<c@x.com>\n"
 	    "\n");
-	struct crk_message *n = crk_test_parse(
-	    "References: a@x.com b@x.com\n\n");
+	struct crk_message *n =
+	    crk_test_parse("References: a@x.com b@x.com\n\n");
 
 	ck_assert_uint_eq(m->references.count, 3);
 	ck_assert_str_eq(m->references.items[0], "a@x.com");
@@ -336,10 +333,10 @@ END_TEST
 
 START_TEST(test_broken_entry_does_not_lose_other_addresses)
 {
-	struct crk_message *m = crk_test_parse(
-	    "To: Jane <jane@acme.com>, broken<<<, bob@acme.com,,"
-	    " Unclosed <carl@acme.com\n"
-	    "\n");
+	struct crk_message *m =
+	    crk_test_parse("To: Jane <jane@acme.com>, broken<<<, bob@acme.com,,"
+			   " Unclosed <carl@acme.com\n"
+			   "\n");
 
 	ck_assert(crk_addr_list_contains(&m->to, "jane@acme.com"));
 	ck_assert(crk_addr_list_contains(&m->to, "bob@acme.com"));
@@ -350,8 +347,8 @@ END_TEST
 
 START_TEST(test_empty_from_gives_usable_message)
 {
-	struct crk_message *m = crk_test_parse(
-	    "From:\nSubject: hi\nTo: <<<\n\n");
+	struct crk_message *m =
+	    crk_test_parse("From:\nSubject: hi\nTo: <<<\n\n");
 
 	ck_assert_ptr_null(m->from.addr);
 	ck_assert_str_eq(m->subject, "hi");
@@ -362,7 +359,7 @@ END_TEST
 
 START_TEST(test_addr_list_helpers_copy_and_clear)
 {
-	struct crk_addr_list a = { 0 }, b = { 0 };
+	struct crk_addr_list a = {0}, b = {0};
 
 	crk_addr_list_add(&a, "Jane <JANE@acme.com>", "Jane");
 	crk_addr_list_add(&a, "bob@acme.com", NULL);
@@ -387,29 +384,29 @@ static const struct {
 	const char *date;
 	long want;
 } date_cases[] = {
-	{ "Sun, 22 Nov 2026 10:00:00 +0100", 1795338000L },
-	{ "22 Nov 2026 10:00 -0500", 1795359600L },
-	{ "Sun, 22 Nov 2026 10:00:00 GMT", 1795341600L },
-	{ "Sun, 22 Nov 2026 10:00:00", 1795341600L },
-	{ "Sun, 22 Nov 26 10:00:00 +0000", 1795341600L },
-	{ "Fri, 31 Dec 99 23:59:59 -0000", 946684799L },
-	{ "Sun, 22 Nov 2026 10:00:00 CEST", 1795334400L },
-	{ "Sun, 22 Nov 2026 10:00:00 +0100 (CET)", 1795338000L },
-	{ "Mon,  1 Jun 2026 12:30:00 +0200", 1780309800L },
-	{ "2026-11-22 10:00:00", 1795341600L },
-	{ "2026-11-22T10:00:00+01:00", 1795338000L },
-	{ "Sun Nov 22 10:00:00 2026", 1795341600L },
-	{ "garbage", 0 },
-	{ "", 0 },
-	{ "Sun, 31 Feb 2026 10:00:00 +0000", 0 },
-	{ "Sun, 22 Nov 2026 25:61:00 +0000", 0 },
-	{ "Sun, 22 Nov 2026 10:00:00 +9999", 0 },
+    {"Sun, 22 Nov 2026 10:00:00 +0100", 1795338000L},
+    {"22 Nov 2026 10:00 -0500", 1795359600L},
+    {"Sun, 22 Nov 2026 10:00:00 GMT", 1795341600L},
+    {"Sun, 22 Nov 2026 10:00:00", 1795341600L},
+    {"Sun, 22 Nov 26 10:00:00 +0000", 1795341600L},
+    {"Fri, 31 Dec 99 23:59:59 -0000", 946684799L},
+    {"Sun, 22 Nov 2026 10:00:00 CEST", 1795334400L},
+    {"Sun, 22 Nov 2026 10:00:00 +0100 (CET)", 1795338000L},
+    {"Mon,  1 Jun 2026 12:30:00 +0200", 1780309800L},
+    {"2026-11-22 10:00:00", 1795341600L},
+    {"2026-11-22T10:00:00+01:00", 1795338000L},
+    {"Sun Nov 22 10:00:00 2026", 1795341600L},
+    {"garbage", 0},
+    {"", 0},
+    {"Sun, 31 Feb 2026 10:00:00 +0000", 0},
+    {"Sun, 22 Nov 2026 25:61:00 +0000", 0},
+    {"Sun, 22 Nov 2026 10:00:00 +9999", 0},
 };
 
 START_TEST(test_dates_rfc5322_and_broken_forms)
 {
-	char *raw = crk_xasprintf("From: a@x.com\nDate: %s\n\n",
-	    date_cases[_i].date);
+	char *raw =
+	    crk_xasprintf("From: a@x.com\nDate: %s\n\n", date_cases[_i].date);
 	struct crk_message *m = crk_test_parse(raw);
 
 	ck_assert_int_eq((long)m->date, date_cases[_i].want);
@@ -424,30 +421,29 @@ static const struct {
 	const char *in;
 	const char *want;
 } decode_cases[] = {
-	{ "plain text", "plain text" },
-	{ "=?utf-8?Q?Caf=C3=A9_au_lait?=", "Caf\xc3\xa9 au lait" },
-	{ "=?UTF-8?q?Caf=c3=a9?=", "Caf\xc3\xa9" },
-	{ "=?utf-8?B?QW5nZWJvdA==?=", "Angebot" },
-	{ "=?utf-8?b?QW5nZWJvdA?=", "Angebot" },
-	{ "=?iso-8859-1?Q?M=FCller?=", "M\xc3\xbcller" },
-	{ "=?ISO-8859-1?B?TfxsbGVy?=", "M\xc3\xbcller" },
-	{ "=?windows-1252?Q?=80_100?=", "\xe2\x82\xac 100" },
-	{ "=?utf-8?Q?Caf=C3=A9?= =?utf-8?Q?_au?=\r\n =?utf-8?Q?_lait?=",
-	    "Caf\xc3\xa9 au lait" },
-	{ "=?utf-8?B?w4Q=?= and =?utf-8?B?w5Y=?=",
-	    "\xc3\x84 and \xc3\x96" },
-	{ "Re: =?utf-8?Q?Angebot?= f\xc3\xbcr", "Re: Angebot f\xc3\xbcr" },
-	{ "=?x-unknown?Q?abc_def?= tail", "abc def tail" },
-	{ "=?x-unknown?B?w4Q=?=", "\xc3\x84" },
-	{ "=?utf-8?B?!!!?=", "" },
-	{ "=?utf-8?Q?bad=FF=FEend?=", "bad" REPL REPL "end" },
-	{ "raw \xff\xfe bytes", "raw " REPL REPL " bytes" },
-	{ "=?utf-8?q?broken", "=?utf-8?q?broken" },
-	{ "=?utf-8?X?abc?=", "=?utf-8?X?abc?=" },
-	{ "=?utf-8*de?Q?Hallo?=", "Hallo" },
-	{ "line\r\nbreak\x01here", "line  break here" },
-	{ "=?utf-8?Q?a=0D=0Ab?=", "a  b" },
-	{ "", "" },
+    {"plain text", "plain text"},
+    {"=?utf-8?Q?Caf=C3=A9_au_lait?=", "Caf\xc3\xa9 au lait"},
+    {"=?UTF-8?q?Caf=c3=a9?=", "Caf\xc3\xa9"},
+    {"=?utf-8?B?QW5nZWJvdA==?=", "Angebot"},
+    {"=?utf-8?b?QW5nZWJvdA?=", "Angebot"},
+    {"=?iso-8859-1?Q?M=FCller?=", "M\xc3\xbcller"},
+    {"=?ISO-8859-1?B?TfxsbGVy?=", "M\xc3\xbcller"},
+    {"=?windows-1252?Q?=80_100?=", "\xe2\x82\xac 100"},
+    {"=?utf-8?Q?Caf=C3=A9?= =?utf-8?Q?_au?=\r\n =?utf-8?Q?_lait?=",
+	"Caf\xc3\xa9 au lait"},
+    {"=?utf-8?B?w4Q=?= and =?utf-8?B?w5Y=?=", "\xc3\x84 and \xc3\x96"},
+    {"Re: =?utf-8?Q?Angebot?= f\xc3\xbcr", "Re: Angebot f\xc3\xbcr"},
+    {"=?x-unknown?Q?abc_def?= tail", "abc def tail"},
+    {"=?x-unknown?B?w4Q=?=", "\xc3\x84"},
+    {"=?utf-8?B?!!!?=", ""},
+    {"=?utf-8?Q?bad=FF=FEend?=", "bad" REPL REPL "end"},
+    {"raw \xff\xfe bytes", "raw " REPL REPL " bytes"},
+    {"=?utf-8?q?broken", "=?utf-8?q?broken"},
+    {"=?utf-8?X?abc?=", "=?utf-8?X?abc?="},
+    {"=?utf-8*de?Q?Hallo?=", "Hallo"},
+    {"line\r\nbreak\x01here", "line  break here"},
+    {"=?utf-8?Q?a=0D=0Ab?=", "a  b"},
+    {"", ""},
 };
 
 START_TEST(test_mime_decode_header_table)
@@ -474,21 +470,21 @@ static const struct {
 	size_t len;
 	const char *want;
 } sanitize_cases[] = {
-	{ "ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
-	    "ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
-	{ "\xc0\x80", 2, REPL REPL },			/* overlong NUL */
-	{ "\xed\xa0\x80", 3, REPL REPL REPL },		/* surrogate */
-	{ "\xf4\x90\x80\x80", 4, REPL REPL REPL REPL },	/* > U+10FFFF */
-	{ "\xe2\x82", 2, REPL REPL },			/* truncated */
-	{ "a\tb\nc\rd\x7f", 8, "a\tb c d " },
-	{ "a\0b", 3, "a b" },
-	{ "\xc2\x85x", 3, " x" },			/* C1 control */
+    {"ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+	"ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+    {"\xc0\x80", 2, REPL REPL},                   /* overlong NUL */
+    {"\xed\xa0\x80", 3, REPL REPL REPL},          /* surrogate */
+    {"\xf4\x90\x80\x80", 4, REPL REPL REPL REPL}, /* > U+10FFFF */
+    {"\xe2\x82", 2, REPL REPL},                   /* truncated */
+    {"a\tb\nc\rd\x7f", 8, "a\tb c d "},           /* C0 controls and DEL */
+    {"a\0b", 3, "a b"},                           /* a NUL inside */
+    {"\xc2\x85x", 3, " x"},                       /* C1 control */
 };
 
 START_TEST(test_utf8_sanitize_table)
 {
-	char *got = crk_utf8_sanitize(sanitize_cases[_i].in,
-	    sanitize_cases[_i].len);
+	char *got =
+	    crk_utf8_sanitize(sanitize_cases[_i].in, sanitize_cases[_i].len);
 
 	ck_assert_str_eq(got, sanitize_cases[_i].want);
 	free(got);
@@ -518,12 +514,11 @@ END_TEST
 
 START_TEST(test_subject_is_decoded_and_control_free)
 {
-	struct crk_message *m = crk_test_parse(
-	    "Subject: =?utf-8?Q?Angebot_f=C3=BCr?=\n"
-	    "\t=?utf-8?Q?_M=C3=BCller?=\x01 GmbH\t\n\n");
+	struct crk_message *m =
+	    crk_test_parse("Subject: =?utf-8?Q?Angebot_f=C3=BCr?=\n"
+			   "\t=?utf-8?Q?_M=C3=BCller?=\x01 GmbH\t\n\n");
 
-	ck_assert_str_eq(m->subject,
-	    "Angebot f\xc3\xbcr M\xc3\xbcller  GmbH");
+	ck_assert_str_eq(m->subject, "Angebot f\xc3\xbcr M\xc3\xbcller  GmbH");
 	crk_message_free(&m);
 }
 END_TEST
@@ -532,16 +527,16 @@ END_TEST
 
 START_TEST(test_auto_reply_and_list_signals)
 {
-	struct crk_message *m = crk_test_parse(
-	    "From: jane@acme.com\n"
-	    "Auto-Submitted:  Auto-Replied (vacation)\n"
-	    "Precedence: Bulk\n"
-	    "X-Autoreply: yes\n"
-	    "X-Autorespond: whatever\n"
-	    "X-Auto-Response-Suppress: All\n"
-	    "List-Id: Sales Team <Sales.ACME.com>\n"
-	    "List-Unsubscribe: <mailto:leave@acme.com>\n"
-	    "\n");
+	struct crk_message *m =
+	    crk_test_parse("From: jane@acme.com\n"
+			   "Auto-Submitted:  Auto-Replied (vacation)\n"
+			   "Precedence: Bulk\n"
+			   "X-Autoreply: yes\n"
+			   "X-Autorespond: whatever\n"
+			   "X-Auto-Response-Suppress: All\n"
+			   "List-Id: Sales Team <Sales.ACME.com>\n"
+			   "List-Unsubscribe: <mailto:leave@acme.com>\n"
+			   "\n");
 	struct crk_message *n = crk_test_parse(
 	    "From: jane@acme.com\nX-Autoreply: No\nAuto-Submitted: no\n\n");
 
@@ -591,26 +586,26 @@ END_TEST
 START_TEST(test_garbage_headers_give_usable_message)
 {
 	static const char *const lines[] = {
-		"From: (unterminated comment <a@x.com>",
-		"From: \"unterminated quote <a@x.com>",
-		"To: <<<",
-		"To: >>>,,,;;;:::",
-		"Date: ((((",
-		"Subject: =?=?=?",
-		"Content-Type: ;;;;=====",
-		"Content-Type: multipart/report; report-type=",
-		"Message-ID: <<<<>>>>",
-		"References: <<<",
-		"Return-Path: <<<",
-		"Precedence:",
-		"\x01\x02\x03: \xff\xfe",
-		"From jane@acme.com Sat Jan  3 01:05:34 1996",
+	    "From: (unterminated comment <a@x.com>",
+	    "From: \"unterminated quote <a@x.com>",
+	    "To: <<<",
+	    "To: >>>,,,;;;:::",
+	    "Date: ((((",
+	    "Subject: =?=?=?",
+	    "Content-Type: ;;;;=====",
+	    "Content-Type: multipart/report; report-type=",
+	    "Message-ID: <<<<>>>>",
+	    "References: <<<",
+	    "Return-Path: <<<",
+	    "Precedence:",
+	    "\x01\x02\x03: \xff\xfe",
+	    "From jane@acme.com Sat Jan  3 01:05:34 1996",
 	};
 	size_t i;
 
 	for (i = 0; i < CRK_N_ELEMENTS(lines); i++) {
-		char *raw = crk_xasprintf("X-First: 1\n%s\nSubject: ok\n\n",
-		    lines[i]);
+		char *raw =
+		    crk_xasprintf("X-First: 1\n%s\nSubject: ok\n\n", lines[i]);
 		struct crk_message *m = crk_test_parse(raw);
 
 		ck_assert_msg(m->subject != NULL, "line %zu", i);
@@ -623,7 +618,7 @@ END_TEST
 START_TEST(test_nul_bytes_and_huge_lines_do_not_break_parsing)
 {
 	static const char head[] = "From: a@x.com\nSubject: a\0b\n"
-	    "X-Long: ";
+				   "X-Long: ";
 	size_t hlen = sizeof(head) - 1, big = 100 * 1024, len;
 	char *raw = malloc(hlen + big + 64);
 	struct crk_message *m = NULL;
@@ -643,8 +638,7 @@ START_TEST(test_nul_bytes_and_huge_lines_do_not_break_parsing)
 	memcpy(raw, "Subject: ", 9);
 	memset(raw + 9, 'y', big);
 	memcpy(raw + 9 + big, "\nTo: ", 5);
-	ck_assert_int_eq(crk_message_parse(raw, 9 + big + 5, &m, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(crk_message_parse(raw, 9 + big + 5, &m, NULL), CRK_OK);
 	ck_assert_uint_le(strlen(m->subject), 998 * 4);
 	crk_message_free(&m);
 	free(raw);
@@ -692,24 +686,22 @@ START_TEST(test_mutated_headers_never_crash)
 			    fuzz_rand(&state) % (len - first_nl - 1);
 			uint32_t r = fuzz_rand(&state);
 
-			buf[pos] = (r & 1) != 0 ?
-			    specials[(r >> 1) % (sizeof(specials) - 1)] :
-			    (char)(r >> 3);
+			buf[pos] = (r & 1) != 0
+			    ? specials[(r >> 1) % (sizeof(specials) - 1)]
+			    : (char)(r >> 3);
 		}
-		ck_assert_int_eq(crk_message_parse(buf, len, &m, NULL),
-		    CRK_OK);
+		ck_assert_int_eq(crk_message_parse(buf, len, &m, NULL), CRK_OK);
 		ck_assert_ptr_nonnull(m);
 		if (m->subject != NULL)
 			ck_assert(utf8_valid(m->subject));
 		crk_message_free(&m);
-		ck_assert_int_eq(crk_message_parse_full(buf, len, &m, NULL),
-		    CRK_OK);
+		ck_assert_int_eq(
+		    crk_message_parse_full(buf, len, &m, NULL), CRK_OK);
 		ck_assert_ptr_nonnull(m);
 		crk_message_free(&m);
 		/* random prefixes of the mutant too */
 		k = (int)(fuzz_rand(&state) % len);
-		if (crk_message_parse_full(buf, (size_t)k, &m, NULL) ==
-		    CRK_OK)
+		if (crk_message_parse_full(buf, (size_t)k, &m, NULL) == CRK_OK)
 			ck_assert_ptr_nonnull(m);
 		else
 			ck_assert_ptr_null(m);
@@ -790,11 +782,10 @@ END_TEST
 
 START_TEST(test_dsn_delayed_only_is_not_a_failure)
 {
-	static const char part[] =
-	    "Reporting-MTA: dns; mx.example.com\r\n\r\n"
-	    "Final-Recipient: rfc822; bob@acme.com\r\n"
-	    "Action: delayed\r\n"
-	    "Status: 4.4.1\r\n";
+	static const char part[] = "Reporting-MTA: dns; mx.example.com\r\n\r\n"
+				   "Final-Recipient: rfc822; bob@acme.com\r\n"
+				   "Action: delayed\r\n"
+				   "Status: 4.4.1\r\n";
 	struct crk_message *m = crk_message_new();
 
 	crk_message_parse_dsn(m, part, strlen(part));
@@ -810,70 +801,69 @@ static const struct {
 	const char *recipient;
 	const char *message_id; /* NULL: none */
 } prose_cases[] = {
-	{ "qmail",
-	    "Hi. This is the qmail-send program at mail.acme.com.\n"
-	    "I'm afraid I wasn't able to deliver your message to the "
-	    "following addresses.\n"
-	    "This is a permanent error; I've given up. Sorry it didn't work "
-	    "out.\n\n"
-	    "<jane@acme.com>:\n"
-	    "Sorry, no mailbox here by that name. (#5.1.1)\n\n"
-	    "--- Below this line is a copy of the message.\n\n"
-	    "Return-Path: <rep@example.com>\n"
-	    "Message-ID: <q1@example.com>\n"
-	    "Subject: Quote\n",
-	    "jane@acme.com", "q1@example.com" },
-	{ "exchange",
-	    "Delivery has failed to these recipients or groups:\n\n"
-	    "Jane Doe (jane@acme.com)<mailto:jane@acme.com>\n"
-	    "The e-mail address you entered couldn't be found.\n\n"
-	    "Diagnostic information for administrators:\n"
-	    "Generating server: EXCH01.acme.com\n"
-	    "Original-Message-ID: <ex1@example.com>\n",
-	    "jane@acme.com", "ex1@example.com" },
-	{ "exchange online",
-	    "Your message to jane@acme.com couldn't be delivered.\n"
-	    "jane wasn't found at acme.com.\n",
-	    "jane@acme.com", NULL },
-	{ "gmail",
-	    "** Address not found **\n\n"
-	    "Your message wasn't delivered to jane@acme.com because the "
-	    "address couldn't be found, or is unable to receive mail.\n",
-	    "jane@acme.com", NULL },
-	{ "exim",
-	    "This message was created automatically by mail delivery "
-	    "software.\n\n"
-	    "A message that you sent could not be delivered to one or more "
-	    "of its\nrecipients. This is a permanent error. The following "
-	    "address(es) failed:\n\n"
-	    "  jane@acme.com\n"
-	    "    SMTP error from remote mail server after RCPT TO:\n",
-	    "jane@acme.com", NULL },
-	{ "postfix prose",
-	    "This is the mail system at host mx.example.com.\n\n"
-	    "I'm sorry to have to inform you that your message could not\n"
-	    "be delivered to one or more recipients.\n\n"
-	    "<jane@acme.com>: host mx.acme.com[1.2.3.4] said: 550 5.1.1 "
-	    "unknown user\n",
-	    "jane@acme.com", NULL },
+    {"qmail",
+	"Hi. This is the qmail-send program at mail.acme.com.\n"
+	"I'm afraid I wasn't able to deliver your message to the "
+	"following addresses.\n"
+	"This is a permanent error; I've given up. Sorry it didn't work "
+	"out.\n\n"
+	"<jane@acme.com>:\n"
+	"Sorry, no mailbox here by that name. (#5.1.1)\n\n"
+	"--- Below this line is a copy of the message.\n\n"
+	"Return-Path: <rep@example.com>\n"
+	"Message-ID: <q1@example.com>\n"
+	"Subject: Quote\n",
+	"jane@acme.com", "q1@example.com"},
+    {"exchange",
+	"Delivery has failed to these recipients or groups:\n\n"
+	"Jane Doe (jane@acme.com)<mailto:jane@acme.com>\n"
+	"The e-mail address you entered couldn't be found.\n\n"
+	"Diagnostic information for administrators:\n"
+	"Generating server: EXCH01.acme.com\n"
+	"Original-Message-ID: <ex1@example.com>\n",
+	"jane@acme.com", "ex1@example.com"},
+    {"exchange online",
+	"Your message to jane@acme.com couldn't be delivered.\n"
+	"jane wasn't found at acme.com.\n",
+	"jane@acme.com", NULL},
+    {"gmail",
+	"** Address not found **\n\n"
+	"Your message wasn't delivered to jane@acme.com because the "
+	"address couldn't be found, or is unable to receive mail.\n",
+	"jane@acme.com", NULL},
+    {"exim",
+	"This message was created automatically by mail delivery "
+	"software.\n\n"
+	"A message that you sent could not be delivered to one or more "
+	"of its\nrecipients. This is a permanent error. The following "
+	"address(es) failed:\n\n"
+	"  jane@acme.com\n"
+	"    SMTP error from remote mail server after RCPT TO:\n",
+	"jane@acme.com", NULL},
+    {"postfix prose",
+	"This is the mail system at host mx.example.com.\n\n"
+	"I'm sorry to have to inform you that your message could not\n"
+	"be delivered to one or more recipients.\n\n"
+	"<jane@acme.com>: host mx.acme.com[1.2.3.4] said: 550 5.1.1 "
+	"unknown user\n",
+	"jane@acme.com", NULL},
 };
 
 START_TEST(test_dsn_prose_bounces)
 {
 	struct crk_message *m = crk_message_new();
 
-	crk_message_parse_dsn(m, prose_cases[_i].text,
-	    strlen(prose_cases[_i].text));
+	crk_message_parse_dsn(
+	    m, prose_cases[_i].text, strlen(prose_cases[_i].text));
 	ck_assert_msg(m->failed_recipients.count == 1, "%s: %zu",
 	    prose_cases[_i].name, m->failed_recipients.count);
-	ck_assert_str_eq(m->failed_recipients.items[0],
-	    prose_cases[_i].recipient);
+	ck_assert_str_eq(
+	    m->failed_recipients.items[0], prose_cases[_i].recipient);
 	ck_assert_str_eq(m->dsn_action, "failed");
 	if (prose_cases[_i].message_id == NULL)
 		ck_assert_ptr_null(m->dsn_message_id);
 	else
-		ck_assert_str_eq(m->dsn_message_id,
-		    prose_cases[_i].message_id);
+		ck_assert_str_eq(m->dsn_message_id, prose_cases[_i].message_id);
 	crk_message_free(&m);
 }
 END_TEST
@@ -881,7 +871,7 @@ END_TEST
 START_TEST(test_dsn_unusable_input_adds_nothing)
 {
 	static const char text[] = "Thanks for your mail, I am out of the "
-	    "office until Monday.\nRegards, Jane\n";
+				   "office until Monday.\nRegards, Jane\n";
 	struct crk_message *m = crk_message_new();
 
 	crk_message_parse_dsn(m, text, strlen(text));
@@ -959,8 +949,8 @@ START_TEST(test_full_gmail_alternative_reply)
 
 	ck_assert_str_eq(m->in_reply_to, "o1@example.com");
 	ck_assert_uint_eq(m->attachments.count, 0);
-	ck_assert_str_eq(m->body_text,
-	    "Sounds good, let's talk on Monday. \xe2\x9c\x93\n");
+	ck_assert_str_eq(
+	    m->body_text, "Sounds good, let's talk on Monday. \xe2\x9c\x93\n");
 	crk_message_free(&m);
 }
 END_TEST
@@ -1069,17 +1059,17 @@ END_TEST
 
 START_TEST(test_full_qmail_bounce_without_report_part)
 {
-	struct crk_message *m = parse_full(
-	    "From: MAILER-DAEMON@mail.acme.com\n"
-	    "To: rep@example.com\n"
-	    "Subject: failure notice\n"
-	    "\n"
-	    "Hi. This is the qmail-send program at mail.acme.com.\n"
-	    "I'm afraid I wasn't able to deliver your message.\n\n"
-	    "<jane@acme.com>:\n"
-	    "Sorry, no mailbox here by that name.\n\n"
-	    "--- Below this line is a copy of the message.\n\n"
-	    "Message-ID: <q9@example.com>\n");
+	struct crk_message *m =
+	    parse_full("From: MAILER-DAEMON@mail.acme.com\n"
+		       "To: rep@example.com\n"
+		       "Subject: failure notice\n"
+		       "\n"
+		       "Hi. This is the qmail-send program at mail.acme.com.\n"
+		       "I'm afraid I wasn't able to deliver your message.\n\n"
+		       "<jane@acme.com>:\n"
+		       "Sorry, no mailbox here by that name.\n\n"
+		       "--- Below this line is a copy of the message.\n\n"
+		       "Message-ID: <q9@example.com>\n");
 
 	ck_assert_uint_eq(m->failed_recipients.count, 1);
 	ck_assert_str_eq(m->failed_recipients.items[0], "jane@acme.com");
@@ -1100,7 +1090,8 @@ START_TEST(test_full_nested_forward_and_encoded_filenames)
 	    "Content-Type: text/plain; charset=iso-8859-1\n"
 	    "Content-Transfer-Encoding: 8bit\n"
 	    "\n"
-	    "See below, Gr\xfc\xdf" "e\n"
+	    "See below, Gr\xfc\xdf"
+	    "e\n"
 	    "--outer\n"
 	    "Content-Type: image/png\n"
 	    "Content-Disposition: inline; filename=\"logo.png\"\n"
@@ -1140,15 +1131,18 @@ START_TEST(test_full_nested_forward_and_encoded_filenames)
 	    "\n"
 	    "--outer--\n");
 
-	ck_assert_str_eq(m->body_text, "See below, Gr\xc3\xbc\xc3\x9f" "e");
+	ck_assert_str_eq(m->body_text,
+	    "See below, Gr\xc3\xbc\xc3\x9f"
+	    "e");
 	ck_assert_uint_eq(m->attachments.count, 5);
 	ck_assert_str_eq(m->attachments.items[0], "logo.png");
-	ck_assert_str_eq(m->attachments.items[1],
-	    "Angebot f\xc3\xbcr ACME.pdf");
+	ck_assert_str_eq(
+	    m->attachments.items[1], "Angebot f\xc3\xbcr ACME.pdf");
 	ck_assert_str_eq(m->attachments.items[2], "Preisliste.xls");
 	ck_assert_str_eq(m->attachments.items[3], "Offer.eml");
 	ck_assert_str_eq(m->attachments.items[4],
-	    "Kosten\xc3\xbc" "bersicht.pdf");
+	    "Kosten\xc3\xbc"
+	    "bersicht.pdf");
 	crk_message_free(&m);
 }
 END_TEST
@@ -1162,9 +1156,11 @@ START_TEST(test_full_body_unknown_charset_and_cap)
 	ck_assert_ptr_nonnull(body);
 	memset(body, 'z', big);
 	body[big] = '\0';
-	raw = crk_xasprintf("From: a@x.com\n"
+	raw = crk_xasprintf(
+	    "From: a@x.com\n"
 	    "Content-Type: text/plain; charset=x-no-such-charset\n\n"
-	    "caf\xc3\xa9 %s\n", body);
+	    "caf\xc3\xa9 %s\n",
+	    body);
 	m = parse_full(raw);
 	ck_assert_ptr_nonnull(m->body_text);
 	ck_assert_uint_eq(strlen(m->body_text), 64 * 1024);
@@ -1179,8 +1175,8 @@ START_TEST(test_full_rejects_input_without_header)
 {
 	struct crk_message *m = (struct crk_message *)1;
 
-	ck_assert_int_eq(crk_message_parse_full("\n\nbody", 6, &m, NULL),
-	    CRK_E_PARSE);
+	ck_assert_int_eq(
+	    crk_message_parse_full("\n\nbody", 6, &m, NULL), CRK_E_PARSE);
 	ck_assert_ptr_null(m);
 }
 END_TEST
@@ -1198,10 +1194,10 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_duplicate_headers_first_wins);
 	tcase_add_test(tc, test_missing_headers_leave_fields_empty);
 	tcase_add_test(tc, test_header_parsing_stops_at_the_empty_line);
-	CRK_TABLE_TEST(tc, test_input_without_header_is_a_parse_error,
-	    no_header_inputs);
-	CRK_TABLE_TEST(tc, test_message_ids_with_and_without_brackets,
-	    id_cases);
+	CRK_TABLE_TEST(
+	    tc, test_input_without_header_is_a_parse_error, no_header_inputs);
+	CRK_TABLE_TEST(
+	    tc, test_message_ids_with_and_without_brackets, id_cases);
 	tcase_add_test(tc, test_references_skip_junk_between_ids);
 	tcase_add_test(tc, test_long_references_keep_first_and_last);
 	tcase_add_test(tc, test_group_addresses);
