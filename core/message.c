@@ -305,8 +305,10 @@ rfc2047_word(const char *s, size_t len, struct buf *out)
 	enc = q + 1;
 	text = q + 3;
 	end = text;
+	/* RFC 2047 caps a word at 75 characters; allow far more, but stop
+	 * so that a long run of "=?" cannot make decoding quadratic. */
 	while (end + 1 < lim && !(end[0] == '?' && end[1] == '=')) {
-		if (msg_is_space(*end))
+		if (msg_is_space(*end) || end - text > 4096)
 			return 0;
 		end++;
 	}

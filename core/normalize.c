@@ -202,6 +202,36 @@ local_has_word_prefix(const char *local, const char *word)
 	return c == '\0' || c == '+' || c == '=' || (c >= '0' && c <= '9');
 }
 
+/* True when one of the parts of the local part of addr, split at "-_.+="
+ * and without trailing digits, is word: "list-bounces+x=y.com@",
+ * "msprvs1=xyz=bounces-42@". */
+static bool
+local_has_token(const char *addr, const char *word)
+{
+	const char *p = addr, *end, *lt;
+	size_t wlen = strlen(word);
+
+	if ((lt = strrchr(p, '<')) != NULL)
+		p = lt + 1;
+	end = strrchr(p, '@');
+	if (end == NULL)
+		return false;
+	while (p < end) {
+		size_t n = strcspn(p, "-_.+=@");
+
+		if ((size_t)(end - p) < n)
+			n = (size_t)(end - p);
+		while (n > wlen && p[n - 1] >= '0' && p[n - 1] <= '9')
+			n--;
+		if (n == wlen && crk_strncasecmp(p, word, n) == 0)
+			return true;
+		p += strcspn(p, "-_.+=@");
+		if (p < end)
+			p++;
+	}
+	return false;
+}
+
 bool
 crk_addr_is_noreply(const char *addr)
 {
@@ -244,7 +274,8 @@ crk_addr_is_noreply(const char *addr)
 		if (local_has_word_prefix(local, words[i]))
 			return true;
 	}
-	return false;
+	return local_has_token(addr, "bounce") ||
+	    local_has_token(addr, "bounces");
 }
 
 bool

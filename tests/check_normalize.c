@@ -243,6 +243,8 @@ static const struct {
     {"notifications@github.com", true, false},
     {"Mail Delivery System <MAILER-DAEMON@acme.com>", true, true},
     {"Mail Delivery Subsystem", false, true},
+    {"sales-bounces+jane=acme.com@lists.example.org", true, false},
+    {"msprvs1=19abc=bounces-4242@srs.example.com", true, false},
     {"jane@acme.com", false, false},
     {"nora@acme.com", false, false},
     {"bouncer.bob@acme.com", false, false},
