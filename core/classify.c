@@ -15,6 +15,9 @@
 #define WEIGHT_MIN (-1000)
 #define WEIGHT_MAX 1000
 
+/* Longest attachment name quoted in a reason, in bytes. */
+#define REASON_NAME_MAX 120
+
 /* The built-in proposal words.  Multi-word entries match any run of
  * separators between their parts ("price list", "Price_List", "PriceList").
  * "cotizacion" is there because file names often drop the accent. */
@@ -566,12 +569,24 @@ keyword_present(const struct crk_message *msg, const char *keyword)
 }
 
 /* The name as it goes into a reason: control characters (hostile mail)
- * become spaces, very long names are cut. */
+ * become spaces, very long names are cut (between characters) and end in
+ * "...". */
 static char *
 reason_name(const char *name)
 {
-	char *out = crk_xstrndup(name, 120);
-	char *p;
+	size_t len = strlen(name);
+	char *out, *p;
+
+	if (len > REASON_NAME_MAX) {
+		len = REASON_NAME_MAX;
+		while (len > 0 && ((unsigned char)name[len] & 0xc0) == 0x80)
+			len--;
+		p = crk_xstrndup(name, len);
+		out = crk_xasprintf("%s...", p);
+		free(p);
+	} else {
+		out = crk_xstrdup(name);
+	}
 
 	for (p = out; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -855,7 +870,7 @@ static const char *const ooo_subjects[] = {
 	"vacation response", "i am out of the office",
 	/* German */
 	"abwesenheitsnotiz", "automatische antwort", "abwesend",
-	"automatische abwesenheitsnachricht", "au\xc3\x9f" "er haus",
+	"automatische abwesenheitsnachricht", "au\303\237er haus",
 	"ausser haus",
 	/* French */
 	"r\xc3\xa9ponse automatique", "reponse automatique",

@@ -179,6 +179,48 @@ START_TEST(test_proposal_words_match_whole_words_in_subject_and_names)
 }
 END_TEST
 
+/* Hostile names and subjects: bad UTF-8, control characters, huge. */
+START_TEST(test_hostile_names_give_clean_reasons)
+{
+	struct spec s = { .from = "rep@example.com", .to = "jane@acme.com",
+		.subject = "\xff\xfe quote\xe2\x80",
+		.attachments = "evil\r\nX-Header: proposal.pdf" };
+	struct crk_message *msg = build(&s);
+	char *reason = NULL, *long_name, *p;
+	size_t i;
+
+	ck_assert_int_eq(crk_classify_proposal(&rules, msg, &reason),
+	    CRK_VERDICT_YES);
+	ck_assert_str_eq(reason, "attachment 'evil  X-Header: proposal.pdf'; "
+	    "subject contains 'quote'");
+	free(reason);
+	crk_message_free(&msg);
+
+	/* "x", 200 two-byte characters, then the word: the reason quotes
+	 * the name cut between characters (119 bytes, not 120) */
+	long_name = crk_xmalloc(1 + 200 * 2 + sizeof(" offer.pdf"));
+	p = long_name;
+	*p++ = 'x';
+	for (i = 0; i < 200; i++) {
+		*p++ = '\xc3';
+		*p++ = '\xa9';
+	}
+	strcpy(p, " offer.pdf");
+	s.subject = "Files";
+	s.attachments = long_name;
+	msg = build(&s);
+	ck_assert_int_eq(crk_classify_proposal(&rules, msg, &reason),
+	    CRK_VERDICT_YES);
+	ck_assert_uint_eq(strlen(reason), strlen("attachment '...'") + 119);
+	ck_assert_str_eq(reason + strlen(reason) - 4, "...'");
+	ck_assert_int_eq(strncmp(reason + strlen("attachment '"), long_name,
+	    119), 0);
+	free(reason);
+	free(long_name);
+	crk_message_free(&msg);
+}
+END_TEST
+
 /* ---- proposal verdicts beyond words ------------------------------------ */
 
 static const struct verdict_case {
@@ -908,6 +950,7 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(tc,
 	    test_proposal_verdict_follows_recipients_lists_and_keywords,
 	    verdict_cases);
+	tcase_add_test(tc, test_hostile_names_give_clean_reasons);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rules");
