@@ -1406,7 +1406,8 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 
 struct full_ctx {
 	struct crk_message *msg;
-	bool daemon; /* From is a mailer daemon */
+	bool daemon;           /* From is a mailer daemon */
+	struct mailmime *html; /* first inline text/html part, borrowed */
 };
 
 /* Decodes a part's transfer encoding; returns an owned copy. */
@@ -1608,8 +1609,176 @@ part_filename(struct mailmime *mime, bool *attachment_r)
 	return name;
 }
 
+/* Appends code point cp as UTF-8 (U+FFFD for what is not a character). */
 static void
-full_body_text(struct crk_message *msg, struct mailmime *mime)
+utf8_put(struct buf *b, unsigned long cp)
+{
+	char u[4];
+
+	if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+		buf_append(b, REPLACEMENT, 3);
+	} else if (cp < 0x80) {
+		buf_append_c(b, (char)cp);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		buf_append(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		buf_append(b, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		buf_append(b, u, 4);
+	}
+}
+
+/* Position of the case-insensitive needle in s[0..len), or len. */
+static size_t
+mem_find_ci(const char *s, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; i + n <= len; i++) {
+		if (crk_strncasecmp(s + i, needle, n) == 0)
+			return i;
+	}
+	return len;
+}
+
+/* An HTML entity at s ("&amp;", "&#233;", "&#xE9;"): appends it and
+ * returns its length, or 0 when it is none we know. */
+static size_t
+html_entity(const char *s, size_t len, struct buf *out)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+	} names[] = {
+	    {"&nbsp;", " "},
+	    {"&amp;", "&"},
+	    {"&lt;", "<"},
+	    {"&gt;", ">"},
+	    {"&quot;", "\""},
+	    {"&apos;", "'"},
+	};
+	unsigned long cp = 0;
+	size_t i, n;
+	bool hex;
+
+	for (i = 0; i < CRK_N_ELEMENTS(names); i++) {
+		n = strlen(names[i].name);
+		if (n <= len && crk_strncasecmp(s, names[i].name, n) == 0) {
+			buf_append(out, names[i].text, strlen(names[i].text));
+			return n;
+		}
+	}
+	if (len < 4 || s[1] != '#')
+		return 0;
+	hex = s[2] == 'x' || s[2] == 'X';
+	for (i = hex ? 3 : 2; i < len && i < 10; i++) {
+		int d = hex ? hex_value(s[i])
+			    : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+
+		if (d < 0)
+			break;
+		cp = cp * (hex ? 16 : 10) + (unsigned long)d;
+	}
+	if (i >= len || s[i] != ';' || i == (hex ? 3u : 2u))
+		return 0;
+	utf8_put(out, cp);
+	return i + 1;
+}
+
+/* Text of an HTML part, for mail without a text/plain part (Outlook
+ * auto-replies): tags dropped, style and script skipped, block tags as
+ * line breaks, entities decoded, blanks collapsed.  Not an HTML parser;
+ * enough to read a return date. */
+static char *
+html_to_text(const char *s, size_t len)
+{
+	static const char *const blocks[] = {"br", "p", "div", "tr", "li", "h1",
+	    "h2", "h3", "h4", "h5", "h6", "table", "blockquote"};
+	struct buf b = {0};
+	size_t i = 0, j, n, k;
+
+	buf_append(&b, "", 0);
+	while (i < len) {
+		char c = s[i];
+
+		if (c == '<' && len - i >= 4 &&
+		    strncmp(s + i, "<!--", 4) == 0) {
+			j = mem_find_ci(s + i, len - i, "-->");
+			i += j + 3 < len - i ? j + 3 : len - i;
+			continue;
+		}
+		if (c == '<') {
+			const char *gt = memchr(s + i, '>', len - i);
+			size_t end = gt != NULL ? (size_t)(gt - s) + 1 : len;
+			bool closing = i + 1 < len && s[i + 1] == '/';
+
+			j = i + 1 + (closing ? 1 : 0);
+			for (n = 0; j + n < end &&
+			     ((s[j + n] >= 'a' && s[j + n] <= 'z') ||
+				 (s[j + n] >= 'A' && s[j + n] <= 'Z') ||
+				 (s[j + n] >= '0' && s[j + n] <= '9'));
+			     n++)
+				;
+			if (!closing &&
+			    ((n == 5 &&
+				 crk_strncasecmp(s + j, "style", 5) == 0) ||
+				(n == 6 &&
+				    crk_strncasecmp(s + j, "script", 6) ==
+					0))) {
+				char close[10];
+
+				snprintf(close, sizeof(close), "</%.*s", (int)n,
+				    s + j);
+				k = mem_find_ci(s + end, len - end, close);
+				end += k;
+				gt = memchr(s + end, '>', len - end);
+				end = gt != NULL ? (size_t)(gt - s) + 1 : len;
+			}
+			for (k = 0; k < CRK_N_ELEMENTS(blocks); k++) {
+				if (strlen(blocks[k]) == n &&
+				    crk_strncasecmp(s + j, blocks[k], n) == 0) {
+					while (b.len > 0 &&
+					    b.data[b.len - 1] == ' ')
+						b.len--;
+					if (b.len > 0 &&
+					    b.data[b.len - 1] != '\n')
+						buf_append_c(&b, '\n');
+					break;
+				}
+			}
+			i = end;
+			continue;
+		}
+		if (c == '&' && (n = html_entity(s + i, len - i, &b)) > 0) {
+			i += n;
+			continue;
+		}
+		i++;
+		if (c == '\r' || c == '\n' || c == '\t' || c == '\f' ||
+		    c == '\0')
+			c = ' ';
+		if (c == ' ' &&
+		    (b.len == 0 || b.data[b.len - 1] == ' ' ||
+			b.data[b.len - 1] == '\n'))
+			continue;
+		buf_append_c(&b, c);
+	}
+	if (b.data != NULL)
+		b.data[b.len] = '\0';
+	return buf_steal(&b);
+}
+
+static void
+full_body_text(struct crk_message *msg, struct mailmime *mime, bool html)
 {
 	struct mailmime_single_fields sf;
 	char *dec, *conv;
@@ -1623,6 +1792,13 @@ full_body_text(struct crk_message *msg, struct mailmime *mime)
 	mailmime_single_fields_init(
 	    &sf, mime->mm_mime_fields, mime->mm_content_type);
 	conv = charset_to_utf8(sf.fld_content_charset, dec, dec_len, &conv_len);
+	if (html) {
+		char *text = html_to_text(conv, conv_len);
+
+		free(conv);
+		conv = text;
+		conv_len = strlen(text);
+	}
 	if (conv_len > BODY_MAX)
 		conv_len = BODY_MAX;
 	msg->body_text = utf8_sanitize(conv, conv_len, true);
@@ -1708,7 +1884,10 @@ full_walk(
 		}
 		if (strcmp(type, "text/plain") == 0 && name == NULL &&
 		    !attachment && msg->body_text == NULL)
-			full_body_text(msg, mime);
+			full_body_text(msg, mime, false);
+		if (strcmp(type, "text/html") == 0 && name == NULL &&
+		    !attachment && ctx->html == NULL)
+			ctx->html = mime;
 		break;
 	default: break;
 	}
@@ -1731,10 +1910,13 @@ crk_message_parse_full(
 	if (status != CRK_OK)
 		goto out;
 	ctx.msg = msg;
+	ctx.html = NULL;
 	ctx.daemon =
 	    msg->from.addr != NULL && crk_addr_is_mailer_daemon(msg->from.addr);
 	if (mailmime_parse(raw, len, &idx, &mime) == MAILIMF_NO_ERROR) {
 		full_walk(&ctx, mime, 0, false);
+		if (msg->body_text == NULL && ctx.html != NULL)
+			full_body_text(msg, ctx.html, true);
 		mailmime_free(mime);
 	} else {
 		crk_warn("message %s: MIME structure unreadable",

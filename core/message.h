@@ -86,7 +86,8 @@ enum crk_status crk_message_parse(const char *raw, size_t len,
  * parser: the header as crk_message_parse does, plus attachment file names
  * (Content-Disposition filename or Content-Type name, RFC 2231 and 2047
  * decoded), the first text/plain part (transfer-decoded, converted to
- * UTF-8, capped at 64 KiB) as body_text, and the parts of a delivery
+ * UTF-8, capped at 64 KiB; without one, the first text/html part reduced
+ * to its text) as body_text, and the parts of a delivery
  * report (crk_message_parse_dsn).  Used by `crickets import`, the plugin
  * and the tests.  Same errors and ownership as crk_message_parse. */
 enum crk_status crk_message_parse_full(const char *raw, size_t len,

@@ -1147,6 +1147,37 @@ START_TEST(test_full_nested_forward_and_encoded_filenames)
 }
 END_TEST
 
+START_TEST(test_full_html_only_auto_reply_gives_text)
+{
+	struct crk_message *m = parse_full(
+	    "From: Jane Doe <jane@acme.com>\n"
+	    "Subject: Automatic reply: Proposal\n"
+	    "Auto-Submitted: auto-replied\n"
+	    "Content-Type: multipart/alternative; boundary=\"a\"\n"
+	    "\n"
+	    "--a\n"
+	    "Content-Type: text/html; charset=\"iso-8859-1\"\n"
+	    "Content-Transfer-Encoding: quoted-printable\n"
+	    "\n"
+	    "<html><head><style>p {color:red}</style><!-- x<p> --></head>=\n"
+	    "<body><p>I am out of the office until\n"
+	    "  "
+	    "30.11.2026.</"
+	    "p><div>Gr=FC=DFe&nbsp;&amp;&#32;thanks&#x2014;Jane<br>"
+	    "<script>var a = \"<p>\";</script>&bogus; 1 &lt; 2</div></body>=\n"
+	    "</html>\n"
+	    "--a--\n");
+
+	ck_assert_ptr_nonnull(m->body_text);
+	ck_assert_str_eq(m->body_text,
+	    "I am out of the office until 30.11.2026.\n"
+	    "Gr\xc3\xbc\xc3\x9f"
+	    "e & thanks\xe2\x80\x94Jane\n"
+	    "&bogus; 1 < 2\n");
+	crk_message_free(&m);
+}
+END_TEST
+
 START_TEST(test_full_body_unknown_charset_and_cap)
 {
 	size_t big = 100 * 1024;
@@ -1239,6 +1270,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_full_exchange_ndr_with_returned_message);
 	tcase_add_test(tc, test_full_qmail_bounce_without_report_part);
 	tcase_add_test(tc, test_full_nested_forward_and_encoded_filenames);
+	tcase_add_test(tc, test_full_html_only_auto_reply_gives_text);
 	tcase_add_test(tc, test_full_body_unknown_charset_and_cap);
 	tcase_add_test(tc, test_full_rejects_input_without_header);
 	suite_add_tcase(s, tc);
