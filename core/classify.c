@@ -21,6 +21,7 @@
 /* The built-in proposal words.  Multi-word entries match any run of
  * separators between their parts ("price list", "Price_List", "PriceList").
  * "cotizacion" is there because file names often drop the accent. */
+/* clang-format off */
 static const char *const default_words[] = {
 	/* English */
 	"proposal", "quote", "quotation", "offer", "estimate", "pricing",
@@ -40,6 +41,7 @@ static const char *const default_words[] = {
 	/* Norwegian, Danish, Swedish */
 	"tilbud", "offert", "anbud",
 };
+/* clang-format on */
 
 /* ---- matching words in text --------------------------------------------
  *
@@ -132,8 +134,8 @@ class_at(const char *text, size_t len, size_t pos)
 {
 	if (pos >= len)
 		return CLASS_SEP;
-	return codepoint_class(utf8_decode((const unsigned char *)text + pos,
-	    len - pos));
+	return codepoint_class(
+	    utf8_decode((const unsigned char *)text + pos, len - pos));
 }
 
 /* Class of the character that ends just before pos. */
@@ -180,8 +182,7 @@ ascii_lower(unsigned char c)
 /* Matches pattern (lowercase; a space stands for a word boundary with any
  * run of separators) at pos.  Returns the end of the match or 0. */
 static size_t
-pattern_match_at(const char *text, size_t len, size_t pos,
-    const char *pattern)
+pattern_match_at(const char *text, size_t len, size_t pos, const char *pattern)
 {
 	const char *p;
 
@@ -189,8 +190,8 @@ pattern_match_at(const char *text, size_t len, size_t pos,
 		if (*p == ' ') {
 			size_t start = pos;
 
-			while (pos < len &&
-			    class_at(text, len, pos) == CLASS_SEP)
+			while (
+			    pos < len && class_at(text, len, pos) == CLASS_SEP)
 				pos += utf8_len(text, len, pos);
 			/* "PriceList": camel case counts as a gap too */
 			if (pos == start && !word_boundary(text, len, pos))
@@ -211,7 +212,7 @@ static bool
 text_has_word(const char *text, const char *pattern, bool plural)
 {
 	size_t len = strlen(text), pos, end;
-	static const char *const suffixes[] = { "", "s", "es" };
+	static const char *const suffixes[] = {"", "s", "es"};
 	size_t i;
 
 	for (pos = 0; pos < len; pos++) {
@@ -349,10 +350,9 @@ rules_parse_weight(const char *s, int *weight_r)
 }
 
 enum crk_status
-crk_rules_set_words(struct crk_rules *rules, const char *spec,
-    char **error_r)
+crk_rules_set_words(struct crk_rules *rules, const char *spec, char **error_r)
 {
-	struct crk_strv items = { 0 };
+	struct crk_strv items = {0};
 	struct crk_word *words = NULL;
 	size_t n = 0, i;
 	bool add = false;
@@ -392,11 +392,20 @@ crk_rules_set_words(struct crk_rules *rules, const char *spec,
 		colon = strrchr(text, ':');
 		if (colon != NULL) {
 			*colon = '\0';
-			if (remove || !rules_parse_weight(colon + 1, &weight)) {
-				crk_error_set(error_r, remove ?
-				    "proposal word '%s': a removed word takes "
-				    "no weight" : "proposal word '%s': weight "
-				    "must be a whole number from %d to %d",
+			if (remove) {
+				crk_error_set(error_r,
+				    "proposal word '%s': "
+				    "a removed word takes no weight",
+				    items.items[i]);
+				free(text);
+				status = CRK_E_INVAL;
+				goto out;
+			}
+			if (!rules_parse_weight(colon + 1, &weight)) {
+				crk_error_set(error_r,
+				    "proposal word '%s': "
+				    "weight must be a whole number from %d to "
+				    "%d",
 				    items.items[i], WEIGHT_MIN, WEIGHT_MAX);
 				free(text);
 				status = CRK_E_INVAL;
@@ -409,8 +418,10 @@ crk_rules_set_words(struct crk_rules *rules, const char *spec,
 			/* A lone "+" only says "keep the defaults". */
 			if (strcmp(items.items[i], "+") == 0)
 				continue;
-			crk_error_set(error_r, "proposal word list '%s': "
-			    "empty word in '%s'", spec, items.items[i]);
+			crk_error_set(error_r,
+			    "proposal word list '%s': "
+			    "empty word in '%s'",
+			    spec, items.items[i]);
 			status = CRK_E_INVAL;
 			goto out;
 		}
@@ -493,8 +504,8 @@ crk_rules_is_internal(const struct crk_rules *rules, const char *addr)
 	norm = crk_addr_normalize(addr);
 	if (norm == NULL)
 		return false;
-	internal = crk_domain_matches(crk_addr_domain(norm),
-	    &rules->internal_domains);
+	internal =
+	    crk_domain_matches(crk_addr_domain(norm), &rules->internal_domains);
 	free(norm);
 	return internal;
 }
@@ -513,8 +524,7 @@ prospects_add_from(const struct crk_rules *rules,
 		if (norm != NULL && !crk_rules_is_internal(rules, norm) &&
 		    !crk_addr_is_noreply(norm) &&
 		    !crk_addr_list_contains(prospects, norm))
-			crk_addr_list_add(prospects, norm,
-			    list->items[i].name);
+			crk_addr_list_add(prospects, norm, list->items[i].name);
 		free(norm);
 	}
 }
@@ -534,7 +544,7 @@ struct recipients {
 	size_t total;
 	size_t own;
 	size_t internal; /* colleagues, not counting own */
-	size_t noreply;	 /* external but no-reply */
+	size_t noreply;  /* external but no-reply */
 	size_t external; /* external and a person */
 };
 
@@ -603,7 +613,7 @@ proposal_score(const struct crk_rules *rules, const struct crk_message *msg,
     struct crk_strv *parts, bool *matched_r)
 {
 	bool *hit = crk_xcalloc(rules->n_words + 1, sizeof(*hit));
-	struct crk_strv subject_words = { 0 };
+	struct crk_strv subject_words = {0};
 	size_t i, j;
 	int score = 0;
 
@@ -621,8 +631,8 @@ proposal_score(const struct crk_rules *rules, const struct crk_message *msg,
 		if (any) {
 			char *clean = reason_name(name);
 
-			crk_strv_add_owned(parts,
-			    crk_xasprintf("attachment '%s'", clean));
+			crk_strv_add_owned(
+			    parts, crk_xasprintf("attachment '%s'", clean));
 			free(clean);
 		}
 	}
@@ -636,8 +646,8 @@ proposal_score(const struct crk_rules *rules, const struct crk_message *msg,
 	if (subject_words.count > 0) {
 		char *list = crk_strv_join(&subject_words, ", ");
 
-		crk_strv_add_owned(parts,
-		    crk_xasprintf("subject contains %s", list));
+		crk_strv_add_owned(
+		    parts, crk_xasprintf("subject contains %s", list));
 		free(list);
 	}
 	for (j = 0; j < rules->n_words; j++) {
@@ -671,8 +681,8 @@ enum crk_verdict
 crk_classify_proposal(const struct crk_rules *rules,
     const struct crk_message *msg, char **reason_r)
 {
-	struct recipients rcpt = { 0 };
-	struct crk_strv parts = { 0 };
+	struct recipients rcpt = {0};
+	struct crk_strv parts = {0};
 	enum crk_verdict verdict = CRK_VERDICT_NO;
 	char *reason = NULL, *list = NULL;
 	bool matched;
@@ -728,8 +738,8 @@ crk_classify_proposal(const struct crk_rules *rules,
 	if (!matched) {
 		reason = crk_xstrdup("no proposal word");
 	} else if (score < rules->threshold) {
-		reason = crk_xasprintf("score %d below threshold %d: %s",
-		    score, rules->threshold, list);
+		reason = crk_xasprintf("score %d below threshold %d: %s", score,
+		    rules->threshold, list);
 	} else {
 		verdict = CRK_VERDICT_YES;
 		reason = list;
@@ -825,8 +835,7 @@ kind_is_list(const struct crk_message *msg)
 }
 
 enum crk_kind
-crk_classify_kind(const struct crk_rules *rules,
-    const struct crk_message *msg)
+crk_classify_kind(const struct crk_rules *rules, const struct crk_message *msg)
 {
 	if (crk_rules_is_own(rules, msg->from.addr))
 		return CRK_KIND_OWN;
@@ -862,6 +871,7 @@ crk_kind_name(enum crk_kind kind)
  * Sieve vacation).  Spaces match any separator run, so "Auto-Reply" and
  * "Auto Reply" are one entry; "message d absence" covers both
  * apostrophes. */
+/* clang-format off */
 static const char *const ooo_subjects[] = {
 	/* English */
 	"automatic reply", "auto reply", "autoreply", "auto response",
@@ -890,15 +900,19 @@ static const char *const ooo_subjects[] = {
 	/* Polish */
 	"automatyczna odpowied\xc5\xba",
 };
+/* clang-format on */
 
 /* Phrases that mean out-of-office wherever they stand ("Jane Doe is out
  * of the office" from Lotus Notes and HCL Domino). */
+/* clang-format off */
 static const char *const ooo_anywhere[] = {
 	"is out of the office", "is out of office",
 };
+/* clang-format on */
 
 /* Bounce subjects of the common MTAs and Exchange in several languages.
  * Delay notices are delivery reports too: the engine reads dsn_action. */
+/* clang-format off */
 static const char *const bounce_subjects[] = {
 	"undeliverable", "undelivered mail", "delivery status notification",
 	"mail delivery failed", "mail delivery failure", "returned mail",
@@ -908,12 +922,12 @@ static const char *const bounce_subjects[] = {
 	"no se puede entregar", "onbestelbaar", "non recapitabile",
 	"n\xc3\xa3o \xc3\xa9 poss\xc3\xadvel entregar",
 };
+/* clang-format on */
 
 /* Does the subject, past its tags and reply prefixes, start with one of
  * the phrases (as whole words)? */
 static bool
-subject_starts_with(const char *subject, const char *const *phrases,
-    size_t n)
+subject_starts_with(const char *subject, const char *const *phrases, size_t n)
 {
 	char *norm;
 	const char *p;
@@ -955,8 +969,8 @@ crk_classify_is_ooo_subject(const char *subject)
 
 	if (subject == NULL)
 		return false;
-	if (subject_starts_with(subject, ooo_subjects,
-	    CRK_N_ELEMENTS(ooo_subjects)))
+	if (subject_starts_with(
+		subject, ooo_subjects, CRK_N_ELEMENTS(ooo_subjects)))
 		return true;
 	for (i = 0; i < CRK_N_ELEMENTS(ooo_anywhere); i++) {
 		if (text_has_word(subject, ooo_anywhere[i], false))
@@ -968,6 +982,6 @@ crk_classify_is_ooo_subject(const char *subject)
 bool
 crk_classify_is_bounce_subject(const char *subject)
 {
-	return subject_starts_with(subject, bounce_subjects,
-	    CRK_N_ELEMENTS(bounce_subjects));
+	return subject_starts_with(
+	    subject, bounce_subjects, CRK_N_ELEMENTS(bounce_subjects));
 }
