@@ -949,6 +949,28 @@ static const struct raw_kind_case {
 	"Subject: Proposal Q3\n"
 	"\n",
 	CRK_KIND_OWN},
+    {"qmail bounce",
+	"From: MAILER-DAEMON@mail.acme.com\n"
+	"To: rep@example.com\n"
+	"Subject: failure notice\n"
+	"Content-Type: text/plain\n"
+	"\n"
+	"Hi. This is the qmail-send program at mail.acme.com.\n",
+	CRK_KIND_BOUNCE},
+    {"Zimbra vacation",
+	"From: Jane Doe <jane@acme.com>\n"
+	"To: rep@example.com\n"
+	"Subject: Re: Proposal Q3\n"
+	"Auto-Submitted: auto-replied (zimbra; vacation)\n"
+	"Precedence: bulk\n"
+	"\n",
+	CRK_KIND_AUTOREPLY},
+    {"colleague",
+	"From: Bob <bob@Sales.Example.com>\n"
+	"To: rep@example.com\n"
+	"Subject: Re: Proposal Q3\n"
+	"\n",
+	CRK_KIND_INTERNAL},
 };
 
 START_TEST(test_kind_of_parsed_headers)
