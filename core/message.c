@@ -1231,8 +1231,16 @@ dsn_group_flush(struct crk_message *msg, struct dsn_group *g)
 	if (addr != NULL) {
 		if (msg->dsn_action == NULL && action != NULL)
 			msg->dsn_action = crk_xstrdup(action);
-		if (action == NULL || strcmp(action, "failed") == 0)
-			crk_strv_add_unique(&msg->failed_recipients, addr);
+		/* Both: the original is what the rep typed (an alias),
+		 * the final one what the server tried. */
+		if (action == NULL || strcmp(action, "failed") == 0) {
+			if (g->final != NULL)
+				crk_strv_add_unique(
+				    &msg->failed_recipients, g->final);
+			if (g->original != NULL)
+				crk_strv_add_unique(
+				    &msg->failed_recipients, g->original);
+		}
 	}
 	crk_free_str(&g->final);
 	crk_free_str(&g->original);

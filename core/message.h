@@ -101,7 +101,7 @@ enum crk_status crk_message_parse_full(const char *raw, size_t len,
  * scanned for "<addr>:" and "Original-Message-ID" lines too.  Never fails;
  * unusable input adds nothing.  Only recipients whose Action is "failed"
  * (or, without Action, whose Status is 5.x.x or absent) are added to
- * failed_recipients; dsn_action is the first recipient's Action.  Prose is
+ * failed_recipients, with both their Final- and Original-Recipient; dsn_action is the first recipient's Action.  Prose is
  * read only when the part has no Final-Recipient and failed_recipients was
  * empty; its recipients count as "failed". */
 void crk_message_parse_dsn(struct crk_message *msg, const char *part,

@@ -753,6 +753,7 @@ static const char postfix_status[] =
     "Status: 4.4.1\n"
     "\n"
     "Final-Recipient: rfc822; carl@acme.com\n"
+    "Original-Recipient: rfc822; sales@acme.com\n"
     "Status: 5.2.2\n";
 
 static const char returned_headers[] =
@@ -768,14 +769,15 @@ START_TEST(test_dsn_postfix_recipient_groups)
 	struct crk_message *m = crk_message_new();
 
 	crk_message_parse_dsn(m, postfix_status, strlen(postfix_status));
-	ck_assert_uint_eq(m->failed_recipients.count, 2);
+	ck_assert_uint_eq(m->failed_recipients.count, 3);
 	ck_assert_str_eq(m->failed_recipients.items[0], "jane.doe@acme.com");
 	ck_assert_str_eq(m->failed_recipients.items[1], "carl@acme.com");
+	ck_assert_str_eq(m->failed_recipients.items[2], "sales@acme.com");
 	ck_assert_str_eq(m->dsn_action, "failed");
 	ck_assert_ptr_null(m->dsn_message_id);
 	crk_message_parse_dsn(m, returned_headers, strlen(returned_headers));
 	ck_assert_str_eq(m->dsn_message_id, "proposal-1@mail.example.com");
-	ck_assert_uint_eq(m->failed_recipients.count, 2);
+	ck_assert_uint_eq(m->failed_recipients.count, 3);
 	crk_message_free(&m);
 }
 END_TEST
@@ -990,7 +992,7 @@ START_TEST(test_full_postfix_dsn)
 	struct crk_message *m = parse_full(raw);
 
 	ck_assert_str_eq(m->report_type, "delivery-status");
-	ck_assert_uint_eq(m->failed_recipients.count, 2);
+	ck_assert_uint_eq(m->failed_recipients.count, 3);
 	ck_assert_str_eq(m->failed_recipients.items[0], "jane.doe@acme.com");
 	ck_assert_str_eq(m->dsn_action, "failed");
 	ck_assert_str_eq(m->dsn_message_id, "proposal-1@mail.example.com");
