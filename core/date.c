@@ -207,6 +207,8 @@ crk_day_start(crk_day d)
 		if (crk_day_of_time(prev) < d)
 			return t;
 	}
+	/* A day skipped whole (Samoa, 2011-12-30) has no instant; it then
+	 * starts where the next day starts, so it lasts zero seconds. */
 	return date_local_to_time((int64_t)d * DATE_SECS_PER_DAY, true);
 }
 

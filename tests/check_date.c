@@ -317,6 +317,24 @@ START_TEST(test_day_start_is_the_first_instant_of_the_local_day)
 }
 END_TEST
 
+/* Samoa skipped 2011-12-30 when it moved across the date line: that day
+ * has no instant, so it starts (and ends) where 2011-12-31 starts. */
+START_TEST(test_a_skipped_day_starts_where_the_next_day_starts)
+{
+	crk_day d = crk_day_from_ymd(2011, 12, 30);
+
+	crk_test_set_tz("Pacific/Apia");
+	ck_assert_int_eq(
+	    (int64_t)crk_day_start(d), (int64_t)utc(2011, 12, 30, 10, 0, 0));
+	ck_assert_int_eq((int64_t)crk_day_start(d + 1),
+	    (int64_t)utc(2011, 12, 30, 10, 0, 0));
+	ck_assert_int_eq((int64_t)crk_day_start(d - 1),
+	    (int64_t)utc(2011, 12, 29, 10, 0, 0));
+	ck_assert_int_eq(crk_day_of_time(crk_day_start(d)), d + 1);
+	ck_assert_int_eq(crk_day_of_time(crk_day_start(d) - 1), d - 1);
+}
+END_TEST
+
 START_TEST(test_day_start_and_day_of_time_agree_for_a_year_of_days)
 {
 	static const char *const zones[] = {"Europe/Berlin", "America/New_York",
@@ -544,6 +562,7 @@ crk_test_suite(void)
 	    day_of_time_cases);
 	CRK_TABLE_TEST(tc, test_day_start_is_the_first_instant_of_the_local_day,
 	    day_start_cases);
+	tcase_add_test(tc, test_a_skipped_day_starts_where_the_next_day_starts);
 	tcase_add_test(
 	    tc, test_day_start_and_day_of_time_agree_for_a_year_of_days);
 	suite_add_tcase(s, tc);
