@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/classify.h"
+#include "core/engine.h"
 #include "ical/feed.h"
 #include "tests/check_common.h"
 #include "tests/interop/feed_sample.h"
@@ -922,6 +924,156 @@ START_TEST(test_publish_failure_keeps_the_old_file)
 }
 END_TEST
 
+/* ---- from the store ---------------------------------------------------- */
+
+static struct crk_message *
+msg_new(const char *mid, const char *from, const char *to,
+    const char *subject, time_t date, const char *parent)
+{
+	struct crk_message *m = crk_message_new();
+
+	m->message_id = crk_xstrdup(mid);
+	m->from.addr = crk_xstrdup(from);
+	crk_addr_list_add(&m->to, to, NULL);
+	m->subject = crk_xstrdup(subject);
+	m->date = date;
+	m->internal_date = date;
+	if (parent != NULL) {
+		m->in_reply_to = crk_xstrdup(parent);
+		crk_strv_add(&m->references, parent);
+	}
+	return m;
+}
+
+static void
+store_ingest(struct crk_engine *engine, struct crk_message *m, time_t now)
+{
+	char *error = NULL;
+
+	ck_assert_int_eq(crk_engine_begin(engine, &error), CRK_OK);
+	ck_assert_msg(crk_engine_ingest(engine, "work", m, NULL, now,
+	    &error) == CRK_OK, "%s", error);
+	ck_assert_msg(crk_engine_commit(engine, now, &error) == CRK_OK, "%s",
+	    error);
+	crk_message_free(&m);
+}
+
+static void
+store_render(struct crk_store *store, struct crk_engine *engine, time_t now,
+    char **ev, char **ts)
+{
+	char *error = NULL;
+
+	ck_assert_msg(crk_engine_refresh(engine, now, &error) == CRK_OK, "%s",
+	    error);
+	ck_assert_msg(crk_feed_render_store(store, now, ev, ts, &error) ==
+	    CRK_OK, "%s", error);
+}
+
+START_TEST(test_store_feeds_show_open_followups_and_keep_revisions)
+{
+	struct crk_store *store = NULL;
+	struct crk_engine *engine = NULL;
+	struct crk_rules rules;
+	struct crk_cadence cadence;
+	struct crk_message *m;
+	icalcomponent *cal, *c;
+	char *dir = tmpdir_new(), *db, *error = NULL, *ev1, *ts1, *ev2, *ts2;
+	time_t now;
+	int follow = 0, decide = 0;
+
+	set_tz("Europe/Berlin");
+	db = crk_xasprintf("%s/crickets.db", dir);
+	ck_assert_msg(crk_store_open(db, &store, &error) == CRK_OK, "%s",
+	    error);
+	crk_rules_init_default(&rules);
+	crk_strv_add(&rules.identities, "rep@seller.example");
+	crk_strv_add(&rules.internal_domains, "seller.example");
+	crk_cadence_default(&cadence);
+	engine = crk_engine_new(store, &rules, &cadence);
+	crk_rules_clear(&rules);
+
+	m = msg_new("p1@seller.example", "rep@seller.example",
+	    "jane@acme.example", "Proposal Q3 rollout",
+	    crk_sample_time(2026, 11, 2, 9, 0), NULL);
+	crk_strv_add(&m->attachments, "ACME-proposal.pdf");
+	store_ingest(engine, m, crk_sample_time(2026, 11, 2, 9, 5));
+	m = msg_new("p2@seller.example", "rep@seller.example",
+	    "carol@initech.example", "Quote Q1 rollout",
+	    crk_sample_time(2026, 11, 10, 9, 0), NULL);
+	store_ingest(engine, m, crk_sample_time(2026, 11, 10, 9, 5));
+	m = msg_new("r2@initech.example", "carol@initech.example",
+	    "rep@seller.example", "Re: Quote Q1 rollout",
+	    crk_sample_time(2026, 11, 20, 14, 0), "p2@seller.example");
+	store_ingest(engine, m, crk_sample_time(2026, 11, 20, 14, 5));
+
+	now = crk_sample_time(2026, 11, 22, 12, 0);
+	store_render(store, engine, now, &ev1, &ts1);
+	assert_wire_format(ev1);
+	assert_wire_format(ts1);
+	cal = parse_ok(ev1);
+	for (c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	    c != NULL;
+	    c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+		const char *sum = icalcomponent_get_summary(c);
+		struct icaltimetype t = icalcomponent_get_dtstart(c);
+
+		ck_assert(t.is_date);
+		ck_assert_int_eq(t.day, 22); /* overdue rolls to today */
+		if (strncmp(sum, "Follow up #1: jane@acme.example (Acme) - "
+		    "Proposal Q3 rollout", 60) == 0)
+			follow++;
+		else if (strstr(sum, "replied to 'Quote Q1 rollout'") != NULL)
+			decide++;
+		else
+			ck_abort_msg("unexpected item %s", sum);
+	}
+	ck_assert_int_eq(follow, 1);
+	ck_assert_int_eq(decide, 1);
+	icalcomponent_free(cal);
+
+	/* an hour later nothing changed: byte for byte the same */
+	store_render(store, engine, now + 3600, &ev2, &ts2);
+	ck_assert_str_eq(ev1, ev2);
+	ck_assert_str_eq(ts1, ts2);
+	free(ev2);
+	free(ts2);
+
+	/* the revisions live in the store: a reopened store agrees */
+	crk_engine_free(&engine);
+	crk_store_free(&store);
+	ck_assert_int_eq(crk_store_open(db, &store, &error), CRK_OK);
+	crk_rules_init_default(&rules);
+	crk_strv_add(&rules.identities, "rep@seller.example");
+	engine = crk_engine_new(store, &rules, &cadence);
+	crk_rules_clear(&rules);
+	store_render(store, engine, now + 7200, &ev2, &ts2);
+	ck_assert_str_eq(ev1, ev2);
+	free(ev2);
+	free(ts2);
+
+	/* a day later the overdue event moves and only it goes up */
+	store_render(store, engine, now + 86400, &ev2, &ts2);
+	cal = parse_ok(ev2);
+	for (c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+	    c != NULL;
+	    c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
+		if (strncmp(icalcomponent_get_summary(c), "Follow up", 9) == 0)
+			ck_assert_int_eq(icalcomponent_get_sequence(c), 1);
+	icalcomponent_free(cal);
+	ck_assert_str_eq(ts1, ts2); /* tasks keep their due dates */
+	free(ev2);
+	free(ts2);
+
+	free(ev1);
+	free(ts1);
+	crk_engine_free(&engine);
+	crk_store_free(&store);
+	free(db);
+	tmpdir_remove(dir);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -952,6 +1104,11 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_identical_state_renders_byte_identical);
 	tcase_add_test(tc, test_sequence_goes_up_only_for_changed_items);
 	tcase_add_test(tc, test_render_reports_a_failing_revision_store);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("store");
+	tcase_add_test(tc,
+	    test_store_feeds_show_open_followups_and_keep_revisions);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("publish");
