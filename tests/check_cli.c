@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the crickets program: runs the built binary and checks exit codes and output. */
+/* CLI tests: run the built crickets binary, check exit codes and output. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -9,10 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "tests/check_common.h"
+#include "watcher/cli.h"
 
 #ifndef CRK_TEST_BINARY
 #error "CRK_TEST_BINARY must name the built crickets program"
@@ -116,19 +116,20 @@ run(struct run *r, ...)
 	return run_argv(r, args);
 }
 
-#define assert_contains(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)) != NULL, \
+#define assert_contains(hay, needle)                                           \
+	ck_assert_msg(strstr((hay), (needle)) != NULL,                         \
 	    "'%s' not found in:\n%s", (needle), (hay))
-#define assert_lacks(hay, needle) \
-	ck_assert_msg(strstr((hay), (needle)) == NULL, \
+#define assert_lacks(hay, needle)                                              \
+	ck_assert_msg(strstr((hay), (needle)) == NULL,                         \
 	    "'%s' unexpected in:\n%s", (needle), (hay))
 
 /* Runs and expects exit status `want`, showing stderr when it differs. */
-#define expect(r, want, ...) do { \
-	int got_ = run((r), __VA_ARGS__, (char *)NULL); \
-	ck_assert_msg(got_ == (want), "exit %d, want %d; stderr:\n%s", \
-	    got_, (want), (r)->err); \
-} while (0)
+#define expect(r, want, ...)                                                   \
+	do {                                                                   \
+		int got_ = run((r), __VA_ARGS__, (char *)NULL);                \
+		ck_assert_msg(got_ == (want), "exit %d, want %d; stderr:\n%s", \
+		    got_, (want), (r)->err);                                   \
+	} while (0)
 
 static char *
 tmp_file(const char *name, const char *text)
@@ -154,11 +155,10 @@ write_config(const char *text)
 	free(parent);
 }
 
-static const char rep_config[] =
-    "[account work]\n"
-    "host = imap.example.com\n"
-    "user = rep@example.com\n"
-    "internal_domains = example.com\n";
+static const char rep_config[] = "[account work]\n"
+				 "host = imap.example.com\n"
+				 "user = rep@example.com\n"
+				 "internal_domains = example.com\n";
 
 /* A proposal with a PDF attachment to Jane; a quote to Bob that Bob
  * answered; a plain note to Carol that is no proposal. */
@@ -194,27 +194,25 @@ static const char mail_quote[] =
     "\n"
     "Here is the quote.\n";
 
-static const char mail_reply[] =
-    "Message-ID: <reply-1@globex.test>\n"
-    "Date: Wed, 04 Nov 2026 09:00:00 +0100\n"
-    "From: Bob <bob@globex.test>\n"
-    "To: rep@example.com\n"
-    "Subject: Re: Quote\n"
-    "In-Reply-To: <prop-2@example.com>\n"
-    "References: <prop-2@example.com>\n"
-    "Content-Type: text/plain\n"
-    "\n"
-    "Thanks, let me think about it.\n";
+static const char mail_reply[] = "Message-ID: <reply-1@globex.test>\n"
+				 "Date: Wed, 04 Nov 2026 09:00:00 +0100\n"
+				 "From: Bob <bob@globex.test>\n"
+				 "To: rep@example.com\n"
+				 "Subject: Re: Quote\n"
+				 "In-Reply-To: <prop-2@example.com>\n"
+				 "References: <prop-2@example.com>\n"
+				 "Content-Type: text/plain\n"
+				 "\n"
+				 "Thanks, let me think about it.\n";
 
-static const char mail_note[] =
-    "Message-ID: <note-1@example.com>\n"
-    "Date: Thu, 05 Nov 2026 10:00:00 +0100\n"
-    "From: Rep Smith <rep@example.com>\n"
-    "To: carol@initech.test\n"
-    "Subject: Lunch next week?\n"
-    "Content-Type: text/plain\n"
-    "\n"
-    "Are you free?\n";
+static const char mail_note[] = "Message-ID: <note-1@example.com>\n"
+				"Date: Thu, 05 Nov 2026 10:00:00 +0100\n"
+				"From: Rep Smith <rep@example.com>\n"
+				"To: carol@initech.test\n"
+				"Subject: Lunch next week?\n"
+				"Content-Type: text/plain\n"
+				"\n"
+				"Are you free?\n";
 
 /* Imports the four mails above (a directory of .eml files). */
 static void
@@ -287,7 +285,7 @@ python_check(const char *file, const char *script)
 
 /* ---- the command line itself ------------------------------------------ */
 
-static const char *const help_forms[] = { "--help", "-h", "help" };
+static const char *const help_forms[] = {"--help", "-h", "help"};
 
 START_TEST(test_help_prints_usage_to_stdout)
 {
@@ -329,7 +327,8 @@ START_TEST(test_unknown_command_is_a_usage_error)
 	struct run r;
 
 	expect(&r, EX_USAGE, "frobnicate");
-	assert_contains(r.err, "unknown command 'frobnicate'; see crickets "
+	assert_contains(r.err,
+	    "unknown command 'frobnicate'; see crickets "
 	    "--help");
 	run_clear(&r);
 	expect(&r, EX_USAGE, "--frob", "list");
@@ -342,8 +341,19 @@ START_TEST(test_unknown_command_is_a_usage_error)
 END_TEST
 
 static const char *const store_commands[] = {
-	"list", "show", "won", "lost", "drop", "notyet", "reopen", "snooze",
-	"touch", "track", "untrack", "stats", "import",
+    "list",
+    "show",
+    "won",
+    "lost",
+    "drop",
+    "notyet",
+    "reopen",
+    "snooze",
+    "touch",
+    "track",
+    "untrack",
+    "stats",
+    "import",
 };
 
 START_TEST(test_every_store_command_has_help)
@@ -379,7 +389,10 @@ START_TEST(test_missing_arguments_are_usage_errors)
 END_TEST
 
 static const char *const bad_nows[] = {
-	"2026-13-45", "yesterday", "2026-11-10T25:00", "",
+    "2026-13-45",
+    "yesterday",
+    "2026-11-10T25:00",
+    "",
 };
 
 START_TEST(test_bad_now_is_refused)
@@ -420,12 +433,12 @@ static const struct {
 	const char *config;
 	const char *message;
 } bad_configs[] = {
-	{ "[account w]\nhost = h\nport = 99999\nuser = u\n",
-	    "config:3: port must be" },
-	{ "[crickets]\ntimezone = Atlantis/Capital\n",
-	    "config:2: unknown time zone 'Atlantis/Capital'" },
-	{ "[account w]\nhost = imap.example.com\nuser = u\ntls = none\n",
-	    "config:4: account 'w': tls = none" },
+    {"[account w]\nhost = h\nport = 99999\nuser = u\n",
+	"config:3: port must be"},
+    {"[crickets]\ntimezone = Atlantis/Capital\n",
+	"config:2: unknown time zone 'Atlantis/Capital'"},
+    {"[account w]\nhost = imap.example.com\nuser = u\ntls = none\n",
+	"config:4: account 'w': tls = none"},
 };
 
 START_TEST(test_bad_config_is_a_config_error_with_its_line)
@@ -452,6 +465,33 @@ START_TEST(test_unknown_config_key_is_a_warning_only)
 	expect(&r, EX_OK, "-q", "list");
 	assert_contains(r.err, "favourite_colour");
 	run_clear(&r);
+}
+END_TEST
+
+static const struct {
+	enum crk_status status;
+	int code;
+} exit_codes[] = {
+    {CRK_OK, EX_OK},
+    {CRK_E_INVAL, EX_USAGE},
+    {CRK_E_PARSE, EX_DATAERR},
+    {CRK_E_NOTFOUND, EX_DATAERR},
+    {CRK_E_AMBIGUOUS, EX_USAGE},
+    {CRK_E_STATE, EX_DATAERR},
+    {CRK_E_DB, EX_IOERR},
+    {CRK_E_BUSY, EX_TEMPFAIL},
+    {CRK_E_IO, EX_IOERR},
+    {CRK_E_NET, EX_TEMPFAIL},
+    {CRK_E_TLS, EX_PROTOCOL},
+    {CRK_E_AUTH, EX_NOPERM},
+    {CRK_E_PROTO, EX_PROTOCOL},
+    {CRK_E_UNSUPPORTED, EX_UNAVAILABLE},
+};
+
+START_TEST(test_statuses_map_to_sysexits_codes)
+{
+	ck_assert_int_eq(
+	    crk_cli_exit_code(exit_codes[_i].status), exit_codes[_i].code);
 }
 END_TEST
 
@@ -488,36 +528,41 @@ START_TEST(test_import_then_list_json_describes_the_proposals)
 	import_fixture();
 	expect(&r, EX_OK, "list", "--json");
 	json = tmp_file("list.json", r.out);
-	ck_assert_msg(python_check(json,
-	    "import json, re, sys\n"
-	    "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
-	    "assert isinstance(d, list) and len(d) == 2, d\n"
-	    "by = {p['message_id']: p for p in d}\n"
-	    "p = by['prop-1@example.com']\n"
-	    "q = by['prop-2@example.com']\n"
-	    "for x in d:\n"
-	    "    for k in ('id', 'message_id', 'subject', 'prospects',\n"
-	    "              'sent_at', 'state', 'round', 'touches',\n"
-	    "              'next_due', 'reason', 'account', 'next_number'):\n"
-	    "        assert k in x, (k, x)\n"
-	    "    assert re.fullmatch(r'[0-9a-z]+', x['id']), x\n"
-	    "    assert x['account'] == 'work', x\n"
-	    "assert p['subject'] == 'Proposal for the Q3 rollout', p\n"
-	    "assert p['prospects'] == ['jane@acme.test'], p\n"
-	    "assert p['sent_at'] == '2026-11-02T10:00:00+01:00', p\n"
-	    "assert p['state'] == 'waiting', p\n"
-	    "assert p['round'] == 1 and p['touches'] == 0, p\n"
-	    "assert re.fullmatch(r'\\d{4}-\\d\\d-\\d\\d', p['next_due']), p\n"
-	    "assert 'ACME-offer.pdf' in p['reason'], p\n"
-	    "assert q['subject'] == 'Quote \"special\" \\\\ f\\u00fcr Globex', q\n"
-	    "assert q['state'] == 'replied', q\n"
-	    "assert q['next_due'] is None, q\n"
-	    "assert d[0] is p, 'sorted by next due'\n"),
+	ck_assert_msg(
+	    python_check(json,
+		"import json, re, sys\n"
+		"d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+		"assert isinstance(d, list) and len(d) == 2, d\n"
+		"by = {p['message_id']: p for p in d}\n"
+		"p = by['prop-1@example.com']\n"
+		"q = by['prop-2@example.com']\n"
+		"for x in d:\n"
+		"    for k in ('id', 'message_id', 'subject', 'prospects',\n"
+		"              'sent_at', 'state', 'round', 'touches',\n"
+		"              'next_due', 'reason', 'account', "
+		"'next_number'):\n"
+		"        assert k in x, (k, x)\n"
+		"    assert re.fullmatch(r'[0-9a-z]+', x['id']), x\n"
+		"    assert x['account'] == 'work', x\n"
+		"assert p['subject'] == 'Proposal for the Q3 rollout', p\n"
+		"assert p['prospects'] == ['jane@acme.test'], p\n"
+		"assert p['sent_at'] == '2026-11-02T10:00:00+01:00', p\n"
+		"assert p['state'] == 'waiting', p\n"
+		"assert p['round'] == 1 and p['touches'] == 0, p\n"
+		"assert re.fullmatch(r'\\d{4}-\\d\\d-\\d\\d', p['next_due']), "
+		"p\n"
+		"assert 'ACME-offer.pdf' in p['reason'], p\n"
+		"assert q['subject'] == 'Quote \"special\" \\\\ f\\u00fcr "
+		"Globex', q\n"
+		"assert q['state'] == 'replied', q\n"
+		"assert q['next_due'] is None, q\n"
+		"assert d[0] is p, 'sorted by next due'\n"),
 	    "list --json:\n%s", r.out);
 	/* python3 -m json.tool accepts it too */
 	{
 		char *cmd = crk_xasprintf("python3 -m json.tool '%s' "
-		    ">/dev/null", json);
+					  ">/dev/null",
+		    json);
 
 		ck_assert_int_eq(system(cmd), 0);
 		free(cmd);
@@ -541,6 +586,8 @@ START_TEST(test_list_table_shows_the_active_proposals)
 	assert_contains(r.out, "Jane Doe");
 	assert_contains(r.out, "Proposal for the Q3 rollout");
 	assert_contains(r.out, "decide");
+	/* follow-up #1 was due the day after the proposal: overdue now */
+	assert_contains(r.out, "2026-11-03!");
 	/* not a tty: nothing is cut */
 	assert_contains(r.out, "Quote \"special\" \\ f\xC3\xBCr Globex");
 	assert_lacks(r.out, "Lunch");
@@ -624,8 +671,8 @@ START_TEST(test_won_closes_the_proposal)
 END_TEST
 
 static const char *const closing[][2] = {
-	{ "lost", "lost" },
-	{ "drop", "dropped" },
+    {"lost", "lost"},
+    {"drop", "dropped"},
 };
 
 START_TEST(test_lost_and_drop_close_the_proposal)
@@ -716,12 +763,15 @@ START_TEST(test_notyet_starts_a_new_round_after_a_reply)
 	run_clear(&r);
 	expect(&r, EX_OK, "list", "--json");
 	json = tmp_file("list.json", r.out);
-	ck_assert_msg(python_check(json,
-	    "import json, sys\n"
-	    "d = json.load(open(sys.argv[1]))\n"
-	    "q = [p for p in d if p['message_id'] == 'prop-2@example.com'][0]\n"
-	    "assert q['state'] == 'waiting' and q['round'] == 2, q\n"
-	    "assert q['next_due'] is not None and q['next_number'] == 1, q\n"),
+	ck_assert_msg(
+	    python_check(json,
+		"import json, sys\n"
+		"d = json.load(open(sys.argv[1]))\n"
+		"q = [p for p in d if p['message_id'] == "
+		"'prop-2@example.com'][0]\n"
+		"assert q['state'] == 'waiting' and q['round'] == 2, q\n"
+		"assert q['next_due'] is not None and q['next_number'] == 1, "
+		"q\n"),
 	    "list --json:\n%s", r.out);
 	run_clear(&r);
 	/* a waiting proposal has nothing to say "not yet" to */
@@ -814,6 +864,15 @@ START_TEST(test_import_reads_a_maildir_and_single_files)
 	assert_contains(r.err, "missing.eml");
 	run_clear(&r);
 	free(path);
+	/* files that are no mail are skipped with a warning; nothing
+	 * imported at all is an error */
+	path = tmp_file("junk.txt", "just some text\n");
+	expect(&r, EX_DATAERR, "import", path);
+	assert_contains(r.out, "imported 0 messages (1 skipped)");
+	assert_contains(r.err, "warning: import: skipping ");
+	assert_contains(r.err, "junk.txt");
+	run_clear(&r);
+	free(path);
 	free(md);
 }
 END_TEST
@@ -823,7 +882,8 @@ START_TEST(test_config_timezone_is_the_reps_zone)
 	struct run r;
 	char *path;
 
-	write_config("[crickets]\ntimezone = Pacific/Auckland\n"
+	write_config(
+	    "[crickets]\ntimezone = Pacific/Auckland\n"
 	    "[account work]\nhost = h.example.com\nuser = rep@example.com\n");
 	path = tmp_file("p.eml", mail_proposal);
 	expect(&r, EX_OK, "import", path);
@@ -902,8 +962,8 @@ START_TEST(test_locked_store_is_a_temporary_failure)
 	close(to_child[1]);
 	close(from_child[0]);
 	ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
-	ck_assert_msg(r.status == EX_TEMPFAIL, "exit %d; stderr:\n%s",
-	    r.status, r.err);
+	ck_assert_msg(
+	    r.status == EX_TEMPFAIL, "exit %d; stderr:\n%s", r.status, r.err);
 	assert_contains(r.err, "locked by another crickets process");
 	assert_contains(r.err, db);
 	assert_contains(r.err, "try again");
@@ -929,9 +989,10 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_missing_arguments_are_usage_errors);
 	CRK_TABLE_TEST(tc, test_bad_now_is_refused, bad_nows);
 	tcase_add_test(tc, test_missing_explicit_config_is_a_config_error);
-	CRK_TABLE_TEST(tc, test_bad_config_is_a_config_error_with_its_line,
-	    bad_configs);
+	CRK_TABLE_TEST(
+	    tc, test_bad_config_is_a_config_error_with_its_line, bad_configs);
 	tcase_add_test(tc, test_unknown_config_key_is_a_warning_only);
+	CRK_TABLE_TEST(tc, test_statuses_map_to_sysexits_codes, exit_codes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("store");

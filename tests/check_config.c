@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the config file: defaults, keys, errors with line numbers, passwords, the feed token. */
+/* Config tests: defaults, keys, line-numbered errors, passwords, token. */
 #include "config.h"
 
 #include <stdio.h>
@@ -55,14 +55,15 @@ load_ok(const char *text)
 	char *error = NULL;
 	enum crk_status st = load_text(text, &config, &error);
 
-	ck_assert_msg(st == CRK_OK, "load failed: %s",
-	    error != NULL ? error : "?");
+	ck_assert_msg(
+	    st == CRK_OK, "load failed: %s", error != NULL ? error : "?");
 	ck_assert_ptr_nonnull(config);
 	free(error);
 	return config;
 }
 
-#define ACCOUNT "[account work]\nhost = imap.example.com\n" \
+#define ACCOUNT                                                                \
+	"[account work]\nhost = imap.example.com\n"                            \
 	"user = rep@example.com\n"
 
 START_TEST(test_missing_default_config_gives_defaults)
@@ -70,8 +71,7 @@ START_TEST(test_missing_default_config_gives_defaults)
 	struct crk_config *config = NULL;
 	char *error = NULL, *want;
 
-	ck_assert_int_eq(crk_config_load(NULL, true, &config, &error),
-	    CRK_OK);
+	ck_assert_int_eq(crk_config_load(NULL, true, &config, &error), CRK_OK);
 	ck_assert_ptr_null(config->path);
 	want = crk_xasprintf("%s/.local/share/crickets/crickets.db", tmp);
 	ck_assert_str_eq(config->database, want);
@@ -127,8 +127,8 @@ START_TEST(test_missing_config_names_the_path_and_shows_an_example)
 	struct crk_config *config = NULL;
 	char *error = NULL, *path;
 
-	ck_assert_int_eq(crk_config_load(NULL, false, &config, &error),
-	    CRK_E_NOTFOUND);
+	ck_assert_int_eq(
+	    crk_config_load(NULL, false, &config, &error), CRK_E_NOTFOUND);
 	ck_assert_ptr_null(config);
 	path = crk_xasprintf("%s/.config/crickets/config", tmp);
 	ck_assert_ptr_nonnull(strstr(error, path));
@@ -144,8 +144,8 @@ START_TEST(test_missing_explicit_path_is_an_error_even_when_allowed)
 	struct crk_config *config = NULL;
 	char *error = NULL, *path = tmp_path("nope.ini");
 
-	ck_assert_int_eq(crk_config_load(path, true, &config, &error),
-	    CRK_E_NOTFOUND);
+	ck_assert_int_eq(
+	    crk_config_load(path, true, &config, &error), CRK_E_NOTFOUND);
 	ck_assert_ptr_nonnull(strstr(error, path));
 	free(path);
 	free(error);
@@ -154,41 +154,41 @@ END_TEST
 
 START_TEST(test_every_key_is_read)
 {
-	struct crk_config *config = load_ok(
-	    "; a comment\n"
-	    "# another\n"
-	    "[crickets]\n"
-	    "database = /var/db/c.db\n"
-	    "feed_dir = /var/feed ; inline comment\n"
-	    "templates_dir = /var/tpl\n"
-	    "timezone = Europe/Berlin\n"
-	    "cadence = 2, 5, 9\n"
-	    "repeat_every = 21\n"
-	    "weekend = fri,sat\n"
-	    "cap = 7\n"
-	    "proposal_words = widget:20, gizmo\n"
-	    "proposal_threshold = 15\n"
-	    "feed_mode = 0644\n"
-	    "draft_hour = 17\n"
-	    "\n"
-	    "[account work]\n"
-	    "host = imap.example.com\n"
-	    "port = 1993\n"
-	    "tls = starttls\n"
-	    "ca_file = /etc/ca.pem\n"
-	    "user = rep@example.com\n"
-	    "password_command = pass show mail/work\n"
-	    "auth = PLAIN\n"
-	    "identities = Rep@Example.com, r.smith@example.com\n"
-	    "internal_domains = Example.com, @corp.example.org\n"
-	    "folders = INBOX, Sent Items, Archive\n"
-	    "sent_folder = Sent Items\n"
-	    "drafts_folder = Entw\xC3\xBCrfe\n"
-	    "drafts = no\n"
-	    "\n"
-	    "[serve]\n"
-	    "listen = 127.0.0.1:8765\n"
-	    "token = abcdef0123456789\n");
+	struct crk_config *config =
+	    load_ok("; a comment\n"
+		    "# another\n"
+		    "[crickets]\n"
+		    "database = /var/db/c.db\n"
+		    "feed_dir = /var/feed ; inline comment\n"
+		    "templates_dir = /var/tpl\n"
+		    "timezone = Europe/Berlin\n"
+		    "cadence = 2, 5, 9\n"
+		    "repeat_every = 21\n"
+		    "weekend = fri,sat\n"
+		    "cap = 7\n"
+		    "proposal_words = widget:20, gizmo\n"
+		    "proposal_threshold = 15\n"
+		    "feed_mode = 0644\n"
+		    "draft_hour = 17\n"
+		    "\n"
+		    "[account work]\n"
+		    "host = imap.example.com\n"
+		    "port = 1993\n"
+		    "tls = starttls\n"
+		    "ca_file = /etc/ca.pem\n"
+		    "user = rep@example.com\n"
+		    "password_command = pass show mail/work\n"
+		    "auth = PLAIN\n"
+		    "identities = Rep@Example.com, r.smith@example.com\n"
+		    "internal_domains = Example.com, @corp.example.org\n"
+		    "folders = INBOX, Sent Items, Archive\n"
+		    "sent_folder = Sent Items\n"
+		    "drafts_folder = Entw\xC3\xBCrfe\n"
+		    "drafts = no\n"
+		    "\n"
+		    "[serve]\n"
+		    "listen = 127.0.0.1:8765\n"
+		    "token = abcdef0123456789\n");
 	struct crk_account_config *a;
 
 	ck_assert_str_eq(config->database, "/var/db/c.db");
@@ -236,13 +236,11 @@ END_TEST
 
 START_TEST(test_tilde_expands_to_home)
 {
-	struct crk_config *config = load_ok(
-	    "[crickets]\n"
-	    "database = ~/db/crickets.db\n"
-	    "feed_dir = ~\n"
-	    ACCOUNT
-	    "password_file = ~/.secret\n"
-	    "ca_file = ~other/ca.pem\n");
+	struct crk_config *config =
+	    load_ok("[crickets]\n"
+		    "database = ~/db/crickets.db\n"
+		    "feed_dir = ~\n" ACCOUNT "password_file = ~/.secret\n"
+		    "ca_file = ~other/ca.pem\n");
 	char *want;
 
 	want = crk_xasprintf("%s/db/crickets.db", tmp);
@@ -263,42 +261,41 @@ static const struct {
 	int line;
 	const char *message;
 } bad_values[] = {
-	{ ACCOUNT "port = 0\n", 4, "port must be a whole number from 1 to "
-	    "65535" },
-	{ ACCOUNT "port = 70000\n", 4, "not '70000'" },
-	{ ACCOUNT "port = 99x\n", 4, "port" },
-	{ ACCOUNT "tls = ssl\n", 4, "tls must be imaps, starttls or none" },
-	{ ACCOUNT "drafts = maybe\n", 4, "drafts must be yes or no" },
-	{ ACCOUNT "auth = cram-md5\n", 4, "auth must be login or plain" },
-	{ ACCOUNT "identities = rep@example.com, nobody\n", 4,
-	    "'nobody' is not an e-mail address" },
-	{ ACCOUNT "internal_domains = localhost\n", 4, "not a domain" },
-	{ ACCOUNT "host =\n", 4, "host must not be empty" },
-	{ "[account a]\nuser = u\n", 1, "account 'a' has no host" },
-	{ "[crickets]\n\ndraft_hour = 24\n", 3, "draft_hour" },
-	{ "[crickets]\nfeed_mode = 0999\n", 2, "feed_mode must be an octal" },
-	{ "[crickets]\nfeed_mode = 0400\n", 2, "owner read and write" },
-	{ "[crickets]\ncadence = 3,1\n", 2, "cadence: " },
-	{ "[crickets]\nweekend = someday\n", 2, "weekend: " },
-	{ "[crickets]\nrepeat_every = -1\n", 2, "repeat_every" },
-	{ "[crickets]\nproposal_threshold = 0\n", 2, "proposal_threshold" },
-	{ "[crickets]\ntimezone = Mars/Olympus_Mons\n", 2,
-	    "unknown time zone 'Mars/Olympus_Mons'" },
-	{ "[crickets]\ntimezone = ../../etc/passwd\n", 2,
-	    "unknown time zone" },
-	{ "[crickets]\ndatabase =\n", 2, "database must not be empty" },
-	{ "database = /x\n", 1, "outside any section" },
-	{ "[serve]\nlisten = 127.0.0.1:http\n", 2, "listen must be" },
-	{ "[serve]\nlisten = 127.0.0.1:0\n", 2, "listen must be" },
-	{ "[serve]\ntoken = a/b\n", 2, "token may only contain" },
-	{ "[crickets]\n\nthis line is garbage\n", 3, "syntax error" },
-	{ "[crickets\ncap = 1\n", 1, "syntax error" },
-	{ "[account]\nhost = x\n", 1, "needs a name" },
-	{ ACCOUNT "\n" ACCOUNT, 5, "account 'work' is defined twice" },
-	{ "[account a]\nhost = h\n", 1, "account 'a' has no user" },
-	{ ACCOUNT "password_file = /x\npassword_command = y\n", 1,
-	    "not both" },
-	{ "[crickets]\ncap = 1\ncap = x\ndraft_hour = 99\n", 3, "cap" },
+    {ACCOUNT "port = 0\n", 4,
+	"port must be a whole number from 1 to "
+	"65535"},
+    {ACCOUNT "port = 70000\n", 4, "not '70000'"},
+    {ACCOUNT "port = 99x\n", 4, "port"},
+    {ACCOUNT "tls = ssl\n", 4, "tls must be imaps, starttls or none"},
+    {ACCOUNT "drafts = maybe\n", 4, "drafts must be yes or no"},
+    {ACCOUNT "auth = cram-md5\n", 4, "auth must be login or plain"},
+    {ACCOUNT "identities = rep@example.com, nobody\n", 4,
+	"'nobody' is not an e-mail address"},
+    {ACCOUNT "internal_domains = localhost\n", 4, "not a domain"},
+    {ACCOUNT "host =\n", 4, "host must not be empty"},
+    {"[account a]\nuser = u\n", 1, "account 'a' has no host"},
+    {"[crickets]\n\ndraft_hour = 24\n", 3, "draft_hour"},
+    {"[crickets]\nfeed_mode = 0999\n", 2, "feed_mode must be an octal"},
+    {"[crickets]\nfeed_mode = 0400\n", 2, "owner read and write"},
+    {"[crickets]\ncadence = 3,1\n", 2, "cadence: "},
+    {"[crickets]\nweekend = someday\n", 2, "weekend: "},
+    {"[crickets]\nrepeat_every = -1\n", 2, "repeat_every"},
+    {"[crickets]\nproposal_threshold = 0\n", 2, "proposal_threshold"},
+    {"[crickets]\ntimezone = Mars/Olympus_Mons\n", 2,
+	"unknown time zone 'Mars/Olympus_Mons'"},
+    {"[crickets]\ntimezone = ../../etc/passwd\n", 2, "unknown time zone"},
+    {"[crickets]\ndatabase =\n", 2, "database must not be empty"},
+    {"database = /x\n", 1, "outside any section"},
+    {"[serve]\nlisten = 127.0.0.1:http\n", 2, "listen must be"},
+    {"[serve]\nlisten = 127.0.0.1:0\n", 2, "listen must be"},
+    {"[serve]\ntoken = a/b\n", 2, "token may only contain"},
+    {"[crickets]\n\nthis line is garbage\n", 3, "syntax error"},
+    {"[crickets\ncap = 1\n", 1, "syntax error"},
+    {"[account]\nhost = x\n", 1, "needs a name"},
+    {ACCOUNT "\n" ACCOUNT, 5, "account 'work' is defined twice"},
+    {"[account a]\nhost = h\n", 1, "account 'a' has no user"},
+    {ACCOUNT "password_file = /x\npassword_command = y\n", 1, "not both"},
+    {"[crickets]\ncap = 1\ncap = x\ndraft_hour = 99\n", 3, "cap"},
 };
 
 START_TEST(test_bad_values_are_refused_with_file_and_line)
@@ -306,8 +303,8 @@ START_TEST(test_bad_values_are_refused_with_file_and_line)
 	struct crk_config *config = NULL;
 	char *error = NULL, *prefix;
 
-	ck_assert_int_eq(load_text(bad_values[_i].text, &config, &error),
-	    CRK_E_INVAL);
+	ck_assert_int_eq(
+	    load_text(bad_values[_i].text, &config, &error), CRK_E_INVAL);
 	ck_assert_ptr_null(config);
 	ck_assert_ptr_nonnull(error);
 	prefix = crk_xasprintf("%s/config:%d: ", tmp, bad_values[_i].line);
@@ -324,14 +321,19 @@ static const struct {
 	const char *value;
 	bool want;
 } booleans[] = {
-	{ "yes", true }, { "no", false }, { "true", true }, { "FALSE", false },
-	{ "on", true }, { "off", false }, { "1", true }, { "0", false },
+    {"yes", true},
+    {"no", false},
+    {"true", true},
+    {"FALSE", false},
+    {"on", true},
+    {"off", false},
+    {"1", true},
+    {"0", false},
 };
 
 START_TEST(test_booleans_accept_the_usual_spellings)
 {
-	char *text = crk_xasprintf(ACCOUNT "drafts = %s\n",
-	    booleans[_i].value);
+	char *text = crk_xasprintf(ACCOUNT "drafts = %s\n", booleans[_i].value);
 	struct crk_config *config = load_ok(text);
 
 	ck_assert_int_eq(config->accounts[0].drafts, booleans[_i].want);
@@ -346,14 +348,18 @@ START_TEST(test_unknown_key_is_a_warning_with_its_line)
 	char *log;
 
 	crk_test_log_capture_start();
-	config = load_ok("[crickets]\ncap = 2\n\ncolour = blue\n" ACCOUNT
-	    "hots = x\n");
+	config = load_ok(
+	    "[crickets]\ncap = 2\n\ncolour = blue\n" ACCOUNT "hots = x\n");
 	log = crk_test_log_capture_end();
 	ck_assert_uint_eq(config->cadence.cap, 2);
-	ck_assert_msg(strstr(log, "config:4: unknown key 'colour' in "
-	    "[crickets]") != NULL, "log: %s", log);
-	ck_assert_msg(strstr(log, "config:8: unknown key 'hots' in "
-	    "[account work]") != NULL, "log: %s", log);
+	ck_assert_msg(strstr(log,
+			  "config:4: unknown key 'colour' in "
+			  "[crickets]") != NULL,
+	    "log: %s", log);
+	ck_assert_msg(strstr(log,
+			  "config:8: unknown key 'hots' in "
+			  "[account work]") != NULL,
+	    "log: %s", log);
 	free(log);
 	crk_config_free(&config);
 }
@@ -366,7 +372,7 @@ START_TEST(test_unknown_section_is_a_warning_and_its_keys_are_ignored)
 
 	crk_test_log_capture_start();
 	config = load_ok("[crickets]\n[smtp]\nhost = x\n[crickets]\n"
-	    "draft_hour = 9\n");
+			 "draft_hour = 9\n");
 	log = crk_test_log_capture_end();
 	ck_assert_msg(strstr(log, "config:2: unknown section [smtp]") != NULL,
 	    "log: %s", log);
@@ -383,7 +389,8 @@ START_TEST(test_tls_none_is_refused_for_a_remote_host)
 	char *error = NULL;
 
 	ck_assert_int_eq(load_text("[account work]\nhost = imap.example.com\n"
-	    "user = rep@example.com\ntls = none\n", &config, &error),
+				   "user = rep@example.com\ntls = none\n",
+			     &config, &error),
 	    CRK_E_INVAL);
 	ck_assert_ptr_nonnull(strstr(error, "config:4: "));
 	ck_assert_ptr_nonnull(strstr(error, "tls = none"));
@@ -394,13 +401,19 @@ START_TEST(test_tls_none_is_refused_for_a_remote_host)
 END_TEST
 
 static const char *const loopback_hosts[] = {
-	"127.0.0.1", "127.4.5.6", "::1", "[::1]", "localhost", "LocalHost",
+    "127.0.0.1",
+    "127.4.5.6",
+    "::1",
+    "[::1]",
+    "localhost",
+    "LocalHost",
 };
 
 START_TEST(test_tls_none_is_accepted_for_loopback_hosts)
 {
 	char *text = crk_xasprintf("[account t]\nhost = %s\nuser = u\n"
-	    "tls = none\n", loopback_hosts[_i]);
+				   "tls = none\n",
+	    loopback_hosts[_i]);
 	struct crk_config *config = load_ok(text);
 
 	ck_assert_int_eq(config->accounts[0].tls, CRK_TLS_NONE);
@@ -412,8 +425,9 @@ END_TEST
 
 START_TEST(test_default_port_follows_tls)
 {
-	struct crk_config *config = load_ok(ACCOUNT "\n[account b]\n"
-	    "host = h\nuser = u\ntls = starttls\n");
+	struct crk_config *config =
+	    load_ok(ACCOUNT "\n[account b]\n"
+			    "host = h\nuser = u\ntls = starttls\n");
 
 	ck_assert_uint_eq(config->accounts[0].port, 993);
 	ck_assert_int_eq(config->accounts[0].tls, CRK_TLS_IMAPS);
@@ -473,7 +487,7 @@ END_TEST
 START_TEST(test_long_proposal_word_list_fits)
 {
 	struct crk_config *config;
-	struct crk_strv words = { 0 };
+	struct crk_strv words = {0};
 	char *list, *text;
 	int i;
 
@@ -493,8 +507,7 @@ END_TEST
 /* ---- passwords --------------------------------------------------------- */
 
 static struct crk_account_config *
-account_with(struct crk_config **config_r, const char *key,
-    const char *value)
+account_with(struct crk_config **config_r, const char *key, const char *value)
 {
 	char *text = crk_xasprintf(ACCOUNT "%s = %s\n", key, value);
 
@@ -512,8 +525,8 @@ START_TEST(test_password_file_readable_by_others_is_refused)
 	crk_test_write_file(file, "s3cret\n");
 	ck_assert_int_eq(chmod(file, 0644), 0);
 	a = account_with(&config, "password_file", file);
-	ck_assert_int_eq(crk_config_password(a, &password, &error),
-	    CRK_E_INVAL);
+	ck_assert_int_eq(
+	    crk_config_password(a, &password, &error), CRK_E_INVAL);
 	ck_assert_ptr_null(password);
 	ck_assert_ptr_nonnull(strstr(error, "chmod 600"));
 	ck_assert_ptr_nonnull(strstr(error, file));
@@ -567,8 +580,7 @@ START_TEST(test_password_command_reads_large_output_without_blocking)
 	 * we keep; the command must still finish. */
 	a = account_with(&config, "password_command",
 	    "echo first; head -c 204800 /dev/zero | tr '\\\\0' x");
-	ck_assert_int_eq(crk_config_password(a, &password, &error),
-	    CRK_E_AUTH);
+	ck_assert_int_eq(crk_config_password(a, &password, &error), CRK_E_AUTH);
 	ck_assert_ptr_nonnull(strstr(error, "more than"));
 	free(error);
 	crk_config_free(&config);
@@ -579,10 +591,10 @@ static const struct {
 	const char *command;
 	const char *message;
 } failing_commands[] = {
-	{ "echo secret; exit 3", "exit status 3" },
-	{ "true", "no password" },
-	{ "printf '\\n'", "no password" },
-	{ "kill -9 $$", "signal 9" },
+    {"echo secret; exit 3", "exit status 3"},
+    {"true", "no password"},
+    {"printf '\\n'", "no password"},
+    {"kill -9 $$", "signal 9"},
 };
 
 START_TEST(test_failing_password_command_is_an_error)
@@ -591,8 +603,8 @@ START_TEST(test_failing_password_command_is_an_error)
 	char *password = NULL, *error = NULL;
 	struct crk_account_config *a;
 
-	a = account_with(&config, "password_command",
-	    failing_commands[_i].command);
+	a = account_with(
+	    &config, "password_command", failing_commands[_i].command);
 	ck_assert_int_ne(crk_config_password(a, &password, &error), CRK_OK);
 	ck_assert_ptr_null(password);
 	ck_assert_msg(strstr(error, failing_commands[_i].message) != NULL,
@@ -609,8 +621,9 @@ START_TEST(test_account_without_password_source_is_refused)
 	struct crk_config *config = load_ok(ACCOUNT);
 	char *password = NULL, *error = NULL;
 
-	ck_assert_int_eq(crk_config_password(&config->accounts[0], &password,
-	    &error), CRK_E_INVAL);
+	ck_assert_int_eq(
+	    crk_config_password(&config->accounts[0], &password, &error),
+	    CRK_E_INVAL);
 	ck_assert_ptr_nonnull(strstr(error, "password_command"));
 	free(error);
 	crk_config_free(&config);
@@ -633,16 +646,14 @@ is_token(const char *s)
 
 START_TEST(test_token_is_added_to_serve_and_the_rest_is_kept)
 {
-	static const char before[] =
-	    "; my config\r\n"
-	    "[crickets]\n"
-	    "cap = 3   ; odd   spacing kept\n"
-	    "\n"
-	    "[serve]\n"
-	    "listen = 127.0.0.1:9000\n"
-	    "\n"
-	    "; the account\n"
-	    ACCOUNT;
+	static const char before[] = "; my config\r\n"
+				     "[crickets]\n"
+				     "cap = 3   ; odd   spacing kept\n"
+				     "\n"
+				     "[serve]\n"
+				     "listen = 127.0.0.1:9000\n"
+				     "\n"
+				     "; the account\n" ACCOUNT;
 	struct crk_config *config = load_ok(before);
 	char *path = tmp_path("config"), *after, *want;
 	struct stat st;
@@ -652,17 +663,16 @@ START_TEST(test_token_is_added_to_serve_and_the_rest_is_kept)
 	ck_assert_int_eq(crk_config_ensure_token(config, NULL), CRK_OK);
 	ck_assert(is_token(config->serve_token));
 	after = crk_test_read_file(path, NULL);
-	want = crk_xasprintf(
-	    "; my config\r\n"
-	    "[crickets]\n"
-	    "cap = 3   ; odd   spacing kept\n"
-	    "\n"
-	    "[serve]\n"
-	    "listen = 127.0.0.1:9000\n"
-	    "token = %s\n"
-	    "\n"
-	    "; the account\n"
-	    ACCOUNT, config->serve_token);
+	want = crk_xasprintf("; my config\r\n"
+			     "[crickets]\n"
+			     "cap = 3   ; odd   spacing kept\n"
+			     "\n"
+			     "[serve]\n"
+			     "listen = 127.0.0.1:9000\n"
+			     "token = %s\n"
+			     "\n"
+			     "; the account\n" ACCOUNT,
+	    config->serve_token);
 	ck_assert_str_eq(after, want);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0640);
@@ -689,8 +699,8 @@ START_TEST(test_token_is_stable_on_the_second_call)
 	ck_assert_str_eq(config->serve_token, token);
 	second = crk_test_read_file(path, NULL);
 	ck_assert_str_eq(first, second);
-	line = crk_xasprintf("[serve]\nlisten = 127.0.0.1:1\ntoken = %s\n",
-	    token);
+	line =
+	    crk_xasprintf("[serve]\nlisten = 127.0.0.1:1\ntoken = %s\n", token);
 	ck_assert_str_eq(first, line);
 	free(line);
 	free(first);
@@ -743,25 +753,24 @@ crk_test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_missing_default_config_gives_defaults);
 	tcase_add_test(tc, test_xdg_directories_are_respected);
-	tcase_add_test(tc,
-	    test_missing_config_names_the_path_and_shows_an_example);
-	tcase_add_test(tc,
-	    test_missing_explicit_path_is_an_error_even_when_allowed);
+	tcase_add_test(
+	    tc, test_missing_config_names_the_path_and_shows_an_example);
+	tcase_add_test(
+	    tc, test_missing_explicit_path_is_an_error_even_when_allowed);
 	tcase_add_test(tc, test_every_key_is_read);
 	tcase_add_test(tc, test_tilde_expands_to_home);
-	CRK_TABLE_TEST(tc, test_bad_values_are_refused_with_file_and_line,
-	    bad_values);
-	CRK_TABLE_TEST(tc, test_booleans_accept_the_usual_spellings,
-	    booleans);
+	CRK_TABLE_TEST(
+	    tc, test_bad_values_are_refused_with_file_and_line, bad_values);
+	CRK_TABLE_TEST(tc, test_booleans_accept_the_usual_spellings, booleans);
 	tcase_add_test(tc, test_unknown_key_is_a_warning_with_its_line);
-	tcase_add_test(tc,
-	    test_unknown_section_is_a_warning_and_its_keys_are_ignored);
+	tcase_add_test(
+	    tc, test_unknown_section_is_a_warning_and_its_keys_are_ignored);
 	tcase_add_test(tc, test_tls_none_is_refused_for_a_remote_host);
-	CRK_TABLE_TEST(tc, test_tls_none_is_accepted_for_loopback_hosts,
-	    loopback_hosts);
+	CRK_TABLE_TEST(
+	    tc, test_tls_none_is_accepted_for_loopback_hosts, loopback_hosts);
 	tcase_add_test(tc, test_default_port_follows_tls);
-	tcase_add_test(tc,
-	    test_identities_and_domains_of_all_accounts_go_into_the_rules);
+	tcase_add_test(
+	    tc, test_identities_and_domains_of_all_accounts_go_into_the_rules);
 	tcase_add_test(tc, test_empty_serve_section_enables_serving);
 	tcase_add_test(tc, test_overlong_line_is_refused_with_its_line);
 	tcase_add_test(tc, test_long_proposal_word_list_fits);
@@ -770,13 +779,13 @@ crk_test_suite(void)
 	tc = tcase_create("password");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_password_file_readable_by_others_is_refused);
-	tcase_add_test(tc,
-	    test_password_file_with_mode_0600_gives_its_first_line);
+	tcase_add_test(
+	    tc, test_password_file_with_mode_0600_gives_its_first_line);
 	tcase_add_test(tc, test_password_command_gives_its_first_line);
-	tcase_add_test(tc,
-	    test_password_command_reads_large_output_without_blocking);
-	CRK_TABLE_TEST(tc, test_failing_password_command_is_an_error,
-	    failing_commands);
+	tcase_add_test(
+	    tc, test_password_command_reads_large_output_without_blocking);
+	CRK_TABLE_TEST(
+	    tc, test_failing_password_command_is_an_error, failing_commands);
 	tcase_add_test(tc, test_account_without_password_source_is_refused);
 	suite_add_tcase(s, tc);
 
@@ -785,8 +794,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_token_is_added_to_serve_and_the_rest_is_kept);
 	tcase_add_test(tc, test_token_is_stable_on_the_second_call);
 	tcase_add_test(tc, test_token_adds_a_serve_section_when_there_is_none);
-	tcase_add_test(tc,
-	    test_token_creates_the_default_config_when_missing);
+	tcase_add_test(tc, test_token_creates_the_default_config_when_missing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The crickets command line: global options, the command table, usage, shared helpers. */
+/* The command line: global options, command table, usage, shared helpers. */
 /* Angle brackets: the autoconf header (CRK_VERSION), not watcher/config.h. */
 #include <config.h>
 
@@ -22,32 +22,31 @@ struct cli_command {
 };
 
 static const struct cli_command cli_commands[] = {
-	{ "list", crk_cmd_list, "[--all] [--json]",
-	    "proposals and their next follow-up" },
-	{ "show", crk_cmd_show, "ID", "everything about one proposal" },
-	{ "won", crk_cmd_won, "ID", "close it: the prospect said yes" },
-	{ "lost", crk_cmd_lost, "ID", "close it: the prospect said no" },
-	{ "drop", crk_cmd_drop, "ID", "close it: you gave up" },
-	{ "notyet", crk_cmd_notyet, "ID",
-	    "a reply without a clear yes or no: new round" },
-	{ "reopen", crk_cmd_reopen, "ID", "reopen a closed proposal" },
-	{ "snooze", crk_cmd_snooze, "ID DATE",
-	    "no follow-up before DATE (YYYY-MM-DD)" },
-	{ "touch", crk_cmd_touch, "ID --channel C [--note TEXT]",
-	    "record a call, meeting or other touch" },
-	{ "track", crk_cmd_track, "MESSAGE-ID [--account NAME]",
-	    "track a sent message as a proposal" },
-	{ "untrack", crk_cmd_untrack, "ID", "stop tracking a proposal" },
-	{ "stats", crk_cmd_stats, "", "reply rates, outcomes, overdue" },
-	{ "import", crk_cmd_import, "[--account NAME] FILE|DIR...",
-	    "read .eml files or Maildirs into the store" },
-	{ "sync", crk_cmd_sync, "", "one pass over the IMAP accounts" },
-	{ "watch", crk_cmd_watch, "",
-	    "keep syncing (IDLE), write feeds and drafts" },
-	{ "feed", crk_cmd_feed, "[--out DIR]", "write the calendar feeds" },
-	{ "serve", crk_cmd_serve, "", "serve the feeds over HTTP" },
-	{ "doctor", crk_cmd_doctor, "", "check config, store and servers" },
-	{ "demo", crk_cmd_demo, "", "try crickets in a sandbox" },
+    {"list", crk_cmd_list, "[--all] [--json]",
+	"proposals and their next follow-up"},
+    {"show", crk_cmd_show, "ID", "everything about one proposal"},
+    {"won", crk_cmd_won, "ID", "close it: the prospect said yes"},
+    {"lost", crk_cmd_lost, "ID", "close it: the prospect said no"},
+    {"drop", crk_cmd_drop, "ID", "close it: you gave up"},
+    {"notyet", crk_cmd_notyet, "ID",
+	"a reply without a clear yes or no: new round"},
+    {"reopen", crk_cmd_reopen, "ID", "reopen a closed proposal"},
+    {"snooze", crk_cmd_snooze, "ID DATE",
+	"no follow-up before DATE (YYYY-MM-DD)"},
+    {"touch", crk_cmd_touch, "ID --channel C [--note TEXT]",
+	"record a call, meeting or other touch"},
+    {"track", crk_cmd_track, "MESSAGE-ID [--account NAME]",
+	"track a sent message as a proposal"},
+    {"untrack", crk_cmd_untrack, "ID", "stop tracking a proposal"},
+    {"stats", crk_cmd_stats, "", "reply rates, outcomes, overdue"},
+    {"import", crk_cmd_import, "[--account NAME] FILE|DIR...",
+	"read .eml files or Maildirs into the store"},
+    {"sync", crk_cmd_sync, "", "one pass over the IMAP accounts"},
+    {"watch", crk_cmd_watch, "", "keep syncing (IDLE), write feeds and drafts"},
+    {"feed", crk_cmd_feed, "[--out DIR]", "write the calendar feeds"},
+    {"serve", crk_cmd_serve, "", "serve the feeds over HTTP"},
+    {"doctor", crk_cmd_doctor, "", "check config, store and servers"},
+    {"demo", crk_cmd_demo, "", "try crickets in a sandbox"},
 };
 
 static void
@@ -82,8 +81,8 @@ cli_usage(FILE *out)
 		if (strlen(head) <= 30)
 			fprintf(out, "  %-30s %s\n", head, c->summary);
 		else
-			fprintf(out, "  %s\n  %-30s %s\n", head, "",
-			    c->summary);
+			fprintf(
+			    out, "  %s\n  %-30s %s\n", head, "", c->summary);
 		free(head);
 	}
 	fprintf(out,
@@ -160,12 +159,8 @@ cli_log(enum crk_log_level level, const char *msg, void *context)
 		if (cli->quiet)
 			return;
 		break;
-	case CRK_LOG_WARN:
-		prefix = "warning: ";
-		break;
-	case CRK_LOG_ERROR:
-		prefix = "error: ";
-		break;
+	case CRK_LOG_WARN: prefix = "warning: "; break;
+	case CRK_LOG_ERROR: prefix = "error: "; break;
 	}
 	fflush(stdout);
 	fprintf(stderr, "crickets: %s%s\n", prefix, msg);
@@ -192,11 +187,13 @@ crk_cli_load_config(struct crk_cli *cli, bool allow_missing)
 	 * command needs the file: load again for the error (or the file). */
 	if (cli->config != NULL && (allow_missing || cli->config->path != NULL))
 		return EX_OK;
-	status = crk_config_load(cli->config_path, allow_missing, &config,
-	    &error);
+	status =
+	    crk_config_load(cli->config_path, allow_missing, &config, &error);
 	if (status != CRK_OK) {
-		crk_cli_error("%s", error != NULL ? error : "cannot load the "
-		    "config");
+		crk_cli_error("%s",
+		    error != NULL ? error
+				  : "cannot load the "
+				    "config");
 		free(error);
 		return status == CRK_E_IO ? EX_IOERR : EX_CONFIG;
 	}
@@ -216,8 +213,8 @@ cli_mkdir_parent(const char *path)
 	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
 		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			crk_cli_error("cannot create %s: %s", dir,
-			    strerror(errno));
+			crk_cli_error(
+			    "cannot create %s: %s", dir, strerror(errno));
 			rc = EX_CANTCREAT;
 			break;
 		}
@@ -243,30 +240,33 @@ crk_cli_open_store(struct crk_cli *cli)
 	status = crk_store_open(cli->config->database, &cli->store, &error);
 	if (status == CRK_E_BUSY) {
 		crk_cli_error("the store %s is locked by another crickets "
-		    "process (or Claws Mail); try again",
+			      "process (or Claws Mail); try again",
 		    cli->config->database);
 		free(error);
 		return EX_TEMPFAIL;
 	}
 	if (status != CRK_OK) {
-		crk_cli_error("%s", error != NULL ? error : "cannot open the "
-		    "store");
+		crk_cli_error("%s",
+		    error != NULL ? error
+				  : "cannot open the "
+				    "store");
 		free(error);
 		return crk_cli_exit_code(status);
 	}
-	cli->engine = crk_engine_new(cli->store, &cli->config->rules,
-	    &cli->config->cadence);
+	cli->engine = crk_engine_new(
+	    cli->store, &cli->config->rules, &cli->config->cadence);
 	/* States and due dates as of --now, so a command sees what a
 	 * watcher running at that moment would have made of them. */
 	status = crk_engine_refresh(cli->engine, cli->now, &error);
 	if (status != CRK_OK) {
 		if (status == CRK_E_BUSY)
-			crk_cli_error("the store %s is locked by another "
+			crk_cli_error(
+			    "the store %s is locked by another "
 			    "crickets process (or Claws Mail); try again",
 			    cli->config->database);
 		else
-			crk_cli_error("%s", error != NULL ? error :
-			    "cannot refresh the store");
+			crk_cli_error("%s",
+			    error != NULL ? error : "cannot refresh the store");
 		free(error);
 		crk_engine_free(&cli->engine);
 		crk_store_free(&cli->store);
@@ -288,8 +288,8 @@ cli_find(const char *name)
 }
 
 static int
-cli_run(struct crk_cli *cli, const struct cli_command *cmd, int argc,
-    char **argv)
+cli_run(
+    struct crk_cli *cli, const struct cli_command *cmd, int argc, char **argv)
 {
 	/* Every command runs getopt_long from the start of its own argv. */
 	optind = 0;
@@ -310,8 +310,8 @@ cli_help(struct crk_cli *cli, int argc, char **argv)
 	}
 	cmd = cli_find(argv[1]);
 	if (cmd == NULL) {
-		crk_cli_error("unknown command '%s'; see crickets --help",
-		    argv[1]);
+		crk_cli_error(
+		    "unknown command '%s'; see crickets --help", argv[1]);
 		return EX_USAGE;
 	}
 	help_argv[0] = argv[1];
@@ -336,8 +336,8 @@ cli_set_now(struct crk_cli *cli, const char *value, const char *what)
 		return rc;
 	if (crk_time_parse(value, &cli->now, &error) != CRK_OK) {
 		crk_cli_error("bad %s value: %s (use YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM)", what,
-		    error != NULL ? error : "not a date");
+			      "YYYY-MM-DDTHH:MM)",
+		    what, error != NULL ? error : "not a date");
 		free(error);
 		return EX_USAGE;
 	}
@@ -352,7 +352,8 @@ cli_wants_help(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0)
 			return true;
 	}
 	return false;
@@ -370,13 +371,13 @@ int
 crk_cli_main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "now", required_argument, NULL, 'N' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"now", required_argument, NULL, 'N'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct crk_cli cli;
 	const struct cli_command *cmd;
@@ -387,21 +388,12 @@ crk_cli_main(int argc, char **argv)
 	crk_log_set_handler(cli_log, &cli);
 	opterr = 0;
 	/* "+": options of the command stay for the command. */
-	while ((c = getopt_long(argc, argv, "+:c:vqhV", options, NULL)) !=
-	    -1) {
+	while ((c = getopt_long(argc, argv, "+:c:vqhV", options, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			cli.config_path = optarg;
-			break;
-		case 'N':
-			now_value = optarg;
-			break;
-		case 'v':
-			cli.verbose = true;
-			break;
-		case 'q':
-			cli.quiet = true;
-			break;
+		case 'c': cli.config_path = optarg; break;
+		case 'N': now_value = optarg; break;
+		case 'v': cli.verbose = true; break;
+		case 'q': cli.quiet = true; break;
 		case 'h':
 			cli_usage(stdout);
 			rc = EX_OK;
@@ -412,12 +404,14 @@ crk_cli_main(int argc, char **argv)
 			goto out;
 		case ':':
 			crk_cli_error("option '%s' needs a value; see crickets "
-			    "--help", argv[optind - 1]);
+				      "--help",
+			    argv[optind - 1]);
 			rc = EX_USAGE;
 			goto out;
 		default:
 			crk_cli_error("unknown option '%s'; see crickets "
-			    "--help", argv[optind - 1]);
+				      "--help",
+			    argv[optind - 1]);
 			rc = EX_USAGE;
 			goto out;
 		}
@@ -433,8 +427,8 @@ crk_cli_main(int argc, char **argv)
 	}
 	cmd = cli_find(argv[optind]);
 	if (cmd == NULL) {
-		crk_cli_error("unknown command '%s'; see crickets --help",
-		    argv[optind]);
+		crk_cli_error(
+		    "unknown command '%s'; see crickets --help", argv[optind]);
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -452,8 +446,8 @@ out:
 	cli_free(&cli);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (rc == EX_OK) {
-			crk_cli_error("cannot write the output: %s",
-			    strerror(errno));
+			crk_cli_error(
+			    "cannot write the output: %s", strerror(errno));
 			rc = EX_IOERR;
 		}
 	}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The commands on the store: list, show, the rep's actions, track, stats, import. */
+/* Store commands: list, show, the rep's actions, track, stats, import. */
 /* Angle brackets: the autoconf header, not watcher/config.h. */
 #include <config.h>
 
@@ -30,76 +30,77 @@ struct store_help {
 };
 
 static const struct store_help store_helps[] = {
-	{ "list", "[--all] [--json]",
-	    "Lists the proposals being followed up (waiting, replied, bounced,\n"
-	    "snoozed), soonest follow-up first.  NEXT shows the due date of "
-	    "the\n"
-	    "next follow-up, 'decide' after a reply, 'fix address' after a "
-	    "bounce.\n"
-	    "\n"
-	    "  -a, --all    include closed proposals (won, lost, dropped)\n"
-	    "  -j, --json   a JSON array instead of a table: id, message_id,\n"
-	    "               subject, prospects, sent_at, state, round, "
-	    "touches,\n"
-	    "               next_due (YYYY-MM-DD or null), next_number, "
-	    "reason,\n"
-	    "               account\n" },
-	{ "show", "ID",
-	    "Shows everything about one proposal: its mail, prospects, why it "
-	    "is\n"
-	    "tracked, its follow-ups and its history.\n" },
-	{ "won", "ID", "Closes the proposal: the prospect said yes.\n" },
-	{ "lost", "ID", "Closes the proposal: the prospect said no.\n" },
-	{ "drop", "ID",
-	    "Closes the proposal without an answer: you gave up on it.\n" },
-	{ "notyet", "ID",
-	    "The prospect replied without a clear yes or no: follow up "
-	    "again,\n"
-	    "in a new round that starts now.\n" },
-	{ "reopen", "ID",
-	    "Reopens a won, lost or dropped proposal: it waits again, with "
-	    "a new\n"
-	    "round from now.\n" },
-	{ "snooze", "ID DATE",
-	    "No follow-up before DATE (YYYY-MM-DD, in the future); the "
-	    "proposal\n"
-	    "wakes up that day.\n" },
-	{ "touch", "ID --channel phone|meeting|other|mail [--note TEXT]",
-	    "Records a touch made outside your mail (a call, a meeting): the "
-	    "open\n"
-	    "follow-up is done and the next one is scheduled.\n"
-	    "\n"
-	    "  -C, --channel CHANNEL  phone, meeting, other or mail "
-	    "(required)\n"
-	    "  -n, --note TEXT        what was said, the agreed next step\n" },
-	{ "track", "MESSAGE-ID [--account NAME]",
-	    "Tracks a message you sent as a proposal, whatever the "
-	    "heuristic\n"
-	    "says.  The message must be in the store already (sync or "
-	    "import).\n"
-	    "\n"
-	    "  -A, --account NAME  the account the message was seen in\n" },
-	{ "untrack", "ID",
-	    "Stops tracking a proposal: it and its follow-ups are deleted "
-	    "and the\n"
-	    "message is never tracked again by the heuristic.\n" },
-	{ "stats", "",
-	    "Prints how proposals ended, how many replied after each "
-	    "follow-up,\n"
-	    "how long replies took, and what is overdue or due today.\n" },
-	{ "import", "[--account NAME] FILE|DIR...",
-	    "Reads mail files into the store, as a sync would: single "
-	    "messages\n"
-	    "(.eml), Maildirs (cur/ and new/) and directories of .eml files. "
-	    " All\n"
-	    "of them go in as one batch.  The messages you sent become "
-	    "proposals\n"
-	    "and touches, the others replies, auto-replies and bounces.\n"
-	    "\n"
-	    "  -A, --account NAME  the account to file them under (default: "
-	    "the\n"
-	    "                      first account in the config, or "
-	    "'local')\n" },
+    {"list", "[--all] [--json]",
+	"Lists the proposals being followed up (waiting, replied, bounced,\n"
+	"snoozed), soonest follow-up first.  NEXT shows the due date of "
+	"the\n"
+	"next follow-up ('!': overdue), 'decide' after a reply, 'fix "
+	"address'\n"
+	"after a bounce.\n"
+	"\n"
+	"  -a, --all    include closed proposals (won, lost, dropped)\n"
+	"  -j, --json   a JSON array instead of a table: id, message_id,\n"
+	"               subject, prospects, sent_at, state, round, "
+	"touches,\n"
+	"               next_due (YYYY-MM-DD or null), next_number, "
+	"reason,\n"
+	"               account\n"},
+    {"show", "ID",
+	"Shows everything about one proposal: its mail, prospects, why it "
+	"is\n"
+	"tracked, its follow-ups and its history.\n"},
+    {"won", "ID", "Closes the proposal: the prospect said yes.\n"},
+    {"lost", "ID", "Closes the proposal: the prospect said no.\n"},
+    {"drop", "ID",
+	"Closes the proposal without an answer: you gave up on it.\n"},
+    {"notyet", "ID",
+	"The prospect replied without a clear yes or no: follow up "
+	"again,\n"
+	"in a new round that starts now.\n"},
+    {"reopen", "ID",
+	"Reopens a won, lost or dropped proposal: it waits again, with "
+	"a new\n"
+	"round from now.\n"},
+    {"snooze", "ID DATE",
+	"No follow-up before DATE (YYYY-MM-DD, in the future); the "
+	"proposal\n"
+	"wakes up that day.\n"},
+    {"touch", "ID --channel phone|meeting|other|mail [--note TEXT]",
+	"Records a touch made outside your mail (a call, a meeting): the "
+	"open\n"
+	"follow-up is done and the next one is scheduled.\n"
+	"\n"
+	"  -C, --channel CHANNEL  phone, meeting, other or mail "
+	"(required)\n"
+	"  -n, --note TEXT        what was said, the agreed next step\n"},
+    {"track", "MESSAGE-ID [--account NAME]",
+	"Tracks a message you sent as a proposal, whatever the "
+	"heuristic\n"
+	"says.  The message must be in the store already (sync or "
+	"import).\n"
+	"\n"
+	"  -A, --account NAME  the account the message was seen in\n"},
+    {"untrack", "ID",
+	"Stops tracking a proposal: it and its follow-ups are deleted "
+	"and the\n"
+	"message is never tracked again by the heuristic.\n"},
+    {"stats", "",
+	"Prints how proposals ended, how many replied after each "
+	"follow-up,\n"
+	"how long replies took, and what is overdue or due today.\n"},
+    {"import", "[--account NAME] FILE|DIR...",
+	"Reads mail files into the store, as a sync would: single "
+	"messages\n"
+	"(.eml), Maildirs (cur/ and new/) and directories of .eml files. "
+	" All\n"
+	"of them go in as one batch.  The messages you sent become "
+	"proposals\n"
+	"and touches, the others replies, auto-replies and bounces.\n"
+	"\n"
+	"  -A, --account NAME  the account to file them under (default: "
+	"the\n"
+	"                      first account in the config, or "
+	"'local')\n"},
 };
 
 static const struct store_help *
@@ -148,10 +149,10 @@ static int
 store_option_error(int c, char **argv)
 {
 	if (c == ':')
-		return store_usage_error(argv[0], "option '%s' needs a value",
-		    argv[optind - 1]);
-	return store_usage_error(argv[0], "unknown option '%s'",
-	    argv[optind - 1]);
+		return store_usage_error(
+		    argv[0], "option '%s' needs a value", argv[optind - 1]);
+	return store_usage_error(
+	    argv[0], "unknown option '%s'", argv[optind - 1]);
 }
 
 /* Parses a command that takes only --help and `n` positional arguments;
@@ -160,8 +161,8 @@ static int
 store_simple_args(int argc, char **argv, int n, const char *what)
 {
 	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -181,14 +182,14 @@ store_fail(struct crk_cli *cli, const char *prefix, enum crk_status status,
 {
 	if (status == CRK_E_BUSY) {
 		crk_cli_error("the store %s is locked by another crickets "
-		    "process (or Claws Mail); try again",
+			      "process (or Claws Mail); try again",
 		    cli->config->database);
 	} else if (prefix != NULL) {
-		crk_cli_error("%s: %s", prefix, *error != NULL ? *error :
-		    crk_status_str(status));
+		crk_cli_error("%s: %s", prefix,
+		    *error != NULL ? *error : crk_status_str(status));
 	} else {
-		crk_cli_error("%s", *error != NULL ? *error :
-		    crk_status_str(status));
+		crk_cli_error(
+		    "%s", *error != NULL ? *error : crk_status_str(status));
 	}
 	crk_free_str(error);
 	return crk_cli_exit_code(status);
@@ -284,14 +285,16 @@ store_list_json(const struct crk_proposal_list *list)
 			store_json_string(stdout, p->prospects.items[j].addr);
 		}
 		fputs("], \"sent_at\": ", stdout);
-		store_json_string(stdout, p->sent_at != 0 ?
-		    crk_time_format(p->sent_at, buf) : NULL);
+		store_json_string(stdout,
+		    p->sent_at != 0 ? crk_time_format(p->sent_at, buf) : NULL);
 		fputs(", \"state\": ", stdout);
 		store_json_string(stdout, crk_state_name(p->state));
 		printf(", \"round\": %u, \"touches\": %u, \"next_due\": ",
 		    p->round, p->touches);
-		store_json_string(stdout, p->next_due != CRK_DAY_NONE ?
-		    crk_day_format(p->next_due, buf) : NULL);
+		store_json_string(stdout,
+		    p->next_due != CRK_DAY_NONE
+			? crk_day_format(p->next_due, buf)
+			: NULL);
 		if (p->next_due != CRK_DAY_NONE)
 			printf(", \"next_number\": %u", p->next_number);
 		else
@@ -303,13 +306,18 @@ store_list_json(const struct crk_proposal_list *list)
 	fputs(list->count > 0 ? "\n]\n" : "]\n", stdout);
 }
 
+/* buf: at least 16 bytes. */
 static const char *
-store_next_label(const struct crk_proposal *p, char *buf)
+store_next_label(const struct crk_proposal *p, crk_day today, char *buf)
 {
 	if (crk_state_is_closed(p->state))
 		return "-";
-	if (p->next_due != CRK_DAY_NONE)
-		return crk_day_format(p->next_due, buf);
+	if (p->next_due != CRK_DAY_NONE) {
+		crk_day_format(p->next_due, buf);
+		if (p->next_due < today)
+			strcat(buf, "!");
+		return buf;
+	}
 	if (p->state == CRK_STATE_REPLIED)
 		return "decide";
 	if (p->state == CRK_STATE_BOUNCED)
@@ -379,15 +387,28 @@ store_terminal_width(void)
 	return 80;
 }
 
-enum { COL_ID, COL_STATE, COL_ROUND, COL_TOUCHES, COL_NEXT, COL_PROSPECT,
-	COL_SUBJECT, N_COLS };
+enum {
+	COL_ID,
+	COL_STATE,
+	COL_ROUND,
+	COL_TOUCHES,
+	COL_NEXT,
+	COL_PROSPECT,
+	COL_SUBJECT,
+	N_COLS
+};
 
 static void
-store_list_table(const struct crk_proposal_list *list)
+store_list_table(const struct crk_proposal_list *list, crk_day today)
 {
 	static const char *const heads[N_COLS] = {
-		"ID", "STATE", "ROUND", "TOUCHES", "NEXT", "PROSPECT",
-		"SUBJECT",
+	    "ID",
+	    "STATE",
+	    "ROUND",
+	    "TOUCHES",
+	    "NEXT",
+	    "PROSPECT",
+	    "SUBJECT",
 	};
 	char ***cells;
 	size_t width[N_COLS], i, k, line_max = 0;
@@ -409,18 +430,18 @@ store_list_table(const struct crk_proposal_list *list)
 		row[COL_STATE] = crk_xstrdup(crk_state_name(p->state));
 		row[COL_ROUND] = crk_xasprintf("%u", p->round);
 		row[COL_TOUCHES] = crk_xasprintf("%u", p->touches);
-		row[COL_NEXT] = crk_xstrdup(store_next_label(p, buf));
+		row[COL_NEXT] = crk_xstrdup(store_next_label(p, today, buf));
 		if (p->prospects.count == 0)
 			row[COL_PROSPECT] = crk_xstrdup("-");
 		else if (p->prospects.count == 1)
-			row[COL_PROSPECT] = crk_xstrdup(store_prospect_label(
-			    &p->prospects.items[0]));
+			row[COL_PROSPECT] = crk_xstrdup(
+			    store_prospect_label(&p->prospects.items[0]));
 		else
 			row[COL_PROSPECT] = crk_xasprintf("%s +%zu",
 			    store_prospect_label(&p->prospects.items[0]),
 			    p->prospects.count - 1);
-		row[COL_SUBJECT] = crk_xstrdup(p->subject != NULL ?
-		    p->subject : "(no subject)");
+		row[COL_SUBJECT] = crk_xstrdup(
+		    p->subject != NULL ? p->subject : "(no subject)");
 		/* A table cell is one line. */
 		for (k = 0; k < N_COLS; k++) {
 			for (c = row[k]; *c != '\0'; c++) {
@@ -439,16 +460,21 @@ store_list_table(const struct crk_proposal_list *list)
 				width[k] = w;
 		}
 	}
-	/* On a terminal a long prospect gives way first, then the subject
-	 * is cut at the edge. */
+	/* On a terminal a long prospect gives way first (down to 8
+	 * columns, so the subject keeps 16), then the subject is cut at the
+	 * edge. */
 	if (tty) {
-		size_t fixed = 0;
+		size_t fixed = 0, room;
 
 		for (k = 0; k < COL_PROSPECT; k++)
 			fixed += width[k] + 2;
-		if (width[COL_PROSPECT] > 24 &&
-		    fixed + width[COL_PROSPECT] + 2 + 20 > line_max)
-			width[COL_PROSPECT] = 24;
+		room = line_max > fixed + 1 ? line_max - fixed - 1 : 0;
+		if (width[COL_PROSPECT] + 2 + 16 > room) {
+			size_t w = room > 2 + 16 + 8 ? room - 2 - 16 : 8;
+
+			if (w < width[COL_PROSPECT])
+				width[COL_PROSPECT] = w;
+		}
 	}
 	for (i = 0; i <= list->count; i++) {
 		size_t used = 0;
@@ -458,8 +484,10 @@ store_list_table(const struct crk_proposal_list *list)
 
 			if (k == COL_SUBJECT) {
 				if (tty)
-					store_put_cut(cell, line_max > used ?
-					    line_max - used - 1 : 0);
+					store_put_cut(cell,
+					    line_max > used
+						? line_max - used - 1
+						: 0);
 				else
 					fputs(cell, stdout);
 				break;
@@ -486,12 +514,12 @@ int
 crk_cmd_list(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"all", no_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	bool all = false, json = false;
 	char *error = NULL;
 	enum crk_status status;
@@ -506,24 +534,24 @@ crk_cmd_list(struct crk_cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return store_usage_error(argv[0], "unexpected argument '%s'",
-		    argv[optind]);
+		return store_usage_error(
+		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
-	status = crk_store_proposals(cli->store, all ? CRK_PROPOSALS_ALL :
-	    CRK_PROPOSALS_ACTIVE, &list, &error);
+	status = crk_store_proposals(cli->store,
+	    all ? CRK_PROPOSALS_ALL : CRK_PROPOSALS_ACTIVE, &list, &error);
 	if (status != CRK_OK)
 		return store_fail(cli, NULL, status, &error);
 	if (list.count > 1)
-		qsort(list.items, list.count, sizeof(*list.items),
-		    store_cmp_due);
+		qsort(
+		    list.items, list.count, sizeof(*list.items), store_cmp_due);
 	if (json)
 		store_list_json(&list);
 	else if (list.count == 0)
-		printf(all ? "No proposals tracked yet.\n" :
-		    "No open proposals.\n");
+		printf(all ? "No proposals tracked yet.\n"
+			   : "No open proposals.\n");
 	else
-		store_list_table(&list);
+		store_list_table(&list, crk_day_of_time(cli->now));
 	crk_proposal_list_clear(&list);
 	return EX_OK;
 }
@@ -552,21 +580,21 @@ store_show_time(const char *label, time_t t)
 static void
 store_show_proposal(const struct crk_proposal *p, time_t now)
 {
-	struct crk_addr from = { p->from_addr, p->from_name };
+	struct crk_addr from = {p->from_addr, p->from_name};
 	char buf[32];
 	size_t i;
 
 	printf("Proposal %s: %s, round %u\n", p->short_id,
 	    crk_state_name(p->state), p->round);
-	printf("%-12s %s\n", "Subject:", p->subject != NULL ? p->subject :
-	    "(no subject)");
+	printf("%-12s %s\n",
+	    "Subject:", p->subject != NULL ? p->subject : "(no subject)");
 	printf("%-12s <%s>\n", "Message-ID:", p->message_id);
 	printf("%-12s %s\n", "Account:", p->account);
 	store_show_addr("From:", &from);
 	store_show_time("Sent:", p->sent_at);
 	for (i = 0; i < p->prospects.count; i++)
-		store_show_addr(i == 0 ? "Prospects:" : "",
-		    &p->prospects.items[i]);
+		store_show_addr(
+		    i == 0 ? "Prospects:" : "", &p->prospects.items[i]);
 	if (p->prospects.count == 0)
 		printf("%-12s -\n", "Prospects:");
 	for (i = 0; i < p->attachments.count; i++)
@@ -577,22 +605,23 @@ store_show_proposal(const struct crk_proposal *p, time_t now)
 	printf("%-12s %u\n", "Touches:", p->touches);
 	store_show_time("Last touch:", p->last_touch);
 	if (p->last_reply != 0) {
-		printf("%-12s %s%s%s\n", "Last reply:",
-		    crk_time_format(p->last_reply, buf),
+		printf("%-12s %s%s%s\n",
+		    "Last reply:", crk_time_format(p->last_reply, buf),
 		    p->last_reply_from != NULL ? " from " : "",
 		    p->last_reply_from != NULL ? p->last_reply_from : "");
 	}
 	if (p->snooze_until != CRK_DAY_NONE)
-		printf("%-12s %s\n", "Snoozed to:",
-		    crk_day_format(p->snooze_until, buf));
+		printf("%-12s %s\n",
+		    "Snoozed to:", crk_day_format(p->snooze_until, buf));
 	store_show_time("Closed:", p->closed_at);
 	if (p->next_due != CRK_DAY_NONE) {
 		crk_day today = crk_day_of_time(now);
 
-		printf("%-12s follow-up #%u due %s%s\n", "Next:",
-		    p->next_number, crk_day_format(p->next_due, buf),
-		    p->next_due < today ? " (overdue)" :
-		    p->next_due == today ? " (today)" : "");
+		printf("%-12s follow-up #%u due %s%s\n",
+		    "Next:", p->next_number, crk_day_format(p->next_due, buf),
+		    p->next_due < today        ? " (overdue)"
+			: p->next_due == today ? " (today)"
+					       : "");
 	} else if (p->state == CRK_STATE_REPLIED) {
 		printf("%-12s decide: won, lost or not yet?\n", "Next:");
 	} else if (p->state == CRK_STATE_BOUNCED) {
@@ -659,8 +688,8 @@ int
 crk_cmd_show(struct crk_cli *cli, int argc, char **argv)
 {
 	struct crk_proposal *p = NULL;
-	struct crk_followup_list followups = { 0 };
-	struct crk_event_list events = { 0 };
+	struct crk_followup_list followups = {0};
+	struct crk_event_list events = {0};
 	char *error = NULL;
 	enum crk_status status;
 	int rc;
@@ -671,8 +700,8 @@ crk_cmd_show(struct crk_cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = store_find(cli, argv[optind], &p)) != EX_OK)
 		return rc;
-	status = crk_store_followups(cli->store, p->id, false, &followups,
-	    &error);
+	status =
+	    crk_store_followups(cli->store, p->id, false, &followups, &error);
 	if (status == CRK_OK)
 		status = crk_store_events(cli->store, p->id, &events, &error);
 	if (status != CRK_OK) {
@@ -720,12 +749,16 @@ enum store_action {
 };
 
 static int
-store_action(struct crk_cli *cli, int argc, char **argv,
-    enum store_action action)
+store_action(
+    struct crk_cli *cli, int argc, char **argv, enum store_action action)
 {
 	static const char *const done[] = {
-		"won", "lost", "dropped", "not yet, new round", "reopened",
-		"untracked",
+	    "won",
+	    "lost",
+	    "dropped",
+	    "not yet, new round",
+	    "reopened",
+	    "untracked",
 	};
 	struct crk_proposal *p = NULL;
 	char *error = NULL, *short_id = NULL;
@@ -743,17 +776,18 @@ store_action(struct crk_cli *cli, int argc, char **argv,
 	case ACTION_LOST:
 	case ACTION_DROP:
 		status = crk_engine_close(cli->engine, p->id,
-		    action == ACTION_WON ? CRK_STATE_WON :
-		    action == ACTION_LOST ? CRK_STATE_LOST : CRK_STATE_DROPPED,
+		    action == ACTION_WON        ? CRK_STATE_WON
+			: action == ACTION_LOST ? CRK_STATE_LOST
+						: CRK_STATE_DROPPED,
 		    "cli", cli->now, &error);
 		break;
 	case ACTION_NOTYET:
-		status = crk_engine_notyet(cli->engine, p->id, "cli",
-		    cli->now, &error);
+		status = crk_engine_notyet(
+		    cli->engine, p->id, "cli", cli->now, &error);
 		break;
 	case ACTION_REOPEN:
-		status = crk_engine_reopen(cli->engine, p->id, "cli",
-		    cli->now, &error);
+		status = crk_engine_reopen(
+		    cli->engine, p->id, "cli", cli->now, &error);
 		break;
 	case ACTION_UNTRACK:
 		status = crk_engine_untrack(cli->engine, p->id, &error);
@@ -820,8 +854,8 @@ crk_cmd_snooze(struct crk_cli *cli, int argc, char **argv)
 	enum crk_status status;
 	int rc;
 
-	if ((rc = store_simple_args(argc, argv, 2,
-	    "a proposal ID and a date (YYYY-MM-DD)")) >= 0)
+	if ((rc = store_simple_args(
+		 argc, argv, 2, "a proposal ID and a date (YYYY-MM-DD)")) >= 0)
 		return rc;
 	/* Open first: the config's time zone says which day "today" is. */
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
@@ -833,12 +867,12 @@ crk_cmd_snooze(struct crk_cli *cli, int argc, char **argv)
 		return rc;
 	}
 	if (until <= crk_day_of_time(cli->now))
-		return store_usage_error(argv[0], "%s is not in the future",
-		    argv[optind + 1]);
+		return store_usage_error(
+		    argv[0], "%s is not in the future", argv[optind + 1]);
 	if ((rc = store_find(cli, argv[optind], &p)) != EX_OK)
 		return rc;
-	status = crk_engine_snooze(cli->engine, p->id, until, "cli", cli->now,
-	    &error);
+	status = crk_engine_snooze(
+	    cli->engine, p->id, until, "cli", cli->now, &error);
 	if (status != CRK_OK) {
 		rc = store_fail(cli, p->short_id, status, &error);
 		goto out;
@@ -855,13 +889,16 @@ int
 crk_cmd_touch(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "channel", required_argument, NULL, 'C' },
-		{ "note", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"channel", required_argument, NULL, 'C'},
+	    {"note", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static const char *const channels[] = {
-		"phone", "meeting", "other", "mail",
+	    "phone",
+	    "meeting",
+	    "other",
+	    "mail",
 	};
 	struct crk_proposal *p = NULL;
 	const char *channel = NULL, *note = NULL;
@@ -881,21 +918,24 @@ crk_cmd_touch(struct crk_cli *cli, int argc, char **argv)
 	if (argc - optind != 1)
 		return store_usage_error(argv[0], "expected one proposal ID");
 	if (channel == NULL)
-		return store_usage_error(argv[0], "say how you got in touch: "
+		return store_usage_error(argv[0],
+		    "say how you got in touch: "
 		    "--channel phone, meeting, other or mail");
 	for (i = 0; i < CRK_N_ELEMENTS(channels); i++) {
 		if (strcmp(channel, channels[i]) == 0)
 			break;
 	}
 	if (i == CRK_N_ELEMENTS(channels))
-		return store_usage_error(argv[0], "unknown channel '%s' (use "
-		    "phone, meeting, other or mail)", channel);
+		return store_usage_error(argv[0],
+		    "unknown channel '%s' (use "
+		    "phone, meeting, other or mail)",
+		    channel);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	if ((rc = store_find(cli, argv[optind], &p)) != EX_OK)
 		return rc;
-	status = crk_engine_touch(cli->engine, p->id, channels[i], note, "cli",
-	    cli->now, &error);
+	status = crk_engine_touch(
+	    cli->engine, p->id, channels[i], note, "cli", cli->now, &error);
 	if (status != CRK_OK) {
 		rc = store_fail(cli, p->short_id, status, &error);
 		goto out;
@@ -916,9 +956,9 @@ int
 crk_cmd_track(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "account", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"account", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *account = NULL;
 	char *mid = NULL, *error = NULL, *key = NULL;
@@ -948,8 +988,8 @@ crk_cmd_track(struct crk_cli *cli, int argc, char **argv)
 	}
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		goto out;
-	status = crk_engine_track(cli->engine, account, mid, "cli", cli->now,
-	    &id, &error);
+	status = crk_engine_track(
+	    cli->engine, account, mid, "cli", cli->now, &id, &error);
 	if (status != CRK_OK) {
 		rc = store_fail(cli, NULL, status, &error);
 		goto out;
@@ -978,9 +1018,13 @@ static void
 store_stats_print(const struct crk_stats *s)
 {
 	static const enum crk_state order[] = {
-		CRK_STATE_WAITING, CRK_STATE_REPLIED, CRK_STATE_BOUNCED,
-		CRK_STATE_SNOOZED, CRK_STATE_WON, CRK_STATE_LOST,
-		CRK_STATE_DROPPED,
+	    CRK_STATE_WAITING,
+	    CRK_STATE_REPLIED,
+	    CRK_STATE_BOUNCED,
+	    CRK_STATE_SNOOZED,
+	    CRK_STATE_WON,
+	    CRK_STATE_LOST,
+	    CRK_STATE_DROPPED,
 	};
 	unsigned closed;
 	size_t i;
@@ -990,8 +1034,8 @@ store_stats_print(const struct crk_stats *s)
 	for (i = 0; i < CRK_N_ELEMENTS(order); i++) {
 		if (s->by_state[order[i]] == 0)
 			continue;
-		printf("%s%s %u", first ? " (" : ", ",
-		    crk_state_name(order[i]), s->by_state[order[i]]);
+		printf("%s%s %u", first ? " (" : ", ", crk_state_name(order[i]),
+		    s->by_state[order[i]]);
 		first = false;
 	}
 	printf("%s\n", first ? "" : ")");
@@ -1002,8 +1046,8 @@ store_stats_print(const struct crk_stats *s)
 		    s->by_state[CRK_STATE_WON], closed,
 		    100.0 * s->by_state[CRK_STATE_WON] / closed);
 	if (s->proposals > 0)
-		printf("Replied: %u of %u (%.0f%%)\n", s->replies,
-		    s->proposals, 100.0 * s->replies / s->proposals);
+		printf("Replied: %u of %u (%.0f%%)\n", s->replies, s->proposals,
+		    100.0 * s->replies / s->proposals);
 	if (s->reached[0] > 0) {
 		printf("\nReplies by follow-ups sent before them:\n");
 		for (i = 0; i < CRK_STATS_TOUCHES; i++) {
@@ -1065,7 +1109,7 @@ store_has_suffix(const char *name, const char *suffix)
 static bool
 store_scan_dir(const char *dir, bool eml_only, struct crk_strv *files)
 {
-	struct crk_strv names = { 0 };
+	struct crk_strv names = {0};
 	struct dirent *de;
 	DIR *d = opendir(dir);
 	size_t i;
@@ -1120,8 +1164,8 @@ store_import_files(char **args, int n, struct crk_strv *files)
 		cur = crk_xasprintf("%s/cur", args[i]);
 		new_dir = crk_xasprintf("%s/new", args[i]);
 		maildir = stat(cur, &st) == 0 && S_ISDIR(st.st_mode);
-		maildir = (stat(new_dir, &st) == 0 && S_ISDIR(st.st_mode)) ||
-		    maildir;
+		maildir =
+		    (stat(new_dir, &st) == 0 && S_ISDIR(st.st_mode)) || maildir;
 		if (maildir) {
 			store_scan_dir(cur, false, files);
 			store_scan_dir(new_dir, false, files);
@@ -1139,8 +1183,8 @@ store_import_files(char **args, int n, struct crk_strv *files)
 }
 
 static char *
-store_read_message(const char *path, size_t *len_r, time_t *mtime_r,
-    char **error_r)
+store_read_message(
+    const char *path, size_t *len_r, time_t *mtime_r, char **error_r)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -1184,11 +1228,11 @@ store_read_message(const char *path, size_t *len_r, time_t *mtime_r,
 static enum crk_status
 store_count_proposals(struct crk_cli *cli, size_t *count_r, char **error_r)
 {
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	enum crk_status status;
 
-	status = crk_store_proposals(cli->store, CRK_PROPOSALS_ALL, &list,
-	    error_r);
+	status =
+	    crk_store_proposals(cli->store, CRK_PROPOSALS_ALL, &list, error_r);
 	*count_r = list.count;
 	crk_proposal_list_clear(&list);
 	return status;
@@ -1198,11 +1242,11 @@ int
 crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "account", required_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"account", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct crk_strv files = { 0 };
+	struct crk_strv files = {0};
 	const char *account = NULL;
 	char *error = NULL;
 	size_t i, imported = 0, skipped = 0, before = 0, after = 0;
@@ -1218,7 +1262,8 @@ crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return store_usage_error(argv[0], "expected mail files or "
+		return store_usage_error(argv[0],
+		    "expected mail files or "
 		    "directories");
 	if (account != NULL && *account == '\0')
 		return store_usage_error(argv[0], "empty account name");
@@ -1228,8 +1273,9 @@ crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		goto out;
 	if (account == NULL)
-		account = cli->config->n_accounts > 0 ?
-		    cli->config->accounts[0].name : "local";
+		account = cli->config->n_accounts > 0
+		    ? cli->config->accounts[0].name
+		    : "local";
 	if ((status = store_count_proposals(cli, &before, &error)) != CRK_OK ||
 	    (status = crk_engine_begin(cli->engine, &error)) != CRK_OK) {
 		rc = store_fail(cli, "import", status, &error);
@@ -1263,8 +1309,8 @@ crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 		 * copied files keep their story. */
 		if (msg->internal_date == 0)
 			msg->internal_date = msg->date != 0 ? msg->date : mtime;
-		status = crk_engine_ingest(cli->engine, account, msg, NULL,
-		    cli->now, &error);
+		status = crk_engine_ingest(
+		    cli->engine, account, msg, NULL, cli->now, &error);
 		crk_message_free(&msg);
 		if (status != CRK_OK) {
 			crk_error_prefix(&error, "%s", path);
@@ -1275,16 +1321,16 @@ crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 	}
 	in_batch = false;
 	if ((status = crk_engine_commit(cli->engine, cli->now, &error)) !=
-	    CRK_OK || (status = store_count_proposals(cli, &after,
-	    &error)) != CRK_OK) {
+		CRK_OK ||
+	    (status = store_count_proposals(cli, &after, &error)) != CRK_OK) {
 		rc = store_fail(cli, "import", status, &error);
 		goto out;
 	}
 	printf("imported %zu message%s", imported, imported == 1 ? "" : "s");
 	if (skipped > 0)
 		printf(" (%zu skipped)", skipped);
-	printf(" into account '%s'; %zu new proposal%s, %zu in all\n",
-	    account, after - before, after - before == 1 ? "" : "s", after);
+	printf(" into account '%s'; %zu new proposal%s, %zu in all\n", account,
+	    after - before, after - before == 1 ? "" : "s", after);
 	if (imported == 0 && files.count > 0)
 		rc = EX_DATAERR;
 out:

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The crickets config file: INI parsing (inih), defaults, passwords, the feed token. */
+/* The config file: INI parsing (inih), defaults, passwords, feed token. */
 /* Angle brackets: the autoconf header, not watcher/config.h next to us. */
 #include <config.h>
 
@@ -32,11 +32,11 @@
 extern char **environ;
 
 enum config_section {
-	SECTION_NONE,	  /* before the first [section] */
+	SECTION_NONE, /* before the first [section] */
 	SECTION_CRICKETS,
 	SECTION_ACCOUNT,
 	SECTION_SERVE,
-	SECTION_UNKNOWN,  /* warned about once, keys ignored */
+	SECTION_UNKNOWN, /* warned about once, keys ignored */
 };
 
 /* Where each account's keys were, for errors found after parsing. */
@@ -47,24 +47,23 @@ struct config_account_lines {
 
 struct config_parse {
 	struct crk_config *config;
-	const char *path;	/* for messages */
+	const char *path; /* for messages */
 	FILE *file;
-	int line;		/* line the reader handed to inih last */
-	char *error;		/* owned; the first error, "FILE:LINE: ..." */
+	int line;    /* line the reader handed to inih last */
+	char *error; /* owned; the first error, "FILE:LINE: ..." */
 	int error_line;
 	enum config_section section;
 	struct crk_account_config *account; /* of the current section */
 	struct config_account_lines *lines; /* owned; one per account */
-	bool *port_set;		/* owned; one per account */
+	bool *port_set;                     /* owned; one per account */
 };
 
-static const char config_example[] =
-    "[account work]\n"
-    "host = imap.example.com\n"
-    "user = rep@example.com\n"
-    "password_command = pass show mail/work\n"
-    "identities = rep@example.com\n"
-    "internal_domains = example.com\n";
+static const char config_example[] = "[account work]\n"
+				     "host = imap.example.com\n"
+				     "user = rep@example.com\n"
+				     "password_command = pass show mail/work\n"
+				     "identities = rep@example.com\n"
+				     "internal_domains = example.com\n";
 
 static const char *
 config_home(void)
@@ -221,8 +220,10 @@ config_uint_key(struct config_parse *p, const char *name, const char *value,
 	unsigned long n;
 
 	if (!config_parse_uint(value, min, max, 10, &n)) {
-		config_fail(p, "%s must be a whole number from %lu to %lu, "
-		    "not '%s'", name, min, max, value);
+		config_fail(p,
+		    "%s must be a whole number from %lu to %lu, "
+		    "not '%s'",
+		    name, min, max, value);
 		return false;
 	}
 	*out = (unsigned)n;
@@ -230,11 +231,11 @@ config_uint_key(struct config_parse *p, const char *name, const char *value,
 }
 
 static bool
-config_bool(struct config_parse *p, const char *name, const char *value,
-    bool *out)
+config_bool(
+    struct config_parse *p, const char *name, const char *value, bool *out)
 {
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
 	size_t i;
 
 	for (i = 0; i < CRK_N_ELEMENTS(yes); i++) {
@@ -247,8 +248,10 @@ config_bool(struct config_parse *p, const char *name, const char *value,
 			return true;
 		}
 	}
-	config_fail(p, "%s must be yes or no (or true/false, on/off, 1/0), "
-	    "not '%s'", name, value);
+	config_fail(p,
+	    "%s must be yes or no (or true/false, on/off, 1/0), "
+	    "not '%s'",
+	    name, value);
 	return false;
 }
 
@@ -319,7 +322,7 @@ config_token_valid(const char *value)
 
 	for (s = value; *s != '\0'; s++) {
 		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= 'A' && *s <= 'Z') || *s == '-' || *s == '_'))
+			(*s >= 'A' && *s <= 'Z') || *s == '-' || *s == '_'))
 			return false;
 	}
 	return *value != '\0';
@@ -339,8 +342,9 @@ config_is_loopback(const char *host)
 		return true;
 	if (inet_pton(AF_INET, host, &a4) == 1)
 		return (ntohl(a4.s_addr) >> 24) == 127;
-	bare = host[0] == '[' && len > 2 && host[len - 1] == ']' ?
-	    crk_xstrndup(host + 1, len - 2) : crk_xstrdup(host);
+	bare = host[0] == '[' && len > 2 && host[len - 1] == ']'
+	    ? crk_xstrndup(host + 1, len - 2)
+	    : crk_xstrdup(host);
 	if (inet_pton(AF_INET6, bare, &a6) == 1)
 		loop = IN6_IS_ADDR_LOOPBACK(&a6);
 	free(bare);
@@ -378,7 +382,8 @@ config_begin_section(struct config_parse *p, const char *name)
 	name += strspn(name, " \t");
 	if (*name == '\0') {
 		p->section = SECTION_UNKNOWN;
-		config_fail(p, "an account section needs a name: "
+		config_fail(p,
+		    "an account section needs a name: "
 		    "[account NAME]");
 		return;
 	}
@@ -389,12 +394,12 @@ config_begin_section(struct config_parse *p, const char *name)
 			return;
 		}
 	}
-	c->accounts = crk_xreallocarray(c->accounts, c->n_accounts + 1,
-	    sizeof(*c->accounts));
-	p->lines = crk_xreallocarray(p->lines, c->n_accounts + 1,
-	    sizeof(*p->lines));
-	p->port_set = crk_xreallocarray(p->port_set, c->n_accounts + 1,
-	    sizeof(*p->port_set));
+	c->accounts = crk_xreallocarray(
+	    c->accounts, c->n_accounts + 1, sizeof(*c->accounts));
+	p->lines =
+	    crk_xreallocarray(p->lines, c->n_accounts + 1, sizeof(*p->lines));
+	p->port_set = crk_xreallocarray(
+	    p->port_set, c->n_accounts + 1, sizeof(*p->port_set));
 	account = &c->accounts[c->n_accounts];
 	memset(account, 0, sizeof(*account));
 	account->name = crk_xstrdup(name);
@@ -409,16 +414,14 @@ config_begin_section(struct config_parse *p, const char *name)
 }
 
 static void
-config_warn_key(struct config_parse *p, const char *section,
-    const char *name)
+config_warn_key(struct config_parse *p, const char *section, const char *name)
 {
 	crk_warn("%s:%d: unknown key '%s' in [%s] (ignored)", p->path, p->line,
 	    name, section);
 }
 
 static void
-config_key_crickets(struct config_parse *p, const char *name,
-    const char *value)
+config_key_crickets(struct config_parse *p, const char *name, const char *value)
 {
 	struct crk_config *c = p->config;
 	char *error = NULL;
@@ -433,9 +436,10 @@ config_key_crickets(struct config_parse *p, const char *name,
 		config_path(p, name, value, false, &c->templates_dir);
 	} else if (strcmp(name, "timezone") == 0) {
 		if (*value != '\0' && !config_timezone_valid(value)) {
-			config_fail(p, "unknown time zone '%s' (no such zone "
-			    "in %s; use a name like Europe/Berlin)", value,
-			    CONFIG_ZONEINFO);
+			config_fail(p,
+			    "unknown time zone '%s' (no such zone "
+			    "in %s; use a name like Europe/Berlin)",
+			    value, CONFIG_ZONEINFO);
 			return;
 		}
 		config_string(p, name, value, true, &c->timezone);
@@ -463,9 +467,11 @@ config_key_crickets(struct config_parse *p, const char *name,
 		 * to write them, and nothing beyond rwx bits makes sense. */
 		if (!config_parse_uint(value, 0, 0777, 8, &n) ||
 		    (n & 0600) != 0600) {
-			config_fail(p, "feed_mode must be an octal file mode "
+			config_fail(p,
+			    "feed_mode must be an octal file mode "
 			    "like 0600 or 0644 (owner read and write), not "
-			    "'%s'", value);
+			    "'%s'",
+			    value);
 			return;
 		}
 		c->feed_mode = (unsigned)n;
@@ -478,12 +484,11 @@ config_key_crickets(struct config_parse *p, const char *name,
 }
 
 static void
-config_key_account(struct config_parse *p, const char *name,
-    const char *value)
+config_key_account(struct config_parse *p, const char *name, const char *value)
 {
 	struct crk_account_config *a = p->account;
 	size_t idx = (size_t)(a - p->config->accounts);
-	struct crk_strv parts = { 0 };
+	struct crk_strv parts = {0};
 	size_t i;
 
 	if (strcmp(name, "host") == 0) {
@@ -499,8 +504,10 @@ config_key_account(struct config_parse *p, const char *name,
 		else if (crk_strcasecmp(value, "none") == 0)
 			a->tls = CRK_TLS_NONE;
 		else {
-			config_fail(p, "tls must be imaps, starttls or none, "
-			    "not '%s'", value);
+			config_fail(p,
+			    "tls must be imaps, starttls or none, "
+			    "not '%s'",
+			    value);
 			return;
 		}
 		p->lines[idx].tls = p->line;
@@ -515,8 +522,8 @@ config_key_account(struct config_parse *p, const char *name,
 	} else if (strcmp(name, "auth") == 0) {
 		if (crk_strcasecmp(value, "login") != 0 &&
 		    crk_strcasecmp(value, "plain") != 0) {
-			config_fail(p, "auth must be login or plain, not '%s'",
-			    value);
+			config_fail(
+			    p, "auth must be login or plain, not '%s'", value);
 			return;
 		}
 		free(a->auth);
@@ -528,8 +535,10 @@ config_key_account(struct config_parse *p, const char *name,
 			char *addr = crk_addr_normalize(parts.items[i]);
 
 			if (addr == NULL) {
-				config_fail(p, "identities: '%s' is not an "
-				    "e-mail address", parts.items[i]);
+				config_fail(p,
+				    "identities: '%s' is not an "
+				    "e-mail address",
+				    parts.items[i]);
 				break;
 			}
 			crk_strv_add_unique(&a->identities, addr);
@@ -545,12 +554,14 @@ config_key_account(struct config_parse *p, const char *name,
 				d++;
 			if (*d == '\0' || strchr(d, '@') != NULL ||
 			    strchr(d, '.') == NULL) {
-				config_fail(p, "internal_domains: '%s' is not "
-				    "a domain", parts.items[i]);
+				config_fail(p,
+				    "internal_domains: '%s' is not "
+				    "a domain",
+				    parts.items[i]);
 				break;
 			}
-			crk_strv_add_unique(&a->internal_domains,
-			    crk_str_lower(d));
+			crk_strv_add_unique(
+			    &a->internal_domains, crk_str_lower(d));
 		}
 	} else if (strcmp(name, "folders") == 0) {
 		/* Folder names may contain spaces: split at commas only. */
@@ -578,9 +589,11 @@ config_key_serve(struct config_parse *p, const char *name, const char *value)
 
 	if (strcmp(name, "listen") == 0) {
 		if (!config_listen_valid(value)) {
-			config_fail(p, "listen must be ADDRESS:PORT (like "
+			config_fail(p,
+			    "listen must be ADDRESS:PORT (like "
 			    "127.0.0.1:8765) with a port from 1 to 65535, "
-			    "not '%s'", value);
+			    "not '%s'",
+			    value);
 			return;
 		}
 		config_string(p, name, value, false, &c->serve_listen);
@@ -588,7 +601,8 @@ config_key_serve(struct config_parse *p, const char *name, const char *value)
 		/* An empty token is a missing one: crk_config_ensure_token
 		 * makes a new one. */
 		if (*value != '\0' && !config_token_valid(value)) {
-			config_fail(p, "token may only contain letters, digits, "
+			config_fail(p,
+			    "token may only contain letters, digits, "
 			    "'-' and '_' (it is part of the feed URL)");
 			return;
 		}
@@ -599,8 +613,8 @@ config_key_serve(struct config_parse *p, const char *name, const char *value)
 }
 
 static int
-config_handler(void *user, const char *section, const char *name,
-    const char *value)
+config_handler(
+    void *user, const char *section, const char *name, const char *value)
 {
 	struct config_parse *p = user;
 	bool had_error = p->error != NULL;
@@ -608,21 +622,18 @@ config_handler(void *user, const char *section, const char *name,
 	(void)section; /* the reader tracks sections, see config_reader */
 	switch (p->section) {
 	case SECTION_NONE:
-		config_fail(p, "'%s' is outside any section; put it under "
-		    "[crickets], [account NAME] or [serve]", name);
+		config_fail(p,
+		    "'%s' is outside any section; put it under "
+		    "[crickets], [account NAME] or [serve]",
+		    name);
 		break;
-	case SECTION_CRICKETS:
-		config_key_crickets(p, name, value);
-		break;
+	case SECTION_CRICKETS: config_key_crickets(p, name, value); break;
 	case SECTION_ACCOUNT:
 		if (p->account != NULL)
 			config_key_account(p, name, value);
 		break;
-	case SECTION_SERVE:
-		config_key_serve(p, name, value);
-		break;
-	case SECTION_UNKNOWN:
-		break;
+	case SECTION_SERVE: config_key_serve(p, name, value); break;
+	case SECTION_UNKNOWN: break;
 	}
 	/* inih reports the line of the first handler failure; only fail the
 	 * line that set our first error. */
@@ -647,8 +658,8 @@ config_reader(char *str, int num, void *stream)
 	}
 	p->line++;
 	if ((size_t)len + 2 > (size_t)num) {
-		config_fail(p, "line too long (at most %d characters)",
-		    num - 3);
+		config_fail(
+		    p, "line too long (at most %d characters)", num - 3);
 		strcpy(str, "\n");
 		free(line);
 		return str;
@@ -686,17 +697,20 @@ config_finish(struct config_parse *p)
 			break;
 		}
 		if (a->password_command != NULL && a->password_file != NULL) {
-			config_fail(p, "account '%s': set password_command or "
-			    "password_file, not both", a->name);
+			config_fail(p,
+			    "account '%s': set password_command or "
+			    "password_file, not both",
+			    a->name);
 			break;
 		}
 		if (a->tls == CRK_TLS_NONE && !config_is_loopback(a->host)) {
 			p->line = p->lines[i].tls;
-			config_fail(p, "account '%s': tls = none would send "
+			config_fail(p,
+			    "account '%s': tls = none would send "
 			    "the password unencrypted to '%s'; it is only "
 			    "allowed for a loopback host (localhost, "
-			    "127.0.0.1, ::1); use imaps or starttls", a->name,
-			    a->host);
+			    "127.0.0.1, ::1); use imaps or starttls",
+			    a->name, a->host);
 			break;
 		}
 		if (!p->port_set[i])
@@ -708,8 +722,8 @@ config_finish(struct config_parse *p)
 				crk_strv_add_owned(&a->identities, addr);
 		}
 		for (j = 0; j < a->identities.count; j++)
-			crk_strv_add_unique(&c->rules.identities,
-			    a->identities.items[j]);
+			crk_strv_add_unique(
+			    &c->rules.identities, a->identities.items[j]);
 		for (j = 0; j < a->internal_domains.count; j++)
 			crk_strv_add_unique(&c->rules.internal_domains,
 			    a->internal_domains.items[j]);
@@ -717,8 +731,8 @@ config_finish(struct config_parse *p)
 }
 
 static enum crk_status
-config_parse_file(struct crk_config *config, FILE *file, const char *path,
-    char **error_r)
+config_parse_file(
+    struct crk_config *config, FILE *file, const char *path, char **error_r)
 {
 	struct config_parse p;
 	enum crk_status status = CRK_OK;
@@ -737,8 +751,10 @@ config_parse_file(struct crk_config *config, FILE *file, const char *path,
 	if (ret == -2) {
 		crk_oom();
 	} else if (ret > 0 && (p.error == NULL || ret < p.error_line)) {
-		crk_error_set(error_r, "%s:%d: syntax error: expected "
-		    "'key = value', '[section]' or a comment", path, ret);
+		crk_error_set(error_r,
+		    "%s:%d: syntax error: expected "
+		    "'key = value', '[section]' or a comment",
+		    path, ret);
 		status = CRK_E_INVAL;
 		goto out;
 	}
@@ -750,8 +766,8 @@ config_parse_file(struct crk_config *config, FILE *file, const char *path,
 		goto out;
 	}
 	if (ferror(file)) {
-		crk_error_set(error_r, "cannot read %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot read %s: %s", path, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -783,15 +799,16 @@ crk_config_load(const char *path, bool allow_missing,
 	if (file == NULL && errno == ENOENT) {
 		if (allow_missing)
 			goto done;
-		crk_error_set(error_r, "no config file at %s\n"
+		crk_error_set(error_r,
+		    "no config file at %s\n"
 		    "Create it with at least one account, for example:\n\n%s",
 		    path, config_example);
 		status = CRK_E_NOTFOUND;
 		goto out;
 	}
 	if (file == NULL) {
-		crk_error_set(error_r, "cannot open %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot open %s: %s", path, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -877,13 +894,13 @@ config_read_secret(int fd, char *buf, size_t *len_r, bool *too_long_r)
 }
 
 static enum crk_status
-config_password_command(const struct crk_account_config *account,
-    char **password_r, char **error_r)
+config_password_command(
+    const struct crk_account_config *account, char **password_r, char **error_r)
 {
 	posix_spawn_file_actions_t actions;
 	char *argv[4];
 	char *buf = NULL;
-	int fds[2] = { -1, -1 };
+	int fds[2] = {-1, -1};
 	size_t len = 0;
 	bool too_long = false, actions_init = false;
 	pid_t pid = -1;
@@ -892,8 +909,8 @@ config_password_command(const struct crk_account_config *account,
 
 	buf = crk_xmalloc(CONFIG_SECRET_MAX);
 	if (pipe2(fds, O_CLOEXEC) != 0) {
-		crk_error_set(error_r, "cannot create a pipe: %s",
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot create a pipe: %s", strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -902,8 +919,8 @@ config_password_command(const struct crk_account_config *account,
 	if (posix_spawn_file_actions_init(&actions) != 0)
 		crk_oom();
 	actions_init = true;
-	if (posix_spawn_file_actions_adddup2(&actions, fds[1],
-	    STDOUT_FILENO) != 0)
+	if (posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO) !=
+	    0)
 		crk_oom();
 	argv[0] = (char *)"sh";
 	argv[1] = (char *)"-c";
@@ -912,8 +929,10 @@ config_password_command(const struct crk_account_config *account,
 	err = posix_spawn(&pid, "/bin/sh", &actions, NULL, argv, environ);
 	if (err != 0) {
 		pid = -1;
-		crk_error_set(error_r, "account '%s': cannot run "
-		    "password_command: %s", account->name, strerror(err));
+		crk_error_set(error_r,
+		    "account '%s': cannot run "
+		    "password_command: %s",
+		    account->name, strerror(err));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -924,9 +943,10 @@ config_password_command(const struct crk_account_config *account,
 	fds[0] = -1;
 	while (waitpid(pid, &wstatus, 0) < 0) {
 		if (errno != EINTR) {
-			crk_error_set(error_r, "account '%s': waiting for "
-			    "password_command: %s", account->name,
-			    strerror(errno));
+			crk_error_set(error_r,
+			    "account '%s': waiting for "
+			    "password_command: %s",
+			    account->name, strerror(errno));
 			status = CRK_E_IO;
 			pid = -1;
 			goto out;
@@ -934,33 +954,43 @@ config_password_command(const struct crk_account_config *account,
 	}
 	pid = -1;
 	if (status != CRK_OK) {
-		crk_error_set(error_r, "account '%s': cannot read the output "
-		    "of password_command", account->name);
+		crk_error_set(error_r,
+		    "account '%s': cannot read the output "
+		    "of password_command",
+		    account->name);
 		goto out;
 	}
 	if (WIFSIGNALED(wstatus)) {
-		crk_error_set(error_r, "account '%s': password_command was "
-		    "killed by signal %d", account->name, WTERMSIG(wstatus));
+		crk_error_set(error_r,
+		    "account '%s': password_command was "
+		    "killed by signal %d",
+		    account->name, WTERMSIG(wstatus));
 		status = CRK_E_AUTH;
 		goto out;
 	}
 	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
-		crk_error_set(error_r, "account '%s': password_command failed "
-		    "(exit status %d)", account->name,
+		crk_error_set(error_r,
+		    "account '%s': password_command failed "
+		    "(exit status %d)",
+		    account->name,
 		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
 		status = CRK_E_AUTH;
 		goto out;
 	}
 	if (too_long) {
-		crk_error_set(error_r, "account '%s': password_command printed "
-		    "more than %d bytes", account->name, CONFIG_SECRET_MAX);
+		crk_error_set(error_r,
+		    "account '%s': password_command printed "
+		    "more than %d bytes",
+		    account->name, CONFIG_SECRET_MAX);
 		status = CRK_E_AUTH;
 		goto out;
 	}
 	*password_r = config_first_line(buf, len);
 	if (*password_r == NULL) {
-		crk_error_set(error_r, "account '%s': password_command printed "
-		    "no password", account->name);
+		crk_error_set(error_r,
+		    "account '%s': password_command printed "
+		    "no password",
+		    account->name);
 		status = CRK_E_AUTH;
 		goto out;
 	}
@@ -979,8 +1009,8 @@ out:
 }
 
 static enum crk_status
-config_password_file(const struct crk_account_config *account,
-    char **password_r, char **error_r)
+config_password_file(
+    const struct crk_account_config *account, char **password_r, char **error_r)
 {
 	const char *path = account->password_file;
 	char *buf = NULL;
@@ -992,36 +1022,44 @@ config_password_file(const struct crk_account_config *account,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		crk_error_set(error_r, "account '%s': cannot open password_file "
-		    "%s: %s", account->name, path, strerror(errno));
+		crk_error_set(error_r,
+		    "account '%s': cannot open password_file "
+		    "%s: %s",
+		    account->name, path, strerror(errno));
 		return CRK_E_IO;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		crk_error_set(error_r, "account '%s': password_file %s is not "
-		    "a regular file", account->name, path);
+		crk_error_set(error_r,
+		    "account '%s': password_file %s is not "
+		    "a regular file",
+		    account->name, path);
 		status = CRK_E_INVAL;
 		goto out;
 	}
 	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		crk_error_set(error_r, "account '%s': password_file %s can be "
+		crk_error_set(error_r,
+		    "account '%s': password_file %s can be "
 		    "read or changed by other users (mode %04o); run: "
-		    "chmod 600 %s", account->name, path,
-		    (unsigned)(st.st_mode & 07777), path);
+		    "chmod 600 %s",
+		    account->name, path, (unsigned)(st.st_mode & 07777), path);
 		status = CRK_E_INVAL;
 		goto out;
 	}
 	buf = crk_xmalloc(CONFIG_SECRET_MAX);
 	if (config_read_secret(fd, buf, &len, &too_long) != CRK_OK) {
-		crk_error_set(error_r, "account '%s': cannot read "
-		    "password_file %s: %s", account->name, path,
-		    strerror(errno));
+		crk_error_set(error_r,
+		    "account '%s': cannot read "
+		    "password_file %s: %s",
+		    account->name, path, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
 	*password_r = too_long ? NULL : config_first_line(buf, len);
 	if (*password_r == NULL) {
-		crk_error_set(error_r, "account '%s': password_file %s has no "
-		    "password on its first line", account->name, path);
+		crk_error_set(error_r,
+		    "account '%s': password_file %s has no "
+		    "password on its first line",
+		    account->name, path);
 		status = CRK_E_INVAL;
 		goto out;
 	}
@@ -1035,24 +1073,25 @@ out:
 }
 
 enum crk_status
-crk_config_password(const struct crk_account_config *account,
-    char **password_r, char **error_r)
+crk_config_password(
+    const struct crk_account_config *account, char **password_r, char **error_r)
 {
 	*password_r = NULL;
 	if (account->password_command != NULL)
 		return config_password_command(account, password_r, error_r);
 	if (account->password_file != NULL)
 		return config_password_file(account, password_r, error_r);
-	crk_error_set(error_r, "account '%s' has neither password_command "
-	    "nor password_file", account->name);
+	crk_error_set(error_r,
+	    "account '%s' has neither password_command "
+	    "nor password_file",
+	    account->name);
 	return CRK_E_INVAL;
 }
 
 /* ---- the feed token ---------------------------------------------------- */
 
 static char *
-config_read_all(const char *path, size_t *len_r, mode_t *mode_r,
-    char **error_r)
+config_read_all(const char *path, size_t *len_r, mode_t *mode_r, char **error_r)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -1062,8 +1101,8 @@ config_read_all(const char *path, size_t *len_r, mode_t *mode_r,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		crk_error_set(error_r, "cannot open %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot open %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -1117,8 +1156,8 @@ config_write_all(int fd, const char *data, size_t len)
 /* Writes path atomically: temp file in the same directory, fsync, rename,
  * then fsync of the directory, so a crash leaves the old or the new file. */
 static enum crk_status
-config_replace_file(const char *path, const char *data, size_t len,
-    mode_t mode, char **error_r)
+config_replace_file(
+    const char *path, const char *data, size_t len, mode_t mode, char **error_r)
 {
 	char *tmp = NULL, *dir = NULL, *slash;
 	int fd = -1, dirfd;
@@ -1136,22 +1175,22 @@ config_replace_file(const char *path, const char *data, size_t len,
 	}
 	if (fchmod(fd, mode) != 0 || !config_write_all(fd, data, len) ||
 	    fsync(fd) != 0) {
-		crk_error_set(error_r, "cannot write %s: %s", tmp,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot write %s: %s", tmp, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		crk_error_set(error_r, "cannot write %s: %s", tmp,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot write %s: %s", tmp, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		crk_error_set(error_r, "cannot replace %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot replace %s: %s", path, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -1202,8 +1241,8 @@ config_line_is_content(const char *line, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len && (line[i] == ' ' || line[i] == '\t' ||
-	    line[i] == '\r'))
+	while (
+	    i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
 		i++;
 	return i < len && line[i] != ';' && line[i] != '#';
 }
@@ -1213,8 +1252,7 @@ config_line_is_content(const char *line, size_t len)
  * into the next section), or with a new [serve] section at the end.
  * Everything else stays byte for byte.  Owned. */
 static char *
-config_add_token(const char *text, size_t len, const char *token,
-    size_t *len_r)
+config_add_token(const char *text, size_t len, const char *token, size_t *len_r)
 {
 	size_t pos = 0, insert = 0;
 	bool in_serve = false, found = false, crlf = false;
@@ -1239,12 +1277,11 @@ config_add_token(const char *text, size_t len, const char *token,
 			if (in_serve) {
 				found = true;
 				insert = next;
-				crlf = line_len > 0 && line[line_len - 1] ==
-				    '\r';
+				crlf =
+				    line_len > 0 && line[line_len - 1] == '\r';
 			}
 			free(name);
-		} else if (in_serve && config_line_is_content(line,
-		    line_len)) {
+		} else if (in_serve && config_line_is_content(line, line_len)) {
 			insert = next;
 		}
 		pos = next;
@@ -1254,8 +1291,8 @@ config_add_token(const char *text, size_t len, const char *token,
 		/* The section's last line may lack its line end. */
 		bool need_eol = insert > 0 && text[insert - 1] != '\n';
 
-		line_text = crk_xasprintf("%stoken = %s%s",
-		    need_eol ? eol_str : "", token, eol_str);
+		line_text = crk_xasprintf(
+		    "%stoken = %s%s", need_eol ? eol_str : "", token, eol_str);
 	} else {
 		bool need_eol = len > 0 && text[len - 1] != '\n';
 
@@ -1320,8 +1357,8 @@ crk_config_ensure_token(struct crk_config *config, char **error_r)
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 
-	path = config->path != NULL ? crk_xstrdup(config->path) :
-	    crk_config_default_path();
+	path = config->path != NULL ? crk_xstrdup(config->path)
+				    : crk_config_default_path();
 	/* Replace the file a symlink points to, not the symlink. */
 	real = realpath(path, NULL);
 	if (real != NULL) {
@@ -1337,8 +1374,8 @@ crk_config_ensure_token(struct crk_config *config, char **error_r)
 			goto out;
 		text = crk_xstrdup("");
 	} else {
-		crk_error_set(error_r, "cannot open %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot open %s: %s", path, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
