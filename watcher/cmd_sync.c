@@ -1,28 +1,648 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The commands for IMAP sync, watch and doctor (placeholder until they land). */
+/* The IMAP commands: sync (one pass), watch (the daemon: IDLE, back-off, signals) and doctor. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "watcher/cli.h"
+#include "watcher/imap.h"
+#include "watcher/sync.h"
+#include "watcher/tls.h"
+
+/* ---- shared -------------------------------------------------------------- */
+
+static int
+sync_usage(const char *name, const char *fmt, ...) CRK_PRINTF(2, 3);
+
+static int
+sync_usage(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = crk_xvasprintf(fmt, ap);
+	va_end(ap);
+	crk_cli_error("%s: %s; see crickets %s --help", name, msg, name);
+	free(msg);
+	return EX_USAGE;
+}
+
+static int
+sync_option_error(int c, char **argv)
+{
+	if (c == ':')
+		return sync_usage(argv[0], "option '%s' needs a value",
+		    argv[optind - 1]);
+	return sync_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
+}
+
+/* The config with at least one account (or the one named). */
+static int
+sync_accounts(struct crk_cli *cli, const char *only, size_t *first_r,
+    size_t *count_r)
+{
+	size_t i;
+
+	if (cli->config->n_accounts == 0) {
+		crk_cli_error("no [account NAME] section in %s; add one with "
+		    "host, user and password_command", cli->config->path !=
+		    NULL ? cli->config->path : "the config");
+		return EX_CONFIG;
+	}
+	if (only == NULL) {
+		*first_r = 0;
+		*count_r = cli->config->n_accounts;
+		return EX_OK;
+	}
+	for (i = 0; i < cli->config->n_accounts; i++) {
+		if (strcmp(cli->config->accounts[i].name, only) == 0) {
+			*first_r = i;
+			*count_r = 1;
+			return EX_OK;
+		}
+	}
+	crk_cli_error("no account named %s in %s", only,
+	    cli->config->path != NULL ? cli->config->path : "the config");
+	return EX_CONFIG;
+}
+
+/* HOOK(issue 4, issue 5): after a sync the feeds are written and the
+ * due follow-up drafts opened.  The feed code (ical/) is written in
+ * parallel; until watcher/ links it, this is a no-op.  Then it becomes:
+ *	crk_feed_publish_store(cli->store, cli->config->feed_dir,
+ *	    cli->config->feed_mode, now, NULL, &error);
+ * and the drafts call of issue 5 follows it. */
+static void
+sync_after_hook(struct crk_cli *cli, time_t now)
+{
+	(void)cli;
+	(void)now;
+}
+
+/* ---- crickets sync ------------------------------------------------------ */
 
 int
 crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 {
-	crk_cli_error("%s: not available in this version yet", argv[0]);
-	return EX_UNAVAILABLE;
+	static const struct option options[] = {
+		{ "account", required_argument, NULL, 'a' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct crk_sync_options opts = { 0 };
+	const char *only = NULL;
+	enum crk_status st, worst = CRK_OK;
+	size_t first, count, i;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, ":a:nh", options, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			only = optarg;
+			break;
+		case 'n':
+			opts.dry_run = true;
+			break;
+		case 'h':
+			printf("Usage: crickets sync [--account NAME] "
+			    "[--dry-run]\n\nOne pass over the IMAP accounts: "
+			    "new mail, and keywords set in other clients.\n"
+			    "  -a, --account NAME  only this account\n"
+			    "  -n, --dry-run       show what would be tracked, "
+			    "change nothing\n");
+			return EX_OK;
+		default:
+			return sync_option_error(c, argv);
+		}
+	}
+	if (optind != argc)
+		return sync_usage(argv[0], "unexpected argument '%s'",
+		    argv[optind]);
+	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
+		return rc;
+	if ((rc = sync_accounts(cli, only, &first, &count)) != EX_OK)
+		return rc;
+	if ((rc = crk_cli_open_store(cli)) != EX_OK)
+		return rc;
+	opts.now = cli->now;
+	opts.progress = !cli->quiet && isatty(STDERR_FILENO);
+	for (i = first; i < first + count; i++) {
+		const struct crk_account_config *acc = &cli->config->accounts[i];
+		struct crk_sync_stats stats = { 0 };
+		char *error = NULL;
+
+		st = crk_sync_account(acc, cli->engine, cli->store,
+		    &cli->config->rules, &opts, &stats, &error);
+		if (st != CRK_OK) {
+			crk_cli_error("%s", error != NULL ? error :
+			    crk_status_str(st));
+			if (worst == CRK_OK)
+				worst = st;
+		}
+		if (opts.dry_run)
+			crk_info("account %s: %u messages read, %u would be "
+			    "tracked (dry run: nothing changed)", acc->name,
+			    stats.fetched, stats.proposals);
+		else
+			crk_info("account %s: %u folders, %u messages read",
+			    acc->name, stats.folders, stats.fetched);
+		free(error);
+	}
+	if (!opts.dry_run)
+		sync_after_hook(cli, cli->now);
+	return crk_cli_exit_code(worst);
+}
+
+/* ---- crickets watch ------------------------------------------------------- */
+
+/* Error classes, as isync has them: a temporary error is retried soon, a
+ * back-off error after a growing pause, a final one only after the
+ * config changed (SIGHUP). */
+enum watch_class {
+	WATCH_TEMPORARY,
+	WATCH_BACKOFF,
+	WATCH_FINAL,
+};
+
+static enum watch_class
+watch_classify(enum crk_status st)
+{
+	switch (st) {
+	case CRK_E_NET:
+	case CRK_E_BUSY:
+		return WATCH_TEMPORARY;
+	case CRK_E_AUTH:
+	case CRK_E_TLS:
+	case CRK_E_INVAL:
+	case CRK_E_NOTFOUND:
+	case CRK_E_UNSUPPORTED:
+		return WATCH_FINAL;
+	default:
+		return WATCH_BACKOFF;
+	}
+}
+
+struct watch_account {
+	const struct crk_account_config *config; /* borrowed */
+	struct crk_imap *imap;			 /* owned */
+	double next_try;  /* monotonic seconds; 0: now */
+	double delay;	  /* current back-off, seconds */
+	bool final;	  /* given up until the config changes */
+};
+
+static int watch_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t watch_stop, watch_reload;
+
+static void
+watch_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig == SIGHUP)
+		watch_reload = 1;
+	else
+		watch_stop = 1;
+	(void)!write(watch_pipe[1], "x", 1);
+	errno = saved;
+}
+
+static double
+watch_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+watch_drain(void)
+{
+	char buf[64];
+
+	while (read(watch_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+/* Sleeps up to secs, waking early for a signal. */
+static void
+watch_sleep(double secs)
+{
+	struct pollfd pfd = { .fd = watch_pipe[0], .events = POLLIN };
+
+	if (secs <= 0)
+		return;
+	(void)poll(&pfd, 1, (int)(secs * 1000));
+}
+
+static bool watch_use_syslog, watch_verbose, watch_quiet;
+
+static void
+watch_log(enum crk_log_level level, const char *msg, void *context)
+{
+	static const char *const prefix[] = { "debug: ", "", "warning: ",
+		"error: " };
+	int pri = LOG_INFO;
+
+	(void)context;
+	if ((level == CRK_LOG_DEBUG && !watch_verbose) ||
+	    (level == CRK_LOG_INFO && watch_quiet))
+		return;
+	if (watch_use_syslog) {
+		switch (level) {
+		case CRK_LOG_DEBUG: pri = LOG_DEBUG; break;
+		case CRK_LOG_INFO: pri = LOG_INFO; break;
+		case CRK_LOG_WARN: pri = LOG_WARNING; break;
+		case CRK_LOG_ERROR: pri = LOG_ERR; break;
+		}
+		syslog(pri, "%s", msg);
+		return;
+	}
+	fprintf(stderr, "crickets: %s%s\n", prefix[level], msg);
+	fflush(stderr);
+}
+
+/* Exponential back-off with jitter, so that many watchers do not hit a
+ * server that comes back all at the same second. */
+static void
+watch_fail(struct watch_account *wa, enum crk_status st, const char *error)
+{
+	enum watch_class cls = watch_classify(st);
+	double base, jitter;
+
+	crk_imap_free(&wa->imap);
+	if (cls == WATCH_FINAL) {
+		wa->final = true;
+		crk_err("account %s: %s; not retrying until the config "
+		    "changes (SIGHUP)", wa->config->name, error);
+		return;
+	}
+	base = cls == WATCH_TEMPORARY ? 1 : 30;
+	wa->delay = wa->delay <= 0 ? base : wa->delay * 2;
+	if (wa->delay > 300)
+		wa->delay = 300;
+	jitter = wa->delay * 0.25 * ((double)(random() % 1000) / 1000.0);
+	wa->next_try = watch_mono() + wa->delay + jitter;
+	crk_warn("account %s: %s; retrying in %.0f s", wa->config->name, error,
+	    wa->delay + jitter);
+}
+
+static time_t
+watch_now(struct crk_cli *cli, double start_mono)
+{
+	/* --now moves with the clock, so a test can pin the day. */
+	return cli->now + (time_t)(watch_mono() - start_mono);
+}
+
+/* One pass over an account: connect when needed, sync, IDLE. */
+static void
+watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
+    double start_mono)
+{
+	struct crk_sync_options opts = { 0 };
+	struct crk_sync_stats stats = { 0 };
+	struct crk_imap_mailbox mb;
+	char *error = NULL;
+	enum crk_status st;
+	bool news = false;
+	time_t now;
+
+	if (wa->imap == NULL) {
+		st = crk_sync_connect(wa->config, 0, &wa->imap, &error);
+		if (st != CRK_OK)
+			goto fail;
+		crk_info("account %s: connected to %s (%s)", wa->config->name,
+		    wa->config->host, crk_imap_tls_verdict(wa->imap));
+	}
+	now = watch_now(cli, start_mono);
+	opts.now = now;
+	st = crk_sync_connected(wa->imap, wa->config, cli->engine, cli->store,
+	    &cli->config->rules, &opts, &stats, &error);
+	if (st != CRK_OK && watch_classify(st) != WATCH_BACKOFF)
+		goto fail;
+	if (st != CRK_OK) {
+		crk_warn("account %s: %s", wa->config->name, error);
+		crk_free_str(&error);
+	}
+	wa->delay = 0;
+	sync_after_hook(cli, now);
+	if (watch_stop || watch_reload)
+		return;
+
+	/* IDLE on INBOX until news, the poll interval (Sent and the other
+	 * folders are read on every pass), or a signal.  Servers drop
+	 * IDLE after 30 minutes (RFC 2177); the interval stays below. */
+	if (crk_imap_has_capability(wa->imap, "IDLE")) {
+		if ((st = crk_imap_examine(wa->imap, "INBOX", &mb, &error)) !=
+		    CRK_OK)
+			goto fail;
+		st = crk_imap_idle(wa->imap, idle_secs, watch_pipe[0], &news,
+		    &error);
+		if (st != CRK_OK)
+			goto fail;
+		if (news)
+			crk_debug("account %s: news in INBOX",
+			    wa->config->name);
+	} else {
+		watch_sleep(idle_secs);
+		if ((st = crk_imap_noop(wa->imap, &error)) != CRK_OK)
+			goto fail;
+	}
+	free(error);
+	return;
+fail:
+	watch_fail(wa, st, error != NULL ? error : crk_status_str(st));
+	free(error);
+}
+
+static int
+watch_reload_config(struct crk_cli *cli)
+{
+	struct crk_config *config = NULL;
+	char *error = NULL;
+	enum crk_status st;
+
+	st = crk_config_load(cli->config_path, false, &config, &error);
+	if (st != CRK_OK) {
+		crk_err("config not reloaded: %s", error != NULL ? error :
+		    crk_status_str(st));
+		free(error);
+		return -1;
+	}
+	crk_engine_free(&cli->engine);
+	crk_config_free(&cli->config);
+	cli->config = config;
+	cli->engine = crk_engine_new(cli->store, &cli->config->rules,
+	    &cli->config->cadence);
+	crk_info("config reloaded: %zu accounts", cli->config->n_accounts);
+	return 0;
 }
 
 int
 crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 {
-	crk_cli_error("%s: not available in this version yet", argv[0]);
-	return EX_UNAVAILABLE;
+	static const struct option options[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct watch_account *was = NULL;
+	struct sigaction sa;
+	size_t n = 0, i;
+	double start, wait;
+	int c, rc, interval = 60, force = -1;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, ":fsi:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			force = 0;
+			break;
+		case 's':
+			force = 1;
+			break;
+		case 'i':
+			interval = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || interval < 1 || interval > 1500)
+				return sync_usage(argv[0], "--interval wants "
+				    "1 to 1500 seconds");
+			break;
+		case 'h':
+			printf("Usage: crickets watch [--foreground|--syslog] "
+			    "[--interval SECONDS]\n\nKeeps syncing: IDLE on "
+			    "INBOX, the other folders every interval "
+			    "(default 60 s).\nSIGHUP reloads the config; "
+			    "SIGTERM and SIGINT stop.  Logs go to stderr on a "
+			    "terminal,\nelse to syslog.\n");
+			return EX_OK;
+		default:
+			return sync_option_error(c, argv);
+		}
+	}
+	if (optind != argc)
+		return sync_usage(argv[0], "unexpected argument '%s'",
+		    argv[optind]);
+	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
+		return rc;
+	if ((rc = sync_accounts(cli, NULL, &i, &n)) != EX_OK)
+		return rc;
+	if ((rc = crk_cli_open_store(cli)) != EX_OK)
+		return rc;
+
+	watch_use_syslog = force >= 0 ? force == 1 : !isatty(STDERR_FILENO);
+	watch_verbose = cli->verbose;
+	watch_quiet = cli->quiet;
+	if (watch_use_syslog)
+		openlog("crickets", LOG_PID, LOG_MAIL);
+	crk_log_set_handler(watch_log, NULL);
+
+	if (pipe2(watch_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		crk_cli_error("pipe: %s", strerror(errno));
+		return EX_OSERR;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = watch_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	start = watch_mono();
+	crk_info("watching %zu accounts", cli->config->n_accounts);
+
+restart:
+	n = cli->config->n_accounts;
+	was = crk_xcalloc(n, sizeof(*was));
+	for (i = 0; i < n; i++)
+		was[i].config = &cli->config->accounts[i];
+	while (!watch_stop) {
+		double soonest = -1;
+		bool any = false;
+
+		for (i = 0; i < n && !watch_stop && !watch_reload; i++) {
+			if (was[i].final)
+				continue;
+			if (was[i].next_try > watch_mono()) {
+				if (soonest < 0 || was[i].next_try < soonest)
+					soonest = was[i].next_try;
+				continue;
+			}
+			any = true;
+			/* Several accounts share the interval. */
+			watch_account(cli, &was[i], interval / (int)n > 0 ?
+			    interval / (int)n : 1, start);
+		}
+		if (watch_reload) {
+			watch_reload = 0;
+			watch_drain();
+			for (i = 0; i < n; i++)
+				crk_imap_free(&was[i].imap);
+			if (watch_reload_config(cli) == 0) {
+				free(was);
+				goto restart;
+			}
+			/* keep going with the old config */
+			for (i = 0; i < n; i++) {
+				was[i].final = false;
+				was[i].next_try = 0;
+			}
+			continue;
+		}
+		if (!any && !watch_stop) {
+			/* everything waits: for a retry or for SIGHUP */
+			wait = soonest < 0 ? 3600 : soonest - watch_mono();
+			watch_sleep(wait);
+		}
+	}
+	crk_info("stopping");
+	for (i = 0; i < n; i++)
+		crk_imap_free(&was[i].imap);
+	free(was);
+	close(watch_pipe[0]);
+	close(watch_pipe[1]);
+	watch_pipe[0] = watch_pipe[1] = -1;
+	if (watch_use_syslog)
+		closelog();
+	return EX_OK;
+}
+
+/* ---- crickets doctor ------------------------------------------------------ */
+
+static const char *const doctor_caps[][2] = {
+	{ "IDLE", "new mail at once (else a poll every interval)" },
+	{ "CONDSTORE", "keywords set in other clients (else only on new "
+	    "mail)" },
+	{ "SPECIAL-USE", "Sent and Drafts by role (else by name)" },
+	{ "UIDPLUS", "exactly one draft per follow-up" },
+};
+
+static int
+doctor_account(const struct crk_account_config *acc)
+{
+	struct crk_imap *imap = NULL;
+	struct crk_strv folders = { 0 };
+	char *error = NULL, *sent = NULL, *drafts = NULL, *caps = NULL;
+	enum crk_status st;
+	size_t i;
+	int rc = EX_OK;
+
+	printf("account %s: %s port %u, tls = %s, user %s\n", acc->name,
+	    acc->host != NULL ? acc->host : "(no host)", acc->port,
+	    acc->tls == CRK_TLS_IMAPS ? "imaps" : acc->tls ==
+	    CRK_TLS_STARTTLS ? "starttls" : "none",
+	    acc->user != NULL ? acc->user : "(none)");
+	st = crk_imap_connect(acc, 0, &imap, &error);
+	if (st != CRK_OK) {
+		printf("  TLS/connection: FAILED: %s\n", error);
+		rc = crk_cli_exit_code(st);
+		goto out;
+	}
+	printf("  TLS: %s\n", crk_imap_tls_verdict(imap));
+	crk_imap_free(&imap);
+	st = crk_sync_connect(acc, 0, &imap, &error);
+	if (st != CRK_OK) {
+		printf("  login: FAILED: %s\n", error);
+		rc = crk_cli_exit_code(st);
+		goto out;
+	}
+	printf("  login: ok (%s)\n", acc->auth != NULL &&
+	    crk_strcasecmp(acc->auth, "plain") == 0 ? "AUTHENTICATE PLAIN" :
+	    "LOGIN");
+	for (i = 0; i < CRK_N_ELEMENTS(doctor_caps); i++)
+		printf("  %-12s %-3s  %s\n", doctor_caps[i][0],
+		    crk_imap_has_capability(imap, doctor_caps[i][0]) ? "yes" :
+		    "no", doctor_caps[i][1]);
+	caps = crk_imap_capabilities(imap);
+	printf("  capabilities: %s\n", caps);
+	st = crk_sync_plan(imap, acc, &folders, &sent, &drafts, &error);
+	if (st != CRK_OK) {
+		printf("  folders: FAILED: %s\n", error);
+		rc = crk_cli_exit_code(st);
+		goto out;
+	}
+	printf("  Sent folder: %s\n", sent != NULL ? sent :
+	    "NOT FOUND (set sent_folder = ...)");
+	printf("  Drafts folder: %s\n", drafts != NULL ? drafts :
+	    "not found (set drafts_folder = ...)");
+	printf("  folders synced:");
+	for (i = 0; i < folders.count; i++) {
+		char *d = crk_imap_mutf7_decode(folders.items[i]);
+
+		printf("%s %s", i > 0 ? "," : "", d);
+		free(d);
+	}
+	printf("\n");
+	if (sent == NULL)
+		rc = EX_CONFIG;
+out:
+	free(error);
+	free(sent);
+	free(drafts);
+	free(caps);
+	crk_strv_clear(&folders);
+	crk_imap_free(&imap);
+	return rc;
 }
 
 int
 crk_cmd_doctor(struct crk_cli *cli, int argc, char **argv)
 {
-	crk_cli_error("%s: not available in this version yet", argv[0]);
-	return EX_UNAVAILABLE;
+	static const struct option options[] = {
+		{ "account", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *only = NULL;
+	size_t first, count, i;
+	int c, rc, worst = EX_OK;
+
+	while ((c = getopt_long(argc, argv, ":a:h", options, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			only = optarg;
+			break;
+		case 'h':
+			printf("Usage: crickets doctor [--account NAME]\n\n"
+			    "Checks the config, the store, and every account: "
+			    "connection, TLS verdict,\nlogin, capabilities "
+			    "and the folders crickets will use.\n");
+			return EX_OK;
+		default:
+			return sync_option_error(c, argv);
+		}
+	}
+	if (optind != argc)
+		return sync_usage(argv[0], "unexpected argument '%s'",
+		    argv[optind]);
+	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
+		return rc;
+	printf("config: %s: ok, %zu accounts\n", cli->config->path != NULL ?
+	    cli->config->path : "(defaults)", cli->config->n_accounts);
+	if ((rc = sync_accounts(cli, only, &first, &count)) != EX_OK)
+		return rc;
+	if ((rc = crk_cli_open_store(cli)) != EX_OK)
+		return rc;
+	printf("store: %s: ok (schema %d)\n", cli->config->database,
+	    crk_store_schema_version(cli->store));
+	for (i = first; i < first + count; i++) {
+		rc = doctor_account(&cli->config->accounts[i]);
+		if (rc != EX_OK && worst == EX_OK)
+			worst = rc;
+	}
+	return worst;
 }
