@@ -38,6 +38,7 @@
 #define DSN_MAX (1024 * 1024)
 #define BODY_MAX (64 * 1024)
 #define MIME_DEPTH_MAX 20
+#define COMMENT_DEPTH_MAX 64
 
 /* ---- small string helpers --------------------------------------------- */
 
@@ -112,6 +113,32 @@ msg_memdup(const char *s, size_t n)
 		memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
+}
+
+/* libetpan parses nested comments (RFC 5322 section 3.2.2) recursively,
+ * so a few hundred KB of "((((" overflow the stack.  Parentheses nested
+ * deeper than COMMENT_DEPTH_MAX become spaces before libetpan sees the
+ * text.  One logical line (a header field with its folds) is one unit;
+ * legitimate mail never nests comments that deep. */
+static void
+comments_defuse(char *s, size_t len)
+{
+	size_t i;
+	int depth = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\n') {
+			if (i + 1 < len && s[i + 1] != ' ' && s[i + 1] != '\t')
+				depth = 0;
+		} else if (s[i] == '(') {
+			if (depth >= COMMENT_DEPTH_MAX)
+				s[i] = ' ';
+			else
+				depth++;
+		} else if (s[i] == ')' && depth > 0) {
+			depth--;
+		}
+	}
 }
 
 /* ---- UTF-8 ------------------------------------------------------------ */
@@ -1161,6 +1188,10 @@ crk_message_parse(
 		status = CRK_E_PARSE;
 		goto out;
 	}
+	for (i = 0; i < F_COUNT; i++) {
+		if (values[i] != NULL && i != F_SUBJECT)
+			comments_defuse(values[i], strlen(values[i]));
+	}
 	msg = crk_message_new();
 	header_apply(msg, values);
 	*msg_r = msg;
@@ -1911,6 +1942,7 @@ crk_message_parse_full(
 	struct mailmime *mime = NULL;
 	struct full_ctx ctx;
 	enum crk_status status;
+	char *copy = NULL;
 	size_t idx = 0;
 
 	*msg_r = NULL;
@@ -1921,7 +1953,9 @@ crk_message_parse_full(
 	ctx.html = NULL;
 	ctx.daemon =
 	    msg->from.addr != NULL && crk_addr_is_mailer_daemon(msg->from.addr);
-	if (mailmime_parse(raw, len, &idx, &mime) == MAILIMF_NO_ERROR) {
+	copy = msg_memdup(raw, len);
+	comments_defuse(copy, len);
+	if (mailmime_parse(copy, len, &idx, &mime) == MAILIMF_NO_ERROR) {
 		full_walk(&ctx, mime, 0, false);
 		if (msg->body_text == NULL && ctx.html != NULL)
 			full_body_text(msg, ctx.html, true);
@@ -1938,6 +1972,7 @@ crk_message_parse_full(
 	*msg_r = msg;
 	msg = NULL;
 out:
+	free(copy);
 	crk_message_free(&msg);
 	return status;
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -645,6 +646,31 @@ START_TEST(test_nul_bytes_and_huge_lines_do_not_break_parsing)
 }
 END_TEST
 
+START_TEST(test_deeply_nested_comments_do_not_overflow_the_stack)
+{
+	static const char *const fields[] = {"To: ", "From: ", "Date: ",
+	    "Content-Type: text/plain; a=", "Message-ID: "};
+	size_t big = 1000 * 1000, i, len;
+	char *raw = malloc(big + 200);
+	struct crk_message *m = NULL;
+
+	ck_assert_ptr_nonnull(raw);
+	for (i = 0; i < CRK_N_ELEMENTS(fields); i++) {
+		len = (size_t)sprintf(raw, "Subject: ok\n%s", fields[i]);
+		memset(raw + len, '(', big);
+		len += big;
+		len += (size_t)sprintf(raw + len, " a@x.com\n\nbody\n");
+		ck_assert_int_eq(crk_message_parse(raw, len, &m, NULL), CRK_OK);
+		ck_assert_str_eq(m->subject, "ok");
+		crk_message_free(&m);
+		ck_assert_int_eq(
+		    crk_message_parse_full(raw, len, &m, NULL), CRK_OK);
+		crk_message_free(&m);
+	}
+	free(raw);
+}
+END_TEST
+
 static uint32_t
 fuzz_rand(uint32_t *state)
 {
@@ -1254,6 +1280,8 @@ crk_test_suite(void)
 	tc = tcase_create("garbage");
 	tcase_add_test(tc, test_garbage_headers_give_usable_message);
 	tcase_add_test(tc, test_nul_bytes_and_huge_lines_do_not_break_parsing);
+	tcase_add_test(
+	    tc, test_deeply_nested_comments_do_not_overflow_the_stack);
 	tcase_add_test(tc, test_mutated_headers_never_crash);
 	tcase_add_test(tc, test_random_bytes_never_crash);
 	suite_add_tcase(s, tc);
