@@ -9,8 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <libical/ical.h>
 
 #include "ical/feed.h"
 #include "ical/server.h"
@@ -64,8 +68,8 @@ reply_header(const struct reply *r, const char *name)
 /* Sends one raw request (extra: header lines with CRLF) and reads the
  * whole answer; the server closes the connection. */
 static void
-http(int family, const char *method, const char *path, const char *extra,
-    struct reply *r)
+http_port(unsigned port, int family, const char *method, const char *path,
+    const char *extra, struct reply *r)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
@@ -81,11 +85,11 @@ http(int family, const char *method, const char *path, const char *extra,
 	memset(&ss, 0, sizeof(ss));
 	if (family == AF_INET) {
 		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)crk_server_port(server));
+		sin->sin_port = htons((uint16_t)port);
 		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	} else {
 		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)crk_server_port(server));
+		sin6->sin6_port = htons((uint16_t)port);
 		sin6->sin6_addr = in6addr_loopback;
 	}
 	fd = socket(family, SOCK_STREAM, 0);
@@ -124,6 +128,13 @@ http(int family, const char *method, const char *path, const char *extra,
 	r->body_len = total - (size_t)(sep + 4 - r->body);
 	memmove(r->body, sep + 4, r->body_len + 1);
 	crk_strv_clear(&raw);
+}
+
+static void
+http(int family, const char *method, const char *path, const char *extra,
+    struct reply *r)
+{
+	http_port(crk_server_port(server), family, method, path, extra, r);
 }
 
 static void
@@ -565,6 +576,245 @@ START_TEST(test_bad_options_are_refused_with_a_message)
 }
 END_TEST
 
+/* ---- the crickets program ------------------------------------------------ */
+
+#ifdef CRK_TEST_BINARY
+static char *cli_dir;
+
+/* Runs crickets with args; stdout into *out_r (owned) unless NULL; the
+ * child dies with the test (PDEATHSIG).  Returns the pid when wait is
+ * false (stdout then comes through *fd_r), else the exit status. */
+static int
+cli_spawn(const char *const *args, bool wait, char **out_r, int *fd_r)
+{
+	const char *argv[16];
+	int pipefd[2], status;
+	size_t n = 0, i;
+	pid_t pid;
+
+	argv[n++] = CRK_TEST_BINARY;
+	argv[n++] = "-c";
+	argv[n++] = NULL; /* below */
+	argv[n++] = "--now";
+	argv[n++] = "2026-11-22T12:00";
+	for (i = 0; args[i] != NULL && n < CRK_N_ELEMENTS(argv) - 1; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe(pipefd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char *conf = crk_xasprintf("%s/config", cli_dir);
+
+		argv[2] = conf;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		setenv("HOME", cli_dir, 1);
+		setenv("XDG_CONFIG_HOME", cli_dir, 1);
+		setenv("XDG_DATA_HOME", cli_dir, 1);
+		unsetenv("CRICKETS_NOW");
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (!wait) {
+		*fd_r = pipefd[0];
+		return pid;
+	}
+	{
+		struct crk_strv parts = { 0 };
+		char buf[4096];
+		ssize_t got;
+
+		while ((got = read(pipefd[0], buf, sizeof(buf))) > 0)
+			crk_strv_add_owned(&parts, crk_xstrndup(buf,
+			    (size_t)got));
+		close(pipefd[0]);
+		if (out_r != NULL)
+			*out_r = crk_strv_join(&parts, "");
+		crk_strv_clear(&parts);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void
+cli_setup(void)
+{
+	const char *base = getenv("TMPDIR");
+	const char *src = getenv("CRK_TOP_SRCDIR");
+	const char *import[] = { "import", "--account", "work", NULL, NULL };
+	char *conf, *text, *mail;
+
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	cli_dir = crk_xasprintf("%s/crk-cli-XXXXXX", base != NULL &&
+	    *base != '\0' ? base : "/tmp");
+	ck_assert(mkdtemp(cli_dir) != NULL);
+	conf = crk_xasprintf("%s/config", cli_dir);
+	text = crk_xasprintf("[crickets]\ndatabase = %1$s/crickets.db\n"
+	    "feed_dir = %1$s/feed\n\n[account work]\n"
+	    "host = imap.example.com\nuser = robin.smith@example.com\n"
+	    "identities = robin.smith@example.com\n"
+	    "internal_domains = example.com\n", cli_dir);
+	{
+		FILE *fp = fopen(conf, "w");
+
+		ck_assert_ptr_nonnull(fp);
+		fputs(text, fp);
+		fclose(fp);
+	}
+	/* a realistic mailbox: Outlook, Gmail, Exchange, Postfix mails */
+	mail = crk_xasprintf("%s/tests/data/mail", src != NULL ? src : ".");
+	import[3] = mail;
+	ck_assert_int_eq(cli_spawn(import, true, NULL, NULL), 0);
+	free(mail);
+	free(text);
+	free(conf);
+}
+
+static void
+cli_teardown(void)
+{
+	char *cmd = crk_xasprintf("rm -rf '%s'", cli_dir);
+
+	if (system(cmd) != 0)
+		ck_abort_msg("%s failed", cmd);
+	free(cmd);
+	crk_free_str(&cli_dir);
+}
+
+START_TEST(test_crickets_feed_writes_valid_feeds_and_prints_the_paths)
+{
+	const char *args[] = { "feed", NULL };
+	char *out = NULL, *want, *data;
+	icalcomponent *cal, *c;
+	FILE *fp;
+	long len;
+	int n_events = 0;
+
+	ck_assert_int_eq(cli_spawn(args, true, &out, NULL), 0);
+	want = crk_xasprintf("%1$s/feed/followups.ics\n"
+	    "%1$s/feed/followups-tasks.ics\n", cli_dir);
+	ck_assert_str_eq(out, want);
+	free(want);
+	want = crk_xasprintf("%s/feed/followups.ics", cli_dir);
+	fp = fopen(want, "rb");
+	ck_assert_ptr_nonnull(fp);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	data = crk_xmalloc((size_t)len + 1);
+	ck_assert_int_eq(fread(data, 1, (size_t)len, fp), (size_t)len);
+	data[len] = '\0';
+	fclose(fp);
+	cal = icalparser_parse_string(data);
+	ck_assert_ptr_nonnull(cal);
+	ck_assert_int_eq(icalcomponent_count_errors(cal), 0);
+	for (c = icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT);
+	    c != NULL;
+	    c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT)) {
+		ck_assert_int_eq(icalcomponent_isa(c), ICAL_VEVENT_COMPONENT);
+		ck_assert(icalcomponent_get_dtstart(c).is_date);
+		ck_assert_int_ge(icaltime_compare(icalcomponent_get_dtstart(c),
+		    icaltime_from_string("20261122")), 0);
+		n_events++;
+	}
+	/* the ACME proposal (replied or following up) and the bounced
+	 * Globex quote */
+	ck_assert_int_ge(n_events, 2);
+	ck_assert_ptr_nonnull(strstr(data, "ACME Q3 rollout"));
+	ck_assert_ptr_nonnull(strstr(data, "Bounced: "));
+	icalcomponent_free(cal);
+	free(data);
+	free(want);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_crickets_serve_prints_urls_serves_and_stops_on_sigterm)
+{
+	const char *args[] = { "serve", "--listen", "127.0.0.1:0", NULL };
+	char buf[8192], *url, *end, *path, *file, *data;
+	struct reply r;
+	size_t got = 0;
+	unsigned port;
+	int fd, status, i;
+	pid_t pid;
+
+	buf[0] = '\0';
+	pid = cli_spawn(args, false, NULL, &fd);
+	/* read until the events URL line is complete */
+	while ((url = strstr(buf, "events: http://127.0.0.1:")) == NULL ||
+	    strchr(url, '\n') == NULL) {
+		ssize_t n;
+
+		ck_assert_uint_lt(got, sizeof(buf) - 1);
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		ck_assert_int_gt(n, 0);
+		got += (size_t)n;
+		buf[got] = '\0';
+	}
+	ck_assert_ptr_nonnull(strstr(buf, "webcal://127.0.0.1:"));
+	ck_assert_ptr_nonnull(strstr(buf, "/followups-tasks.ics\n"));
+	port = (unsigned)strtoul(url + strlen("events: http://127.0.0.1:"),
+	    &end, 10);
+	ck_assert_uint_ne(port, 0);
+	path = crk_xstrndup(end, strcspn(end, "\n"));
+	ck_assert_uint_eq(strlen(path), 1 + 32 + strlen("/followups.ics"));
+	http_port(port, AF_INET, "GET", path, NULL, &r);
+	ck_assert_int_eq(r.status, 200);
+	file = crk_xasprintf("%s/feed/followups.ics", cli_dir);
+	{
+		FILE *fp = fopen(file, "rb");
+
+		ck_assert_ptr_nonnull(fp);
+		data = crk_xmalloc(r.body_len + 2);
+		ck_assert_uint_eq(fread(data, 1, r.body_len + 1, fp),
+		    r.body_len);
+		data[r.body_len] = '\0';
+		fclose(fp);
+	}
+	ck_assert_str_eq(r.body, data);
+	reply_clear(&r);
+	/* the token was generated and saved in the config */
+	{
+		char *conf = crk_xasprintf("%s/config", cli_dir);
+		char *token = crk_xstrndup(path + 1, 32);
+		FILE *fp = fopen(conf, "r");
+		char line[256];
+		bool found = false;
+
+		ck_assert_ptr_nonnull(fp);
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (strncmp(line, "token", 5) == 0 &&
+			    strstr(line, token) != NULL)
+				found = true;
+		fclose(fp);
+		free(token);
+		free(conf);
+		ck_assert(found);
+	}
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(100 * 1000);
+	}
+	ck_assert_msg(i < 100, "crickets serve did not stop on SIGTERM");
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	close(fd);
+	free(data);
+	free(file);
+	free(path);
+}
+END_TEST
+#endif
+
 Suite *
 crk_test_suite(void)
 {
@@ -588,6 +838,16 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_a_missing_feed_is_503_with_retry_after);
 	tcase_add_test(tc, test_ipv6_loopback_listener_serves_too);
 	suite_add_tcase(s, tc);
+
+#ifdef CRK_TEST_BINARY
+	tc = tcase_create("cli");
+	tcase_add_checked_fixture(tc, cli_setup, cli_teardown);
+	tcase_add_test(tc,
+	    test_crickets_feed_writes_valid_feeds_and_prints_the_paths);
+	tcase_add_test(tc,
+	    test_crickets_serve_prints_urls_serves_and_stops_on_sigterm);
+	suite_add_tcase(s, tc);
+#endif
 
 	tc = tcase_create("options");
 	CRK_TABLE_TEST(tc, test_listen_addresses_parse_or_are_refused,
