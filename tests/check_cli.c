@@ -918,6 +918,22 @@ START_TEST(test_now_moves_what_is_due)
 }
 END_TEST
 
+START_TEST(test_quiet_leaves_only_warnings_and_errors)
+{
+	struct run r;
+	char *a = tmp_file("a.eml", mail_proposal);
+	char *b = tmp_file("b.eml", mail_quote);
+
+	write_config(rep_config);
+	expect(&r, EX_OK, "-q", "import", a, b);
+	assert_contains(r.out, "2 new proposals");
+	ck_assert_str_eq(r.err, "");
+	run_clear(&r);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_locked_store_is_a_temporary_failure)
 {
 	static const char holder[] =
@@ -1014,6 +1030,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_import_reads_a_maildir_and_single_files);
 	tcase_add_test(tc, test_config_timezone_is_the_reps_zone);
 	tcase_add_test(tc, test_now_moves_what_is_due);
+	tcase_add_test(tc, test_quiet_leaves_only_warnings_and_errors);
 	tcase_add_test(tc, test_locked_store_is_a_temporary_failure);
 	suite_add_tcase(s, tc);
 	return s;

@@ -603,7 +603,8 @@ config_key_serve(struct config_parse *p, const char *name, const char *value)
 		if (*value != '\0' && !config_token_valid(value)) {
 			config_fail(p,
 			    "token may only contain letters, digits, "
-			    "'-' and '_' (it is part of the feed URL)");
+			    "'-' and '_' (it is part of the feed URL); "
+			    "leave it out and crickets makes one");
 			return;
 		}
 		config_string(p, name, value, true, &c->serve_token);
