@@ -138,10 +138,24 @@ static const char *const store_migrations[] = {
 	"  hash TEXT NOT NULL,"
 	"  sequence INTEGER NOT NULL,"
 	"  changed_at INTEGER NOT NULL) WITHOUT ROWID;",
+	/* 1 -> 2: follow-up drafts */
+	/* A draft outlives its follow-up row (untracked proposal): crickets
+	 * must still find and remove what it put on the server. */
+	"CREATE TABLE drafts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  followup INTEGER UNIQUE REFERENCES followups(id) "
+	"    ON DELETE SET NULL,"
+	"  account TEXT NOT NULL,"
+	"  folder TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+	"  uid INTEGER NOT NULL DEFAULT 0,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  state INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */
-#if CRK_STORE_SCHEMA_VERSION != 1
+#if CRK_STORE_SCHEMA_VERSION != 2
 #error "store_migrations and CRK_STORE_SCHEMA_VERSION disagree"
 #endif
 
@@ -686,21 +700,14 @@ crk_followup_list_clear(struct crk_followup_list *list)
 	list->count = 0;
 }
 
-enum crk_status
-crk_store_followups(struct crk_store *store, int64_t proposal_id,
-    bool open_only, struct crk_followup_list *list_r, char **error_r)
+static enum crk_status
+store_collect_followups(struct crk_store *store, sqlite3_stmt *stmt,
+    struct crk_followup_list *list_r, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store,
-	    "SELECT id, proposal, round, number, due, state, closed_at, "
-	    "channel, uid, created_at, changed_at, sequence FROM followups "
-	    "WHERE (?1 = 0 OR proposal = ?1) AND (?2 = 0 OR state = 0) "
-	    "ORDER BY proposal, round, number");
 	size_t alloc = 0;
 	int rc;
 
 	memset(list_r, 0, sizeof(*list_r));
-	sqlite3_bind_int64(stmt, 1, proposal_id);
-	sqlite3_bind_int(stmt, 2, open_only ? 1 : 0);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct crk_followup *f;
 
@@ -729,6 +736,21 @@ crk_store_followups(struct crk_store *store, int64_t proposal_id,
 	}
 	sqlite3_reset(stmt);
 	return CRK_OK;
+}
+
+enum crk_status
+crk_store_followups(struct crk_store *store, int64_t proposal_id,
+    bool open_only, struct crk_followup_list *list_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT id, proposal, round, number, due, state, closed_at, "
+	    "channel, uid, created_at, changed_at, sequence FROM followups "
+	    "WHERE (?1 = 0 OR proposal = ?1) AND (?2 = 0 OR state = 0) "
+	    "ORDER BY proposal, round, number");
+
+	sqlite3_bind_int64(stmt, 1, proposal_id);
+	sqlite3_bind_int(stmt, 2, open_only ? 1 : 0);
+	return store_collect_followups(store, stmt, list_r, error_r);
 }
 
 /* ---- history --------------------------------------------------------- */
@@ -921,4 +943,134 @@ crk_store_folder_reset(struct crk_store *store, const char *account,
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return crk_store_error(store, error_r, "resetting folder");
 	return CRK_OK;
+}
+
+/* ---- follow-up drafts -------------------------------------------------- */
+
+void
+crk_draft_list_clear(struct crk_draft_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++) {
+		free(list->items[i].account);
+		free(list->items[i].folder);
+		free(list->items[i].message_id);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+enum crk_status
+crk_store_draft_begin(struct crk_store *store, int64_t followup_id,
+    const char *account, const char *folder, const char *message_id,
+    time_t now, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "INSERT INTO drafts "
+	    "(followup, account, folder, message_id, state, created_at) "
+	    "VALUES (?, ?, ?, ?, 0, ?)");
+	int rc;
+
+	sqlite3_bind_int64(stmt, 1, followup_id);
+	crk_store_bind_text(stmt, 2, account);
+	crk_store_bind_text(stmt, 3, folder);
+	crk_store_bind_text(stmt, 4, message_id);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_CONSTRAINT) {
+		sqlite3_reset(stmt);
+		crk_error_set(error_r, "follow-up %lld already has a draft",
+		    (long long)followup_id);
+		return CRK_E_STATE;
+	}
+	if (rc != SQLITE_DONE)
+		return crk_store_error(store, error_r, "recording draft");
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_draft_set(struct crk_store *store, const char *message_id,
+    enum crk_draft_state state, uint32_t uidvalidity, uint32_t uid,
+    char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "UPDATE drafts SET "
+	    "state = ?1, uidvalidity = CASE WHEN ?2 != 0 THEN ?2 ELSE "
+	    "uidvalidity END, uid = CASE WHEN ?3 != 0 THEN ?3 ELSE uid END "
+	    "WHERE message_id = ?4");
+
+	sqlite3_bind_int(stmt, 1, (int)state);
+	sqlite3_bind_int64(stmt, 2, uidvalidity);
+	sqlite3_bind_int64(stmt, 3, uid);
+	crk_store_bind_text(stmt, 4, message_id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "updating draft");
+	if (sqlite3_changes(crk_store_db(store)) == 0) {
+		crk_error_set(error_r, "no draft <%s> was recorded",
+		    message_id);
+		return CRK_E_NOTFOUND;
+	}
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_drafts(struct crk_store *store, const char *account,
+    struct crk_draft_list *list_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT "
+	    "ifnull(d.followup, 0), ifnull(f.proposal, 0), d.account, "
+	    "d.folder, d.uidvalidity, d.uid, d.message_id, d.state, "
+	    "d.created_at, ifnull(f.state = 0 AND p.state IN (0, 3), 0) "
+	    "FROM drafts d LEFT JOIN followups f ON f.id = d.followup "
+	    "LEFT JOIN proposals p ON p.id = f.proposal WHERE d.account = ? "
+	    "ORDER BY d.created_at, d.id");
+	size_t alloc = 0;
+	int rc;
+
+	memset(list_r, 0, sizeof(*list_r));
+	crk_store_bind_text(stmt, 1, account);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct crk_draft *d;
+
+		if (list_r->count == alloc) {
+			alloc = alloc == 0 ? 16 : alloc * 2;
+			list_r->items = crk_xreallocarray(list_r->items, alloc,
+			    sizeof(*list_r->items));
+		}
+		d = &list_r->items[list_r->count++];
+		d->followup_id = sqlite3_column_int64(stmt, 0);
+		d->proposal_id = sqlite3_column_int64(stmt, 1);
+		d->account = crk_store_column_dup(stmt, 2);
+		d->folder = crk_store_column_dup(stmt, 3);
+		d->uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 4);
+		d->uid = (uint32_t)sqlite3_column_int64(stmt, 5);
+		d->message_id = crk_store_column_dup(stmt, 6);
+		d->state = (enum crk_draft_state)sqlite3_column_int(stmt, 7);
+		d->created_at = (time_t)sqlite3_column_int64(stmt, 8);
+		d->followup_open = sqlite3_column_int(stmt, 9) != 0;
+	}
+	if (rc != SQLITE_DONE) {
+		crk_draft_list_clear(list_r);
+		return crk_store_error(store, error_r, "reading drafts");
+	}
+	sqlite3_reset(stmt);
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_followups_needing_draft(struct crk_store *store,
+    const char *account, crk_day day, struct crk_followup_list *list_r,
+    char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT f.id, f.proposal, "
+	    "f.round, f.number, f.due, f.state, f.closed_at, f.channel, "
+	    "f.uid, f.created_at, f.changed_at, f.sequence FROM followups f "
+	    "JOIN proposals p ON p.id = f.proposal WHERE p.account = ? AND "
+	    "p.state = 0 AND f.state = 0 AND f.due <= ? AND NOT EXISTS "
+	    "(SELECT 1 FROM drafts d WHERE d.followup = f.id) "
+	    "ORDER BY f.due, f.id");
+
+	crk_store_bind_text(stmt, 1, account);
+	sqlite3_bind_int(stmt, 2, day);
+	return store_collect_followups(store, stmt, list_r, error_r);
 }

@@ -15,7 +15,7 @@ struct crk_store;
 
 /* The schema version this build writes.  A store with a newer version is
  * refused (CRK_E_DB) rather than damaged. */
-#define CRK_STORE_SCHEMA_VERSION 1
+#define CRK_STORE_SCHEMA_VERSION 2
 
 /* Opens (creating if needed) the store at path, in WAL mode with a busy
  * timeout so the watcher and the Claws plugin can share it, and migrates
@@ -202,5 +202,57 @@ enum crk_status crk_store_folder_set(struct crk_store *store,
  * The messages themselves stay: they are keyed by Message-ID. */
 enum crk_status crk_store_folder_reset(struct crk_store *store,
     const char *account, const char *folder, char **error_r);
+
+/* ---- follow-up drafts -------------------------------------------------- */
+
+/* The life of the one draft a follow-up opens.  PENDING is written before
+ * the APPEND, so a crash between APPEND and the next write leaves a trace:
+ * the next run looks the draft up by its Message-ID instead of appending
+ * a second one. */
+enum crk_draft_state {
+	CRK_DRAFT_PENDING,  /* about to be appended; UID unknown */
+	CRK_DRAFT_APPENDED, /* in the Drafts folder as crickets wrote it */
+	CRK_DRAFT_REMOVED,  /* crickets deleted it (follow-up closed) */
+	CRK_DRAFT_KEPT,	    /* the rep edited or sent it: never touched */
+};
+
+struct crk_draft {
+	int64_t followup_id; /* 0 when the follow-up no longer exists */
+	int64_t proposal_id; /* 0 likewise */
+	char *account;	  /* owned */
+	char *folder;	  /* owned */
+	uint32_t uidvalidity;
+	uint32_t uid;	  /* 0 while pending */
+	char *message_id; /* owned; without brackets */
+	enum crk_draft_state state;
+	time_t created_at;
+	bool followup_open; /* its follow-up is still the open one */
+};
+
+struct crk_draft_list {
+	struct crk_draft *items; /* owned */
+	size_t count;
+};
+void crk_draft_list_clear(struct crk_draft_list *list);
+
+/* Records a draft about to be appended (PENDING).  CRK_E_STATE when the
+ * follow-up already has a draft: exactly one per follow-up. */
+enum crk_status crk_store_draft_begin(struct crk_store *store,
+    int64_t followup_id, const char *account, const char *folder,
+    const char *message_id, time_t now, char **error_r);
+/* Moves the draft with this Message-ID on: APPENDED with its UID (0s
+ * keep the stored values), or REMOVED / KEPT.  CRK_E_NOTFOUND when no
+ * such draft was recorded. */
+enum crk_status crk_store_draft_set(struct crk_store *store,
+    const char *message_id, enum crk_draft_state state, uint32_t uidvalidity,
+    uint32_t uid, char **error_r);
+/* The drafts of an account, in any state, oldest first. */
+enum crk_status crk_store_drafts(struct crk_store *store, const char *account,
+    struct crk_draft_list *list_r, char **error_r);
+/* Open follow-ups of the account's active proposals that are due on or
+ * before `day` and have no draft yet. */
+enum crk_status crk_store_followups_needing_draft(struct crk_store *store,
+    const char *account, crk_day day, struct crk_followup_list *list_r,
+    char **error_r);
 
 #endif

@@ -866,6 +866,84 @@ START_TEST(test_ambiguous_prefix_is_refused)
 }
 END_TEST
 
+START_TEST(test_one_draft_per_due_followup_and_it_knows_when_closed)
+{
+	struct crk_followup_list need;
+	struct crk_draft_list drafts;
+	char *error = NULL;
+
+	ingest(proposal_msg());
+	refresh("2026-11-02 12:00");
+	/* #1 is due on the 3rd: nothing to draft on the 2nd */
+	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
+	    D("2026-11-02"), &need, NULL), CRK_OK);
+	ck_assert_uint_eq(need.count, 0);
+	crk_followup_list_clear(&need);
+	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
+	    D("2026-11-03"), &need, NULL), CRK_OK);
+	ck_assert_uint_eq(need.count, 1);
+	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
+	    "Drafts", "d1@seller.example", T("2026-11-03 08:00"), NULL),
+	    CRK_OK);
+	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
+	    "Drafts", "d2@seller.example", T("2026-11-03 08:00"), &error),
+	    CRK_E_STATE);
+	free(error);
+	crk_followup_list_clear(&need);
+	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
+	    D("2026-11-03"), &need, NULL), CRK_OK);
+	ck_assert_uint_eq(need.count, 0);
+	crk_followup_list_clear(&need);
+	ck_assert_int_eq(crk_store_draft_set(store, "d1@seller.example",
+	    CRK_DRAFT_APPENDED, 9, 41, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_draft_set(store, "nope@x",
+	    CRK_DRAFT_REMOVED, 0, 0, NULL), CRK_E_NOTFOUND);
+	ck_assert_int_eq(crk_store_drafts(store, "work", &drafts, NULL),
+	    CRK_OK);
+	ck_assert_uint_eq(drafts.count, 1);
+	ck_assert_uint_eq(drafts.items[0].uid, 41);
+	ck_assert_int_eq(drafts.items[0].state, CRK_DRAFT_APPENDED);
+	ck_assert(drafts.items[0].followup_open);
+	crk_draft_list_clear(&drafts);
+	/* the prospect answers: the draft's follow-up is no longer open */
+	ingest(reply_to(M("r1@acme.example", "jane@acme.example",
+	    "rep@seller.example", "Re: Q3 rollout", "2026-11-03 10:00"),
+	    "p1@seller.example"));
+	ck_assert_int_eq(crk_store_drafts(store, "work", &drafts, NULL),
+	    CRK_OK);
+	ck_assert_uint_eq(drafts.count, 1);
+	ck_assert(!drafts.items[0].followup_open);
+	crk_draft_list_clear(&drafts);
+}
+END_TEST
+
+START_TEST(test_draft_record_outlives_an_untracked_proposal)
+{
+	struct crk_followup_list need;
+	struct crk_draft_list drafts;
+	struct crk_proposal *p;
+
+	ingest(proposal_msg());
+	refresh("2026-11-03 12:00");
+	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
+	    D("2026-11-03"), &need, NULL), CRK_OK);
+	ck_assert_uint_eq(need.count, 1);
+	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
+	    "Drafts", "d1@seller.example", T("2026-11-03 08:00"), NULL),
+	    CRK_OK);
+	crk_followup_list_clear(&need);
+	p = only_proposal();
+	ck_assert_int_eq(crk_engine_untrack(engine, p->id, NULL), CRK_OK);
+	crk_proposal_free(&p);
+	ck_assert_int_eq(crk_store_drafts(store, "work", &drafts, NULL),
+	    CRK_OK);
+	ck_assert_uint_eq(drafts.count, 1);
+	ck_assert_int_eq(drafts.items[0].followup_id, 0);
+	ck_assert(!drafts.items[0].followup_open);
+	crk_draft_list_clear(&drafts);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -916,6 +994,9 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_long_reference_chain_links_every_reply);
 	tcase_add_test(tc, test_find_by_short_id_prefix_number_and_message_id);
 	tcase_add_test(tc, test_ambiguous_prefix_is_refused);
+	tcase_add_test(tc,
+	    test_one_draft_per_due_followup_and_it_knows_when_closed);
+	tcase_add_test(tc, test_draft_record_outlives_an_untracked_proposal);
 	suite_add_tcase(s, tc);
 	return s;
 }

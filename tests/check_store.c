@@ -104,7 +104,13 @@ START_TEST(test_store_from_a_newer_crickets_is_refused_untouched)
 	free(error);
 	error = NULL;
 	/* still version 99: nothing was rewritten */
-	raw_exec("PRAGMA user_version = 1");
+	{
+		char *sql = crk_xasprintf("PRAGMA user_version = %d",
+		    CRK_STORE_SCHEMA_VERSION);
+
+		raw_exec(sql);
+		free(sql);
+	}
 	store = open_ok();
 	crk_store_free(&store);
 }
@@ -259,6 +265,27 @@ START_TEST(test_readers_see_committed_state_while_a_writer_works)
 }
 END_TEST
 
+START_TEST(test_version_1_store_migrates_and_keeps_its_data)
+{
+	struct crk_store *store = open_ok();
+	struct crk_folder_state st = { 3, 30, 0 }, got;
+
+	ck_assert_int_eq(crk_store_folder_set(store, "work", "INBOX", &st,
+	    NULL), CRK_OK);
+	crk_store_free(&store);
+	/* what a store written by schema version 1 looks like */
+	raw_exec("DROP TABLE drafts; PRAGMA user_version = 1;");
+	store = open_ok();
+	ck_assert_int_eq(crk_store_schema_version(store),
+	    CRK_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(crk_store_folder_get(store, "work", "INBOX", &got,
+	    NULL), CRK_OK);
+	ck_assert_uint_eq(got.last_uid, 30);
+	crk_store_free(&store);
+	raw_exec("SELECT count(*) FROM drafts");
+}
+END_TEST
+
 static const char *const state_names[] = {
 	"waiting", "replied", "bounced", "snoozed", "won", "lost", "dropped",
 };
@@ -302,6 +329,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_store_locked_by_another_process_reports_busy);
 	tcase_add_test(tc,
 	    test_readers_see_committed_state_while_a_writer_works);
+	tcase_add_test(tc, test_version_1_store_migrates_and_keeps_its_data);
 	CRK_TABLE_TEST(tc, test_state_names_round_trip, state_names);
 	tcase_add_test(tc, test_unknown_state_name_is_refused);
 	suite_add_tcase(s, tc);
