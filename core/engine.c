@@ -729,7 +729,7 @@ engine_create_proposal(struct crk_engine *engine, const char *account,
 		goto out;
 	}
 	engine_mark_dirty(engine, id);
-	crk_info("new proposal %s: <%s> (%s)", short_id, mid, reason);
+	crk_debug("new proposal %s: <%s> (%s)", short_id, mid, reason);
 	if ((status = engine_backfill(engine, id, error_r)) != CRK_OK)
 		goto out;
 	if (proposal_r != NULL)
