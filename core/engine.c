@@ -1265,7 +1265,8 @@ engine_load_timeline(struct crk_engine *engine, int64_t proposal,
 		    "loading timeline");
 	}
 	sqlite3_reset(stmt);
-	qsort(items, n, sizeof(*items), tl_cmp);
+	if (n > 1)
+		qsort(items, n, sizeof(*items), tl_cmp);
 	*items_r = items;
 	*n_r = n;
 	return CRK_OK;
