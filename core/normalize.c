@@ -62,6 +62,7 @@ crk_addr_normalize(const char *addr)
 	const char *start, *end, *lt, *gt;
 	char *out = NULL, *o, *at;
 	size_t len;
+	int depth = 0; /* inside a (comment) */
 
 	if (addr == NULL)
 		return NULL;
@@ -97,13 +98,26 @@ crk_addr_normalize(const char *addr)
 	for (; start < end; start++) {
 		unsigned char c = (unsigned char)*start;
 
-		if (normalize_is_space(c))
+		/* "jane@acme.com (Jane Doe)": comments are CFWS (RFC 5322
+		 * section 3.2.2) */
+		if (c == '(') {
+			depth++;
+			continue;
+		}
+		if (c == ')') {
+			if (--depth < 0)
+				goto fail;
+			continue;
+		}
+		if (depth > 0 || normalize_is_space(c))
 			continue;
 		if (!addr_char_ok(c))
 			goto fail;
 		*o++ = (char)c;
 	}
 	*o = '\0';
+	if (depth != 0)
+		goto fail;
 	crk_str_lower(out);
 
 	at = strchr(out, '@');
@@ -334,6 +348,8 @@ static const struct subject_prefix {
     {"pd", false},                       /* Polish przekazane dalej */
     {"i", false},                        /* Italian inoltrato */
     {"doorst", false},                   /* Dutch doorsturen */
+    {"ext", false},                      /* gateways: "EXT: Re: ..." */
+    {"external", false},                 /* gateways, spelled out */
     {"vl", false},                       /* Finnish välitetty */
     {"\xe8\xbd\xac\xe5\x8f\x91", false}, /* Chinese 转发 */
     {"\xe8\xbd\x89\xe5\xaf\x84", false}, /* Chinese 轉寄 */

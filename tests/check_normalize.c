@@ -41,6 +41,9 @@ static const struct {
     {"\xe5\x9b\x9e\xe5\xa4\x8d\xef\xbc\x9a Quote", "quote"},
     {"  Re:\tQuote \t for   ACME  ", "quote for acme"},
     {"Quote\r\n for ACME", "quote for acme"},
+    {"EXT: Re: Quote", "quote"},
+    {"External: RE: Quote", "quote"},
+    {"Extension: 12 seats", "extension: 12 seats"},
     {"Result of the pilot", "result of the pilot"},
     {"Review: contract", "review: contract"},
     {"Trade-in offer", "trade-in offer"},
@@ -147,7 +150,12 @@ static const struct {
     {"<>", NULL},
     {"undisclosed-recipients:;", NULL},
     {"jane,bob@acme.com", NULL},
-    {"jane@ac(me).com", NULL},
+    {"jane@ac(me).com", "jane@ac.com"}, /* CFWS, RFC 5322 3.2.2 */
+    {"MAILER-DAEMON@mx.acme.com (Mail Delivery System)",
+	"mailer-daemon@mx.acme.com"},
+    {"(nested (comment)) jane@acme.com", "jane@acme.com"},
+    {"jane@acme.com (unclosed", NULL},
+    {"jane@acme.com)", NULL},
     {"jane.@acme.com", NULL},
 };
 
