@@ -888,6 +888,9 @@ header_split(const char *raw, size_t len, char *values[F_COUNT])
 
 	if (len > HEADER_MAX)
 		len = HEADER_MAX;
+	/* a UTF-8 byte order mark from Windows tools that saved the .eml */
+	if (len >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
 	while (pos < len) {
 		const char *line = raw + pos, *nl, *colon;
 		size_t line_len, next, name_len, i;
@@ -1953,6 +1956,19 @@ crk_message_parse_full(
 	ctx.html = NULL;
 	ctx.daemon =
 	    msg->from.addr != NULL && crk_addr_is_mailer_daemon(msg->from.addr);
+	if (len >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0) {
+		raw += 3;
+		len -= 3;
+	}
+	/* the mbox separator line of a message saved from an mbox */
+	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+
+		if (nl != NULL) {
+			len -= (size_t)(nl + 1 - raw);
+			raw = nl + 1;
+		}
+	}
 	copy = msg_memdup(raw, len);
 	comments_defuse(copy, len);
 	if (mailmime_parse(copy, len, &idx, &mime) == MAILIMF_NO_ERROR) {

@@ -181,6 +181,31 @@ START_TEST(test_missing_headers_leave_fields_empty)
 }
 END_TEST
 
+START_TEST(test_mbox_from_line_and_bom_are_skipped)
+{
+	struct crk_message *m =
+	    crk_test_parse("From jane@acme.com Sat Jan  3 01:05:34 1996\n"
+			   "From: jane@acme.com\n\n");
+	struct crk_message *n = crk_test_parse("\xef\xbb\xbf"
+					       "From: jane@acme.com\n\n");
+
+	ck_assert_str_eq(m->from.addr, "jane@acme.com");
+	ck_assert_str_eq(n->from.addr, "jane@acme.com");
+	crk_message_free(&m);
+	crk_message_free(&n);
+
+	m = parse_full("\xef\xbb\xbf"
+		       "From jane@acme.com Sat Jan  3 01:05:34 1996\n"
+		       "Content-Type: multipart/mixed; boundary=b\n"
+		       "From: jane@acme.com\n\n"
+		       "--b\nContent-Type: text/plain\n\nhi\n--b--\n");
+	ck_assert_str_eq(m->from.addr, "jane@acme.com");
+	ck_assert_str_eq(m->content_type, "multipart/mixed");
+	ck_assert_str_eq(m->body_text, "hi");
+	crk_message_free(&m);
+}
+END_TEST
+
 START_TEST(test_header_parsing_stops_at_the_empty_line)
 {
 	struct crk_message *m =
@@ -1252,6 +1277,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_folded_headers_are_unfolded);
 	tcase_add_test(tc, test_duplicate_headers_first_wins);
 	tcase_add_test(tc, test_missing_headers_leave_fields_empty);
+	tcase_add_test(tc, test_mbox_from_line_and_bom_are_skipped);
 	tcase_add_test(tc, test_header_parsing_stops_at_the_empty_line);
 	CRK_TABLE_TEST(
 	    tc, test_input_without_header_is_a_parse_error, no_header_inputs);
