@@ -225,6 +225,20 @@ utf8_sanitize(const char *s, size_t len, bool keep_newlines)
 	return buf_steal(&b);
 }
 
+static bool
+utf8_is_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, n;
+
+	while (i < len) {
+		if ((n = utf8_valid_len(p + i, len - i)) == 0)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 char *
 crk_utf8_sanitize(const char *s, size_t len)
 {
@@ -1823,6 +1837,7 @@ static void
 full_body_text(struct crk_message *msg, struct mailmime *mime, bool html)
 {
 	struct mailmime_single_fields sf;
+	const char *cs;
 	char *dec, *conv;
 	size_t dec_len, conv_len;
 
@@ -1833,7 +1848,13 @@ full_body_text(struct crk_message *msg, struct mailmime *mime, bool html)
 		dec_len = 4 * BODY_MAX;
 	mailmime_single_fields_init(
 	    &sf, mime->mm_mime_fields, mime->mm_content_type);
-	conv = charset_to_utf8(sf.fld_content_charset, dec, dec_len, &conv_len);
+	cs = sf.fld_content_charset;
+	/* 8-bit text without a charset (or mislabelled as ASCII) from old
+	 * mailers is nearly always Windows-1252. */
+	if ((cs == NULL || crk_strcasecmp(cs, "us-ascii") == 0) &&
+	    !utf8_is_valid(dec, dec_len))
+		cs = "windows-1252";
+	conv = charset_to_utf8(cs, dec, dec_len, &conv_len);
 	if (html) {
 		char *text = html_to_text(conv, conv_len);
 

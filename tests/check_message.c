@@ -1255,6 +1255,42 @@ START_TEST(test_full_body_unknown_charset_and_cap)
 }
 END_TEST
 
+static const struct {
+	const char *raw;
+	const char *body;
+} plain_cases[] = {
+    /* no MIME header at all */
+    {"From: a@x.com\n\nhello\r\nworld\n", "hello\nworld\n"},
+    /* 8-bit without a charset: Windows-1252 */
+    {"From: a@x.com\n\nGr\xfc\xdf"
+     "e \x80\n",
+	"Gr\xc3\xbc\xc3\x9f"
+	"e \xe2\x82\xac\n"},
+    /* valid UTF-8 without a charset stays */
+    {"From: a@x.com\n\nGr\xc3\xbc\xc3\x9f"
+     "e\n",
+	"Gr\xc3\xbc\xc3\x9f"
+	"e\n"},
+    /* a declared charset wins; bad UTF-8 becomes U+FFFD */
+    {"From: a@x.com\nContent-Type: text/plain; charset=utf-8\n\n"
+     "a\xff\n",
+	"a" REPL "\n"},
+    /* base64 UTF-8 */
+    {"From: a@x.com\nContent-Type: text/plain; charset=utf-8\n"
+     "Content-Transfer-Encoding: base64\n\nw6k=\n",
+	"\xc3\xa9"},
+};
+
+START_TEST(test_full_single_part_bodies)
+{
+	struct crk_message *m = parse_full(plain_cases[_i].raw);
+
+	ck_assert_ptr_nonnull(m->body_text);
+	ck_assert_str_eq(m->body_text, plain_cases[_i].body);
+	crk_message_free(&m);
+}
+END_TEST
+
 START_TEST(test_full_rejects_input_without_header)
 {
 	struct crk_message *m = (struct crk_message *)1;
@@ -1328,6 +1364,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_full_nested_forward_and_encoded_filenames);
 	tcase_add_test(tc, test_full_html_only_auto_reply_gives_text);
 	tcase_add_test(tc, test_full_body_unknown_charset_and_cap);
+	CRK_TABLE_TEST(tc, test_full_single_part_bodies, plain_cases);
 	tcase_add_test(tc, test_full_rejects_input_without_header);
 	suite_add_tcase(s, tc);
 	return s;
