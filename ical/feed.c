@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Renders the VEVENT and VTODO feeds as iCalendar text and publishes them atomically. */
+/* Renders the feeds as iCalendar text and publishes them atomically. */
 #include "config.h"
 
 #include <errno.h>
@@ -52,7 +52,9 @@ buf_puts(struct buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-static void CRK_PRINTF(2, 3)
+static void buf_printf(struct buf *b, const char *fmt, ...) CRK_PRINTF(2, 3);
+
+static void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -76,7 +78,7 @@ buf_steal(struct buf *b)
 	return s;
 }
 
-/* ---- text from mail ---------------------------------------------------- */
+/* ---- text from mail ------------------------------------------------------ */
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid
  * (overlong forms, surrogates and code points above U+10FFFF included). */
@@ -123,7 +125,7 @@ feed_clean(const char *s, size_t max_chars)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
 	size_t avail = strlen((const char *)p), chars = 0, n;
-	struct buf b = { 0 };
+	struct buf b = {0};
 	unsigned cp;
 	char *out;
 
@@ -137,8 +139,7 @@ feed_clean(const char *s, size_t max_chars)
 			buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
 			n = 1;
 		} else if (cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
-		    cp == 0x2029) {
+		    (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029) {
 			buf_add(&b, " ", 1);
 		} else {
 			buf_add(&b, (const char *)p, n);
@@ -159,8 +160,6 @@ utf8_cap(char *s, size_t max_chars)
 
 	while (s[i] != '\0') {
 		if (chars == max_chars) {
-			/* room for "…" is there: at least one more byte
-			 * exists, and we replace from here */
 			s[i] = '\0';
 			break;
 		}
@@ -177,23 +176,12 @@ feed_escape(struct buf *b, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
-		case '\\':
-			buf_puts(b, "\\\\");
-			break;
-		case ';':
-			buf_puts(b, "\\;");
-			break;
-		case ',':
-			buf_puts(b, "\\,");
-			break;
-		case '\n':
-			buf_puts(b, "\\n");
-			break;
-		case '\r':
-			break;
-		default:
-			buf_add(b, s, 1);
-			break;
+		case '\\': buf_puts(b, "\\\\"); break;
+		case ';': buf_puts(b, "\\;"); break;
+		case ',': buf_puts(b, "\\,"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\r': break;
+		default: buf_add(b, s, 1); break;
 		}
 	}
 }
@@ -211,8 +199,8 @@ feed_line(struct buf *b, const char *line)
 	while (*p != '\0') {
 		if (*p == '\\' && p[1] != '\0')
 			tok = 2;
-		else if ((tok = utf8_seq_len(p, strlen((const char *)p),
-		    &cp)) == 0)
+		else if ((tok = utf8_seq_len(
+			      p, strlen((const char *)p), &cp)) == 0)
 			tok = 1; /* cannot happen: text is cleaned */
 		if (col + tok > FEED_FOLD_OCTETS) {
 			buf_puts(b, "\r\n ");
@@ -229,7 +217,7 @@ feed_line(struct buf *b, const char *line)
 static void
 feed_text_prop(struct buf *b, const char *name, const char *text)
 {
-	struct buf line = { 0 };
+	struct buf line = {0};
 
 	buf_puts(&line, name);
 	buf_puts(&line, ":");
@@ -238,7 +226,9 @@ feed_text_prop(struct buf *b, const char *name, const char *text)
 	free(line.s);
 }
 
-static void CRK_PRINTF(2, 3)
+static void feed_linef(struct buf *b, const char *fmt, ...) CRK_PRINTF(2, 3);
+
+static void
 feed_linef(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -293,8 +283,7 @@ feed_local_day(time_t t)
 
 	if (localtime_r(&t, &tm) == NULL)
 		return (crk_day)(t / 86400);
-	return feed_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday);
+	return feed_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
 /* "20261122" */
@@ -312,8 +301,8 @@ feed_date_value(crk_day day, char buf[16])
 static char *
 feed_date_human(crk_day day, char buf[32])
 {
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	int y, m, d;
 
 	feed_day_to_ymd(day, &y, &m, &d);
@@ -333,27 +322,27 @@ feed_utc_value(time_t t, char buf[32])
 	return buf;
 }
 
-/* ---- wording --------------------------------------------------------------- */
+/* ---- wording ------------------------------------------------------------- */
 
 const char *
 crk_feed_angle(unsigned number)
 {
 	static const char *const angles[] = {
-		"Did it arrive? Check that the proposal reached the right "
-		"person and offer to answer questions.",
-		"Bring something new of value: an insight, a resource or an "
-		"answer to a question they are likely to have.",
-		"Share a relevant case: how a similar customer used it and "
-		"what it brought them.",
-		"A short check on timing: is now the right moment, or when "
-		"would be?",
-		"Ask whether this is still a priority for them, or whether "
-		"something else came first.",
-		"Ask for a clear answer: a yes or a no are both fine.",
+	    "Did it arrive? Check that the proposal reached the right "
+	    "person and offer to answer questions.",
+	    "Bring something new of value: an insight, a resource or an "
+	    "answer to a question they are likely to have.",
+	    "Share a relevant case: how a similar customer used it and "
+	    "what it brought them.",
+	    "A short check on timing: is now the right moment, or when "
+	    "would be?",
+	    "Ask whether this is still a priority for them, or whether "
+	    "something else came first.",
+	    "Ask for a clear answer: a yes or a no are both fine.",
 	};
 	static const char *const monthly =
-		"Monthly check-in: share one piece of news and ask again for "
-		"a clear yes or no.";
+	    "Monthly check-in: share one piece of news and ask again for "
+	    "a clear yes or no.";
 
 	if (number == 0)
 		number = 1;
@@ -365,12 +354,11 @@ crk_feed_angle(unsigned number)
 char *
 crk_feed_company(const char *addr, const char *name)
 {
-	static const char *const freemail[] = { "gmail", "googlemail",
-		"yahoo", "ymail", "hotmail", "outlook", "live", "msn",
-		"icloud", "me", "mac", "aol", "gmx", "web", "proton",
-		"protonmail", "pm", "mail", "yandex", "t-online", "freenet",
-		"orange", "free", "laposte", "libero", "qq", "163", "fastmail",
-		"zoho", "tutanota", "posteo", "mailbox" };
+	static const char *const freemail[] = {"gmail", "googlemail", "yahoo",
+	    "ymail", "hotmail", "outlook", "live", "msn", "icloud", "me", "mac",
+	    "aol", "gmx", "web", "proton", "protonmail", "pm", "mail", "yandex",
+	    "t-online", "freenet", "orange", "free", "laposte", "libero", "qq",
+	    "163", "fastmail", "zoho", "tutanota", "posteo", "mailbox"};
 	const char *at, *end;
 	char *label;
 	size_t i;
@@ -403,12 +391,11 @@ char *
 crk_feed_uri_encode(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct buf b = { 0 };
+	struct buf b = {0};
 	const unsigned char *p;
 	char esc[3];
 
-	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0';
-	    p++) {
+	for (p = (const unsigned char *)(s != NULL ? s : ""); *p != '\0'; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		    (*p >= '0' && *p <= '9') || strchr("-._~@", *p) != NULL) {
 			buf_add(&b, (const char *)p, 1);
@@ -433,8 +420,9 @@ feed_prospect_label(const struct crk_proposal *p)
 	if (p->prospects.count == 0)
 		return crk_xstrdup("(no recipient)");
 	a = &p->prospects.items[0];
-	name = feed_clean(a->name != NULL && *a->name != '\0' ? a->name :
-	    a->addr, FEED_NAME_MAX);
+	name =
+	    feed_clean(a->name != NULL && *a->name != '\0' ? a->name : a->addr,
+		FEED_NAME_MAX);
 	if (*name == '\0') {
 		free(name);
 		name = crk_xstrdup("(unnamed)");
@@ -449,16 +437,14 @@ feed_prospect_label(const struct crk_proposal *p)
 	}
 	free(company);
 	if (p->prospects.count > 1) {
-		label = crk_xasprintf("%s +%zu", name,
-		    p->prospects.count - 1);
+		label = crk_xasprintf("%s +%zu", name, p->prospects.count - 1);
 		free(name);
 		name = label;
 	}
 	return name;
 }
 
-/* The first name of the first prospect (for "Jane replied"), else the
- * label.  Owned, clean. */
+/* The subject, clean and capped; "(no subject)" when empty.  Owned. */
 static char *
 feed_subject(const struct crk_proposal *p)
 {
@@ -485,7 +471,7 @@ feed_describe_sent(struct buf *d, const struct crk_proposal *p)
 	if (p->prospects.count > 0) {
 		buf_puts(d, "To: ");
 		for (i = 0; i < p->prospects.count && i < FEED_PROSPECTS_MAX;
-		    i++) {
+		     i++) {
 			const struct crk_addr *a = &p->prospects.items[i];
 
 			if (i > 0)
@@ -500,21 +486,22 @@ feed_describe_sent(struct buf *d, const struct crk_proposal *p)
 			free(s);
 		}
 		if (p->prospects.count > FEED_PROSPECTS_MAX)
-			buf_printf(d, " and %zu more", p->prospects.count -
-			    FEED_PROSPECTS_MAX);
+			buf_printf(d, " and %zu more",
+			    p->prospects.count - FEED_PROSPECTS_MAX);
 		buf_puts(d, "\n");
 	}
 	if (p->attachments.count > 0) {
 		buf_puts(d, "Attachments: ");
-		for (i = 0; i < p->attachments.count &&
-		    i < FEED_ATTACHMENTS_MAX; i++) {
+		for (i = 0;
+		     i < p->attachments.count && i < FEED_ATTACHMENTS_MAX;
+		     i++) {
 			s = feed_clean(p->attachments.items[i], 200);
 			buf_printf(d, "%s%s", i > 0 ? ", " : "", s);
 			free(s);
 		}
 		if (p->attachments.count > FEED_ATTACHMENTS_MAX)
-			buf_printf(d, " and %zu more", p->attachments.count -
-			    FEED_ATTACHMENTS_MAX);
+			buf_printf(d, " and %zu more",
+			    p->attachments.count - FEED_ATTACHMENTS_MAX);
 		buf_puts(d, "\n");
 	}
 }
@@ -523,8 +510,8 @@ feed_describe_sent(struct buf *d, const struct crk_proposal *p)
 static void
 feed_describe_links(struct buf *d, const char *mid_url, const char *msg_url)
 {
-	buf_printf(d, "\nOpen the mail: %s\nIn Apple Mail: %s", mid_url,
-	    msg_url);
+	buf_printf(
+	    d, "\nOpen the mail: %s\nIn Apple Mail: %s", mid_url, msg_url);
 }
 
 /* ---- items --------------------------------------------------------------- */
@@ -539,9 +526,9 @@ struct feed_item {
 	enum feed_kind kind;
 	const struct crk_proposal *p;
 	const struct crk_followup *f; /* FEED_FOLLOWUP only */
-	char *uid_base;		      /* owned */
-	crk_day event_day;	      /* CRK_DAY_NONE: no event */
-	crk_day due;		      /* the task's DUE */
+	char *uid_base;               /* owned */
+	crk_day event_day;            /* CRK_DAY_NONE: no event */
+	crk_day due;                  /* the task's DUE */
 	bool completed;
 	time_t completed_at;
 	int priority;
@@ -554,7 +541,7 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
     const char *msg_url, char **summary_r, char **description_r)
 {
 	const struct crk_proposal *p = it->p;
-	struct buf s = { 0 }, d = { 0 };
+	struct buf s = {0}, d = {0};
 	char *label, *subject, *sid, *who, daybuf[32];
 	crk_day since;
 	long silent;
@@ -566,16 +553,18 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 	case FEED_FOLLOWUP:
 		buf_printf(&s, "Follow up #%u: %s - %s", it->f->number, label,
 		    subject);
-		since = feed_local_day(p->round_start != 0 ? p->round_start :
-		    p->sent_at);
+		since = feed_local_day(
+		    p->round_start != 0 ? p->round_start : p->sent_at);
 		silent = (long)day - (long)since;
 		if (it->completed) {
-			char *ch = feed_clean(it->f->channel != NULL ?
-			    it->f->channel : "mail", 32);
+			char *ch = feed_clean(
+			    it->f->channel != NULL ? it->f->channel : "mail",
+			    32);
 
 			buf_printf(&d, "Done on %s (%s).\n",
-			    feed_date_human(feed_local_day(it->completed_at),
-			    daybuf), ch);
+			    feed_date_human(
+				feed_local_day(it->completed_at), daybuf),
+			    ch);
 			free(ch);
 		} else {
 			buf_printf(&d, "No reply for %ld day%s (since %s).\n",
@@ -586,11 +575,13 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 		buf_printf(&d, "\nTouch #%u, suggested angle: %s\n",
 		    it->f->number, crk_feed_angle(it->f->number));
 		if (!it->completed)
-			buf_printf(&d, "\nReply to the thread (crickets notices "
+			buf_printf(&d,
+			    "\nReply to the thread (crickets notices "
 			    "your mail), or call.\nLog a call or meeting: "
 			    "crickets touch %s --channel phone|meeting|other "
 			    "--note TEXT\nGot a clear answer: crickets won %s "
-			    "or crickets lost %s\n", sid, sid, sid);
+			    "or crickets lost %s\n",
+			    sid, sid, sid);
 		break;
 	case FEED_DECIDE:
 		who = feed_clean(p->last_reply_from, FEED_NAME_MAX);
@@ -598,23 +589,29 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 			free(who);
 			who = crk_xstrdup(label);
 		}
-		buf_printf(&s, "%s replied to '%s': a clear yes, a no, or not "
-		    "yet?", label, subject);
+		buf_printf(&s,
+		    "%s replied to '%s': a clear yes, a no, or not "
+		    "yet?",
+		    label, subject);
 		buf_printf(&d, "%s replied on %s.\n", who,
 		    feed_date_human(feed_local_day(p->last_reply), daybuf));
 		free(who);
 		feed_describe_sent(&d, p);
-		buf_printf(&d, "\nRecord the answer: crickets won %s, crickets "
+		buf_printf(&d,
+		    "\nRecord the answer: crickets won %s, crickets "
 		    "lost %s, or crickets notyet %s (follow-ups start "
-		    "again).\n", sid, sid, sid);
+		    "again).\n",
+		    sid, sid, sid);
 		break;
 	case FEED_BOUNCED:
-		buf_printf(&s, "Bounced: %s - %s - fix the address", label,
-		    subject);
+		buf_printf(
+		    &s, "Bounced: %s - %s - fix the address", label, subject);
 		buf_puts(&d, "The proposal could not be delivered.\n");
 		feed_describe_sent(&d, p);
-		buf_printf(&d, "\nFix the address and send it again, or give "
-		    "up on it: crickets drop %s\n", sid);
+		buf_printf(&d,
+		    "\nFix the address and send it again, or give "
+		    "up on it: crickets drop %s\n",
+		    sid);
 		break;
 	}
 	feed_describe_links(&d, mid_url, msg_url);
@@ -657,8 +654,8 @@ feed_component(const struct crk_feed_input *in, struct buf *out,
 
 	feed_sha256_hex(body, strlen(body), hash);
 	if (in->revision != NULL) {
-		status = in->revision(in->revision_context, uid, hash,
-		    in->now, &sequence, &changed, error_r);
+		status = in->revision(in->revision_context, uid, hash, in->now,
+		    &sequence, &changed, error_r);
 		if (status != CRK_OK)
 			return status;
 	}
@@ -677,7 +674,7 @@ feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
     struct buf *events, struct buf *tasks, char **error_r)
 {
 	enum crk_status status = CRK_OK;
-	struct buf body = { 0 };
+	struct buf body = {0};
 	char *summary = NULL, *description = NULL, *uid = NULL;
 	char *mid, *mid_url, *msg_url, date[16];
 
@@ -699,8 +696,8 @@ feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
 		feed_line(&body, "TRANSP:TRANSPARENT");
 		feed_line(&body, "CLASS:PRIVATE");
 		uid = crk_xasprintf("%s-event", it->uid_base);
-		status = feed_component(in, events, "VEVENT", uid, it->p,
-		    body.s, error_r);
+		status = feed_component(
+		    in, events, "VEVENT", uid, it->p, body.s, error_r);
 		if (status != CRK_OK)
 			goto out;
 		crk_free_str(&summary);
@@ -711,10 +708,10 @@ feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
 	if (tasks != NULL) {
 		char stamp[32];
 
-		feed_item_text(it, it->due, mid_url, msg_url, &summary,
-		    &description);
-		feed_linef(&body, "DUE;VALUE=DATE:%s",
-		    feed_date_value(it->due, date));
+		feed_item_text(
+		    it, it->due, mid_url, msg_url, &summary, &description);
+		feed_linef(
+		    &body, "DUE;VALUE=DATE:%s", feed_date_value(it->due, date));
 		feed_text_prop(&body, "SUMMARY", summary);
 		feed_text_prop(&body, "DESCRIPTION", description);
 		feed_linef(&body, "URL:%s", mid_url);
@@ -729,8 +726,8 @@ feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
 			feed_line(&body, "STATUS:NEEDS-ACTION");
 		}
 		uid = crk_xasprintf("%s-task", it->uid_base);
-		status = feed_component(in, tasks, "VTODO", uid, it->p,
-		    body.s, error_r);
+		status = feed_component(
+		    in, tasks, "VTODO", uid, it->p, body.s, error_r);
 	}
 out:
 	free(body.s);
@@ -751,7 +748,8 @@ feed_calendar_begin(struct buf *b, const char *name)
 	feed_line(b, "CALSCALE:GREGORIAN");
 	feed_text_prop(b, "NAME", name);
 	feed_text_prop(b, "X-WR-CALNAME", name);
-	feed_text_prop(b, "X-WR-CALDESC", "Follow-ups on proposals without "
+	feed_text_prop(b, "X-WR-CALDESC",
+	    "Follow-ups on proposals without "
 	    "a reply, from crickets");
 	feed_line(b, "REFRESH-INTERVAL;VALUE=DURATION:PT1H");
 	feed_line(b, "X-PUBLISHED-TTL:PT1H");
@@ -762,8 +760,8 @@ feed_uid_base(const struct crk_proposal *p, const char *what)
 {
 	char *sid = feed_clean(p->short_id, 64), *uid;
 
-	uid = crk_xasprintf("crickets-%s-r%u-%s", *sid != '\0' ? sid :
-	    "x", p->round, what);
+	uid = crk_xasprintf(
+	    "crickets-%s-r%u-%s", *sid != '\0' ? sid : "x", p->round, what);
 	free(sid);
 	return uid;
 }
@@ -773,7 +771,7 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
     char **tasks_r, char **error_r)
 {
 	enum crk_status status = CRK_OK;
-	struct buf events = { 0 }, tasks = { 0 };
+	struct buf events = {0}, tasks = {0};
 	struct buf *ev = events_r != NULL ? &events : NULL;
 	struct buf *ts = tasks_r != NULL ? &tasks : NULL;
 	crk_day today = feed_local_day(in->now);
@@ -790,17 +788,16 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 
 	for (i = 0; i < in->n_proposals && status == CRK_OK; i++) {
 		const struct crk_proposal *p = &in->proposals[i];
-		struct feed_item it = { .p = p };
+		struct feed_item it = {.p = p};
 
 		if (p->state == CRK_STATE_REPLIED ||
 		    p->state == CRK_STATE_BOUNCED) {
 			bool decide = p->state == CRK_STATE_REPLIED;
-			time_t at = decide ? p->last_reply :
-			    p->last_message_at;
+			time_t at = decide ? p->last_reply : p->last_message_at;
 
 			it.kind = decide ? FEED_DECIDE : FEED_BOUNCED;
-			it.uid_base = feed_uid_base(p, decide ? "decide" :
-			    "bounced");
+			it.uid_base =
+			    feed_uid_base(p, decide ? "decide" : "bounced");
 			it.due = feed_local_day(at != 0 ? at : p->sent_at);
 			it.event_day = it.due > today ? it.due : today;
 			it.priority = 1;
@@ -809,8 +806,10 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 		}
 		for (j = 0; j < in->n_followups && status == CRK_OK; j++) {
 			const struct crk_followup *f = &in->followups[j];
-			struct feed_item fi = { .kind = FEED_FOLLOWUP, .p = p,
-				.f = f, .priority = 5 };
+			struct feed_item fi = {.kind = FEED_FOLLOWUP,
+			    .p = p,
+			    .f = f,
+			    .priority = 5};
 			bool active = p->state == CRK_STATE_WAITING ||
 			    p->state == CRK_STATE_SNOOZED;
 
@@ -828,7 +827,7 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 			} else if (f->state == CRK_FOLLOWUP_DONE &&
 			    f->closed_at <= in->now &&
 			    in->now - f->closed_at <=
-			    (time_t)CRK_FEED_DONE_KEEP_DAYS * 86400) {
+				(time_t)CRK_FEED_DONE_KEEP_DAYS * 86400) {
 				fi.due = f->due;
 				fi.event_day = CRK_DAY_NONE;
 				fi.completed = true;
@@ -841,9 +840,9 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 			} else {
 				/* the follow-up's own round, not the
 				 * proposal's current one */
-				char *raw = crk_xasprintf(
-				    "crickets-%s-r%u-n%u", p->short_id != NULL ?
-				    p->short_id : "x", f->round, f->number);
+				char *raw = crk_xasprintf("crickets-%s-r%u-n%u",
+				    p->short_id != NULL ? p->short_id : "x",
+				    f->round, f->number);
 
 				fi.uid_base = feed_clean(raw, 200);
 				free(raw);
@@ -868,7 +867,7 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 	return CRK_OK;
 }
 
-/* ---- publishing ------------------------------------------------------------ */
+/* ---- publishing ---------------------------------------------------------- */
 
 static bool
 feed_file_equals(const char *path, const char *data, size_t len)
@@ -947,8 +946,8 @@ crk_feed_write_file(const char *dir, const char *name, const char *data,
 		goto out;
 	}
 	if (rename(tmp, path) != 0) {
-		crk_error_set(error_r, "cannot replace %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot replace %s: %s", path, strerror(errno));
 		goto out;
 	}
 	crk_free_str(&tmp);
@@ -1008,19 +1007,19 @@ feed_publish_texts(const char *dir, unsigned mode, const char *events,
 
 	if ((status = feed_mkdirs(dir, error_r)) != CRK_OK)
 		return status;
-	status = crk_feed_write_file(dir, CRK_FEED_EVENTS_FILE, events,
-	    strlen(events), mode, error_r);
+	status = crk_feed_write_file(
+	    dir, CRK_FEED_EVENTS_FILE, events, strlen(events), mode, error_r);
 	if (status != CRK_OK)
 		return status;
-	status = crk_feed_write_file(dir, CRK_FEED_TASKS_FILE, tasks,
-	    strlen(tasks), mode, error_r);
+	status = crk_feed_write_file(
+	    dir, CRK_FEED_TASKS_FILE, tasks, strlen(tasks), mode, error_r);
 	if (status != CRK_OK)
 		return status;
 	if (paths_r != NULL) {
-		crk_strv_add_owned(paths_r, crk_xasprintf("%s/%s", dir,
-		    CRK_FEED_EVENTS_FILE));
-		crk_strv_add_owned(paths_r, crk_xasprintf("%s/%s", dir,
-		    CRK_FEED_TASKS_FILE));
+		crk_strv_add_owned(
+		    paths_r, crk_xasprintf("%s/%s", dir, CRK_FEED_EVENTS_FILE));
+		crk_strv_add_owned(
+		    paths_r, crk_xasprintf("%s/%s", dir, CRK_FEED_TASKS_FILE));
 	}
 	return CRK_OK;
 }
@@ -1034,8 +1033,8 @@ crk_feed_publish(const struct crk_feed_input *input, const char *dir,
 
 	status = crk_feed_render(input, &events, &tasks, error_r);
 	if (status == CRK_OK)
-		status = feed_publish_texts(dir, mode, events, tasks,
-		    paths_r, error_r);
+		status = feed_publish_texts(
+		    dir, mode, events, tasks, paths_r, error_r);
 	free(events);
 	free(tasks);
 	return status;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Calendar feeds: followups.ics (VEVENT) and followups-tasks.ics (VTODO), rendered and published atomically. */
+/* Calendar feeds: followups.ics (VEVENT), followups-tasks.ics (VTODO). */
 #ifndef CRK_FEED_H
 #define CRK_FEED_H
 
@@ -26,9 +26,9 @@
  * the item's rendered lines without SEQUENCE, LAST-MODIFIED and DTSTAMP,
  * so the answer changes only when what a client shows changes.
  * crk_store_item_revision has this shape (with the store as context). */
-typedef enum crk_status crk_feed_revision_fn(void *context, const char *uid,
-    const char *content_hash, time_t now, unsigned *sequence_r,
-    time_t *changed_at_r, char **error_r);
+typedef enum crk_status
+crk_feed_revision_fn(void *context, const char *uid, const char *content_hash,
+    time_t now, unsigned *sequence_r, time_t *changed_at_r, char **error_r);
 
 /* What the renderer reads.  Nothing in it is modified or kept.
  *
@@ -104,13 +104,12 @@ enum crk_status crk_feed_write_file(const char *dir, const char *name,
  * dir (0700) when missing.  paths_r, when not NULL, receives the two
  * paths written (events first; caller clears it).  CRK_E_IO as above. */
 enum crk_status crk_feed_publish(const struct crk_feed_input *input,
-    const char *dir, unsigned mode, struct crk_strv *paths_r,
-    char **error_r);
+    const char *dir, unsigned mode, struct crk_strv *paths_r, char **error_r);
 
 /* Publishes two already rendered feeds into dir like crk_feed_publish. */
-enum crk_status crk_feed_publish_texts(const char *dir, unsigned mode,
-    const char *events, const char *tasks, struct crk_strv *paths_r,
-    char **error_r);
+enum crk_status
+crk_feed_publish_texts(const char *dir, unsigned mode, const char *events,
+    const char *tasks, struct crk_strv *paths_r, char **error_r);
 
 /* Renders both feeds from the store as of now: all proposals and their
  * follow-ups, with SEQUENCE / LAST-MODIFIED from crk_store_item_revision
@@ -122,8 +121,7 @@ enum crk_status crk_feed_render_store(struct crk_store *store, time_t now,
 /* crk_feed_render_store, then publishes both files into dir like
  * crk_feed_publish.  The watcher calls this after every sync; `crickets
  * feed` and `crickets serve` call it too. */
-enum crk_status crk_feed_publish_store(struct crk_store *store,
-    const char *dir, unsigned mode, time_t now, struct crk_strv *paths_r,
-    char **error_r);
+enum crk_status crk_feed_publish_store(struct crk_store *store, const char *dir,
+    unsigned mode, time_t now, struct crk_strv *paths_r, char **error_r);
 
 #endif

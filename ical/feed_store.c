@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Feeds from the store: reads proposals and follow-ups, keeps item revisions in the store. */
+/* Feeds from the store, with item revisions kept in the store. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -10,17 +10,17 @@ static enum crk_status
 feed_store_revision(void *context, const char *uid, const char *content_hash,
     time_t now, unsigned *sequence_r, time_t *changed_at_r, char **error_r)
 {
-	return crk_store_item_revision(context, uid, content_hash, now,
-	    sequence_r, changed_at_r, error_r);
+	return crk_store_item_revision(
+	    context, uid, content_hash, now, sequence_r, changed_at_r, error_r);
 }
 
 enum crk_status
 crk_feed_render_store(struct crk_store *store, time_t now, char **events_r,
     char **tasks_r, char **error_r)
 {
-	struct crk_proposal_list proposals = { 0 };
-	struct crk_followup_list followups = { 0 };
-	struct crk_feed_input input = { 0 };
+	struct crk_proposal_list proposals = {0};
+	struct crk_followup_list followups = {0};
+	struct crk_feed_input input = {0};
 	enum crk_status status;
 
 	if (events_r != NULL)
@@ -31,8 +31,8 @@ crk_feed_render_store(struct crk_store *store, time_t now, char **events_r,
 	 * land together or not at all */
 	if ((status = crk_store_begin(store, error_r)) != CRK_OK)
 		return status;
-	status = crk_store_proposals(store, CRK_PROPOSALS_ALL, &proposals,
-	    error_r);
+	status =
+	    crk_store_proposals(store, CRK_PROPOSALS_ALL, &proposals, error_r);
 	if (status != CRK_OK)
 		goto out;
 	status = crk_store_followups(store, 0, false, &followups, error_r);
@@ -64,16 +64,16 @@ out:
 }
 
 enum crk_status
-crk_feed_publish_store(struct crk_store *store, const char *dir,
-    unsigned mode, time_t now, struct crk_strv *paths_r, char **error_r)
+crk_feed_publish_store(struct crk_store *store, const char *dir, unsigned mode,
+    time_t now, struct crk_strv *paths_r, char **error_r)
 {
 	enum crk_status status;
 	char *events = NULL, *tasks = NULL;
 
 	status = crk_feed_render_store(store, now, &events, &tasks, error_r);
 	if (status == CRK_OK)
-		status = crk_feed_publish_texts(dir, mode, events, tasks,
-		    paths_r, error_r);
+		status = crk_feed_publish_texts(
+		    dir, mode, events, tasks, paths_r, error_r);
 	free(events);
 	free(tasks);
 	return status;

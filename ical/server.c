@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The HTTP feed server: two files under a secret token, conditional GET, nothing else. */
+/* The HTTP feed server (libmicrohttpd): two files, conditional GET. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -28,14 +28,14 @@
 
 /* One feed file as last read from disk. */
 struct server_file {
-	const char *name;	/* CRK_FEED_*_FILE */
-	char *data;		/* owned; NULL until read */
+	const char *name; /* CRK_FEED_*_FILE */
+	char *data;       /* owned; NULL until read */
 	size_t len;
 	dev_t dev;
 	ino_t ino;
 	off_t size;
 	struct timespec mtime;
-	char etag[67];		/* "\"<sha256 hex>\"" */
+	char etag[67];          /* "\"<sha256 hex>\"" */
 	char last_modified[40]; /* IMF-fixdate */
 	time_t mtime_s;
 };
@@ -50,8 +50,8 @@ struct crk_server {
 };
 
 enum crk_status
-crk_server_parse_listen(const char *listen, char **host_r, unsigned *port_r,
-    char **error_r)
+crk_server_parse_listen(
+    const char *listen, char **host_r, unsigned *port_r, char **error_r)
 {
 	const char *colon, *host, *host_end;
 	char *end;
@@ -67,8 +67,8 @@ crk_server_parse_listen(const char *listen, char **host_r, unsigned *port_r,
 	} else {
 		host = listen;
 		colon = strrchr(listen, ':');
-		if (colon == NULL || memchr(listen, ':', (size_t)(colon -
-		    listen)) != NULL)
+		if (colon == NULL ||
+		    memchr(listen, ':', (size_t)(colon - listen)) != NULL)
 			goto bad;
 		host_end = colon;
 	}
@@ -83,8 +83,10 @@ crk_server_parse_listen(const char *listen, char **host_r, unsigned *port_r,
 	*port_r = (unsigned)port;
 	return CRK_OK;
 bad:
-	crk_error_set(error_r, "bad listen address '%s' (expected "
-	    "HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:8765)", listen);
+	crk_error_set(error_r,
+	    "bad listen address '%s' (expected "
+	    "HOST:PORT or [IPv6]:PORT, e.g. 127.0.0.1:8765)",
+	    listen);
 	return CRK_E_INVAL;
 }
 
@@ -116,8 +118,8 @@ server_route(struct crk_server *srv, const char *url)
 	slash = strchr(url + 1, '/');
 	if (slash == NULL)
 		return NULL;
-	if (!server_token_equal(srv->token, url + 1, (size_t)(slash -
-	    (url + 1))))
+	if (!server_token_equal(
+		srv->token, url + 1, (size_t)(slash - (url + 1))))
 		return NULL;
 	for (i = 0; i < CRK_N_ELEMENTS(srv->files); i++)
 		if (strcmp(slash + 1, srv->files[i].name) == 0)
@@ -128,10 +130,10 @@ server_route(struct crk_server *srv, const char *url)
 static void
 server_http_date(time_t t, char *buf, size_t size)
 {
-	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
-		"Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
-		"May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	static const char *const days[] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct tm tm;
 
 	if (gmtime_r(&t, &tm) == NULL)
@@ -174,8 +176,8 @@ server_refresh(struct crk_server *srv, struct server_file *f)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	free(path);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size <= 0 || (unsigned long long)st.st_size >
-	    SERVER_MAX_FILE) {
+	    st.st_size <= 0 ||
+	    (unsigned long long)st.st_size > SERVER_MAX_FILE) {
 		if (fd >= 0)
 			close(fd);
 		crk_free_str(&f->data);
@@ -219,8 +221,8 @@ server_refresh(struct crk_server *srv, struct server_file *f)
 	}
 	f->etag[65] = '"';
 	f->etag[66] = '\0';
-	server_http_date(f->mtime_s, f->last_modified,
-	    sizeof(f->last_modified));
+	server_http_date(
+	    f->mtime_s, f->last_modified, sizeof(f->last_modified));
 	return true;
 }
 
@@ -239,8 +241,9 @@ server_etag_matches(const char *header, const char *etag)
 			return true;
 		if (strncmp(p, "W/", 2) == 0)
 			p += 2;
-		if (strncmp(p, etag, len) == 0 && (p[len] == '\0' ||
-		    p[len] == ',' || p[len] == ' ' || p[len] == '\t'))
+		if (strncmp(p, etag, len) == 0 &&
+		    (p[len] == '\0' || p[len] == ',' || p[len] == ' ' ||
+			p[len] == '\t'))
 			return true;
 		while (*p != '\0' && *p != ',')
 			p++;
@@ -255,14 +258,14 @@ server_text(struct MHD_Connection *conn, unsigned code, const char *text,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(strlen(text), (void *)text,
-	    MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(
+	    strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/plain; charset=utf-8");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    "no-store");
+	MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (header != NULL)
 		MHD_add_response_header(resp, header, value);
 	ret = MHD_queue_response(conn, code, resp);
@@ -303,8 +306,8 @@ server_handle(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	f = server_route(srv, url);
 	if (f == NULL)
-		return server_text(conn, MHD_HTTP_NOT_FOUND, "not found\n",
-		    NULL, NULL);
+		return server_text(
+		    conn, MHD_HTTP_NOT_FOUND, "not found\n", NULL, NULL);
 
 	pthread_mutex_lock(&srv->lock);
 	if (!server_refresh(srv, f)) {
@@ -313,37 +316,37 @@ server_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		    "the feed is not published yet; try again shortly\n",
 		    MHD_HTTP_HEADER_RETRY_AFTER, "60");
 	}
-	inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_IF_NONE_MATCH);
-	ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	inm = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	ims = MHD_lookup_connection_value(
+	    conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
 	/* RFC 9110 13.1.3: If-Modified-Since only without If-None-Match */
 	if (inm != NULL)
 		not_modified = server_etag_matches(inm, f->etag);
 	else if (ims != NULL && server_parse_http_date(ims, &since))
 		not_modified = f->mtime_s <= since;
 	if (not_modified)
-		resp = MHD_create_response_from_buffer(0, (void *)"",
-		    MHD_RESPMEM_PERSISTENT);
+		resp = MHD_create_response_from_buffer(
+		    0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	else
-		resp = MHD_create_response_from_buffer(f->len, f->data,
-		    MHD_RESPMEM_MUST_COPY);
+		resp = MHD_create_response_from_buffer(
+		    f->len, f->data, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL) {
 		pthread_mutex_unlock(&srv->lock);
 		return MHD_NO;
 	}
 	if (!not_modified)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-		    SERVER_CONTENT_TYPE);
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_CONTENT_TYPE, SERVER_CONTENT_TYPE);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, f->etag);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED,
-	    f->last_modified);
+	MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_LAST_MODIFIED, f->last_modified);
 	pthread_mutex_unlock(&srv->lock);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-	    SERVER_CACHE_CONTROL);
+	MHD_add_response_header(
+	    resp, MHD_HTTP_HEADER_CACHE_CONTROL, SERVER_CACHE_CONTROL);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	ret = MHD_queue_response(conn, not_modified ? MHD_HTTP_NOT_MODIFIED :
-	    MHD_HTTP_OK, resp);
+	ret = MHD_queue_response(
+	    conn, not_modified ? MHD_HTTP_NOT_MODIFIED : MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
@@ -364,13 +367,16 @@ crk_server_start(const struct crk_server_options *opt,
 	*server_r = NULL;
 	if (opt->token == NULL || strlen(opt->token) < SERVER_MIN_TOKEN ||
 	    strchr(opt->token, '/') != NULL) {
-		crk_error_set(error_r, "the feed token must have at least %d "
-		    "characters and no '/'", SERVER_MIN_TOKEN);
+		crk_error_set(error_r,
+		    "the feed token must have at least %d "
+		    "characters and no '/'",
+		    SERVER_MIN_TOKEN);
 		status = CRK_E_INVAL;
 		goto out;
 	}
-	status = crk_server_parse_listen(opt->listen != NULL ? opt->listen :
-	    "127.0.0.1:8765", &host, &port, error_r);
+	status = crk_server_parse_listen(
+	    opt->listen != NULL ? opt->listen : "127.0.0.1:8765", &host, &port,
+	    error_r);
 	if (status != CRK_OK)
 		goto out;
 	memset(&ss, 0, sizeof(ss));
@@ -383,8 +389,10 @@ crk_server_start(const struct crk_server_options *opt,
 		sin6->sin6_port = htons((uint16_t)port);
 		flags |= MHD_USE_IPv6;
 	} else {
-		crk_error_set(error_r, "listen address '%s': the host must be "
-		    "a numeric IPv4 or IPv6 address", opt->listen);
+		crk_error_set(error_r,
+		    "listen address '%s': the host must be "
+		    "a numeric IPv4 or IPv6 address",
+		    opt->listen);
 		status = CRK_E_INVAL;
 		goto out;
 	}
@@ -395,13 +403,12 @@ crk_server_start(const struct crk_server_options *opt,
 	srv->files[0].name = CRK_FEED_EVENTS_FILE;
 	srv->files[1].name = CRK_FEED_TASKS_FILE;
 	srv->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL,
-	    server_handle, srv,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_CONNECTION_LIMIT, opt->max_connections != 0 ?
-	    opt->max_connections : 32u,
+	    server_handle, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    opt->max_connections != 0 ? opt->max_connections : 32u,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
-	    MHD_OPTION_CONNECTION_TIMEOUT, opt->timeout_s != 0 ?
-	    opt->timeout_s : 30u,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    opt->timeout_s != 0 ? opt->timeout_s : 30u,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 	    MHD_OPTION_UNESCAPE_CALLBACK, server_no_unescape, NULL,
 	    MHD_OPTION_END);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The HTTP feed server (libmicrohttpd): serves the two published feeds under a secret token. */
+/* The HTTP feed server: the two published feeds under a secret token. */
 #ifndef CRK_SERVER_H
 #define CRK_SERVER_H
 
@@ -18,7 +18,7 @@ struct crk_server_options {
 	/* The directory crk_feed_publish writes to. */
 	const char *dir;
 	unsigned max_connections; /* 0: 32 */
-	unsigned timeout_s;	  /* idle connection timeout; 0: 30 */
+	unsigned timeout_s;       /* idle connection timeout; 0: 30 */
 };
 
 /* Starts serving in a thread of its own.  Exactly two paths exist:
@@ -48,7 +48,7 @@ void crk_server_free(struct crk_server **server);
 
 /* Splits "host:port" / "[v6]:port" into host (owned, no brackets) and
  * port.  CRK_E_INVAL for anything else. */
-enum crk_status crk_server_parse_listen(const char *listen, char **host_r,
-    unsigned *port_r, char **error_r);
+enum crk_status crk_server_parse_listen(
+    const char *listen, char **host_r, unsigned *port_r, char **error_r);
 
 #endif

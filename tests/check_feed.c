@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of ical/feed: rendering, libical round trips, hostile text, revisions, atomic publishing. */
+/* ical/feed: rendering, libical round trips, hostile text, publishing. */
 #include "config.h"
 
 #include <dirent.h>
@@ -19,7 +19,7 @@
 #include "tests/check_common.h"
 #include "tests/interop/feed_sample.h"
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 static void
 set_tz(const char *tz)
@@ -40,8 +40,8 @@ static char *
 tmpdir_new(void)
 {
 	const char *base = getenv("TMPDIR");
-	char *path = crk_xasprintf("%s/crk-feed-XXXXXX", base != NULL &&
-	    *base != '\0' ? base : "/tmp");
+	char *path = crk_xasprintf("%s/crk-feed-XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
 
 	ck_assert_msg(mkdtemp(path) != NULL, "mkdtemp: %s", strerror(errno));
 	return path;
@@ -103,8 +103,8 @@ count_entries(const char *dir)
 }
 
 static void
-render(struct crk_feed_sample *s, struct crk_feed_revs *revs, char **ev,
-    char **ts)
+render(
+    struct crk_feed_sample *s, struct crk_feed_revs *revs, char **ev, char **ts)
 {
 	struct crk_feed_input in;
 	char *error = NULL;
@@ -114,8 +114,8 @@ render(struct crk_feed_sample *s, struct crk_feed_revs *revs, char **ev,
 		in.revision = crk_feed_revs_lookup;
 		in.revision_context = revs;
 	}
-	ck_assert_msg(crk_feed_render(&in, ev, ts, &error) == CRK_OK, "%s",
-	    error);
+	ck_assert_msg(
+	    crk_feed_render(&in, ev, ts, &error) == CRK_OK, "%s", error);
 	ck_assert_ptr_null(error);
 }
 
@@ -165,8 +165,9 @@ assert_wire_format(const char *text)
 		ck_assert_msg(valid_utf8((const unsigned char *)p, len),
 		    "line not valid UTF-8 on its own: %.80s", p);
 		for (bs = 0; bs < len; bs++)
-			ck_assert_msg((unsigned char)p[bs] >= 0x20 &&
-			    p[bs] != 0x7f, "control character in %.80s", p);
+			ck_assert_msg(
+			    (unsigned char)p[bs] >= 0x20 && p[bs] != 0x7f,
+			    "control character in %.80s", p);
 		for (bs = 0; bs < len && p[len - 1 - bs] == '\\'; bs++)
 			;
 		ck_assert_msg(bs % 2 == 0, "fold splits an escape: %.80s", p);
@@ -191,8 +192,8 @@ find_uid(icalcomponent *cal, const char *uid)
 	icalcomponent *c;
 
 	for (c = icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT);
-	    c != NULL;
-	    c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT))
+	     c != NULL;
+	     c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT))
 		if (strcmp(icalcomponent_get_uid(c), uid) == 0)
 			return c;
 	return NULL;
@@ -202,18 +203,19 @@ find_uid(icalcomponent *cal, const char *uid)
 static char *
 prop_names(icalcomponent *c)
 {
-	struct crk_strv names = { 0 };
+	struct crk_strv names = {0};
 	icalproperty *prop;
 	char *s;
 	size_t i, j;
 
 	for (prop = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY);
-	    prop != NULL;
-	    prop = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY))
+	     prop != NULL;
+	     prop = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY))
 		crk_strv_add(&names, icalproperty_get_property_name(prop));
 	for (i = 1; i < names.count; i++)
-		for (j = i; j > 0 && strcmp(names.items[j - 1],
-		    names.items[j]) > 0; j--) {
+		for (j = i;
+		     j > 0 && strcmp(names.items[j - 1], names.items[j]) > 0;
+		     j--) {
 			char *t = names.items[j];
 
 			names.items[j] = names.items[j - 1];
@@ -224,32 +226,36 @@ prop_names(icalcomponent *c)
 	return s;
 }
 
-#define EVENT_PROPS "CLASS DESCRIPTION DTEND DTSTAMP DTSTART LAST-MODIFIED " \
+#define EVENT_PROPS                                                            \
+	"CLASS DESCRIPTION DTEND DTSTAMP DTSTART LAST-MODIFIED "               \
 	"SEQUENCE SUMMARY TRANSP UID URL"
-#define TODO_PROPS "CLASS DESCRIPTION DTSTAMP DUE LAST-MODIFIED PRIORITY " \
+#define TODO_PROPS                                                             \
+	"CLASS DESCRIPTION DTSTAMP DUE LAST-MODIFIED PRIORITY "                \
 	"SEQUENCE STATUS SUMMARY UID URL"
-#define DONE_PROPS "CLASS COMPLETED DESCRIPTION DTSTAMP DUE LAST-MODIFIED " \
+#define DONE_PROPS                                                             \
+	"CLASS COMPLETED DESCRIPTION DTSTAMP DUE LAST-MODIFIED "               \
 	"PERCENT-COMPLETE PRIORITY SEQUENCE STATUS SUMMARY UID URL"
 
 /* Exactly the expected components, each with exactly the expected
  * properties and nothing nested. */
 static void
-assert_structure(icalcomponent *cal, icalcomponent_kind kind,
-    size_t expect, size_t expect_done)
+assert_structure(icalcomponent *cal, icalcomponent_kind kind, size_t expect,
+    size_t expect_done)
 {
 	icalcomponent *c;
 	size_t n = 0, done = 0;
 	char *names;
 
-	ck_assert_int_eq(icalcomponent_count_components(cal,
-	    ICAL_ANY_COMPONENT), (int)expect);
-	ck_assert_int_eq(icalcomponent_count_components(cal, kind),
+	ck_assert_int_eq(
+	    icalcomponent_count_components(cal, ICAL_ANY_COMPONENT),
 	    (int)expect);
+	ck_assert_int_eq(
+	    icalcomponent_count_components(cal, kind), (int)expect);
 	for (c = icalcomponent_get_first_component(cal, kind); c != NULL;
-	    c = icalcomponent_get_next_component(cal, kind)) {
+	     c = icalcomponent_get_next_component(cal, kind)) {
 		n++;
-		ck_assert_int_eq(icalcomponent_count_components(c,
-		    ICAL_ANY_COMPONENT), 0);
+		ck_assert_int_eq(
+		    icalcomponent_count_components(c, ICAL_ANY_COMPONENT), 0);
 		names = prop_names(c);
 		if (kind == ICAL_VEVENT_COMPONENT) {
 			ck_assert_str_eq(names, EVENT_PROPS);
@@ -266,7 +272,7 @@ assert_structure(icalcomponent *cal, icalcomponent_kind kind,
 	ck_assert_uint_eq(done, expect_done);
 }
 
-/* ---- every item kind through libical ---------------------------------- */
+/* ---- every item kind through libical ------------------------------------- */
 
 static const struct {
 	bool task;
@@ -276,48 +282,46 @@ static const struct {
 	icalproperty_status status;
 	const char *description_has;
 } kinds[] = {
-	{ false, "crickets-k3x9qa-r1-n3@example.com-event",
-	  "Follow up #3: Jane Doe (ACME) +1 - Proposal Q3 rollout",
-	  2026, 11, 22, ICAL_STATUS_NONE,
-	  "mid:k3x9qa.proposal%2B1@mail.example.com" },
-	{ false, "crickets-b7mm2p-r1-n1@example.com-event",
-	  "Follow up #1: bob@globex.io (Globex) - Quote: support plan 2027",
-	  2026, 11, 24, ICAL_STATUS_NONE,
-	  "message:%3Cb7mm2p.proposal%2B1@mail.example.com%3E" },
-	{ false, "crickets-sn00ze-r1-n7@example.com-event",
-	  "Follow up #7: Märta Müller - Angebot Wartungsvertrag",
-	  2026, 12, 1, ICAL_STATUS_NONE, "Monthly check-in" },
-	{ false, "crickets-r2d2xx-r1-decide-event",
-	  "Carol Smith (Initech) replied to 'Q1 rollout': a clear yes, a no, "
-	  "or not yet?", 2026, 11, 22, ICAL_STATUS_NONE,
-	  "crickets won r2d2xx, crickets lost r2d2xx, or crickets notyet" },
-	{ false, "crickets-zz9plu-r1-bounced-event",
-	  "Bounced: Dave (Hooli) - Offer: 3 seats - fix the address",
-	  2026, 11, 22, ICAL_STATUS_NONE, "crickets drop zz9plu" },
-	{ true, "crickets-k3x9qa-r1-n3@example.com-task",
-	  "Follow up #3: Jane Doe (ACME) +1 - Proposal Q3 rollout",
-	  2026, 11, 9, ICAL_STATUS_NEEDSACTION,
-	  "No reply for 7 days (since 2 Nov 2026)" },
-	{ true, "crickets-k3x9qa-r1-n2@example.com-task",
-	  "Follow up #2: Jane Doe (ACME) +1 - Proposal Q3 rollout",
-	  2026, 11, 5, ICAL_STATUS_COMPLETED, "Done on 10 Nov 2026 (mail)" },
-	{ true, "crickets-r2d2xx-r1-decide-task",
-	  "Carol Smith (Initech) replied to 'Q1 rollout': a clear yes, a no, "
-	  "or not yet?", 2026, 11, 20, ICAL_STATUS_NEEDSACTION,
-	  "replied on 20 Nov 2026" },
-	{ true, "crickets-zz9plu-r1-bounced-task",
-	  "Bounced: Dave (Hooli) - Offer: 3 seats - fix the address",
-	  2026, 11, 19, ICAL_STATUS_NEEDSACTION, "Attachments: " },
-	{ true, "crickets-won111-r1-n2@example.com-task",
-	  "Follow up #2: Erin (Umbrella) - Pricing for the pilot",
-	  2026, 11, 15, ICAL_STATUS_COMPLETED,
-	  "Pricing for the pilot" },
+    {false, "crickets-k3x9qa-r1-n3@example.com-event",
+	"Follow up #3: Jane Doe (ACME) +1 - Proposal Q3 rollout", 2026, 11, 22,
+	ICAL_STATUS_NONE, "mid:k3x9qa.proposal%2B1@mail.example.com"},
+    {false, "crickets-b7mm2p-r1-n1@example.com-event",
+	"Follow up #1: bob@globex.io (Globex) - Quote: support plan 2027", 2026,
+	11, 24, ICAL_STATUS_NONE,
+	"message:%3Cb7mm2p.proposal%2B1@mail.example.com%3E"},
+    {false, "crickets-sn00ze-r1-n7@example.com-event",
+	"Follow up #7: Märta Müller - Angebot Wartungsvertrag", 2026, 12, 1,
+	ICAL_STATUS_NONE, "Monthly check-in"},
+    {false, "crickets-r2d2xx-r1-decide-event",
+	"Carol Smith (Initech) replied to 'Q1 rollout': a clear yes, a no, "
+	"or not yet?",
+	2026, 11, 22, ICAL_STATUS_NONE,
+	"crickets won r2d2xx, crickets lost r2d2xx, or crickets notyet"},
+    {false, "crickets-zz9plu-r1-bounced-event",
+	"Bounced: Dave (Hooli) - Offer: 3 seats - fix the address", 2026, 11,
+	22, ICAL_STATUS_NONE, "crickets drop zz9plu"},
+    {true, "crickets-k3x9qa-r1-n3@example.com-task",
+	"Follow up #3: Jane Doe (ACME) +1 - Proposal Q3 rollout", 2026, 11, 9,
+	ICAL_STATUS_NEEDSACTION, "No reply for 7 days (since 2 Nov 2026)"},
+    {true, "crickets-k3x9qa-r1-n2@example.com-task",
+	"Follow up #2: Jane Doe (ACME) +1 - Proposal Q3 rollout", 2026, 11, 5,
+	ICAL_STATUS_COMPLETED, "Done on 10 Nov 2026 (mail)"},
+    {true, "crickets-r2d2xx-r1-decide-task",
+	"Carol Smith (Initech) replied to 'Q1 rollout': a clear yes, a no, "
+	"or not yet?",
+	2026, 11, 20, ICAL_STATUS_NEEDSACTION, "replied on 20 Nov 2026"},
+    {true, "crickets-zz9plu-r1-bounced-task",
+	"Bounced: Dave (Hooli) - Offer: 3 seats - fix the address", 2026, 11,
+	19, ICAL_STATUS_NEEDSACTION, "Attachments: "},
+    {true, "crickets-won111-r1-n2@example.com-task",
+	"Follow up #2: Erin (Umbrella) - Pricing for the pilot", 2026, 11, 15,
+	ICAL_STATUS_COMPLETED, "Pricing for the pilot"},
 };
 
 START_TEST(test_every_item_kind_round_trips_through_libical)
 {
 	struct crk_feed_sample s;
-	struct crk_feed_revs revs = { 0 };
+	struct crk_feed_revs revs = {0};
 	icalcomponent *cal, *c, *again;
 	struct icaltimetype t;
 	char *ev, *ts, *text;
@@ -332,8 +336,8 @@ START_TEST(test_every_item_kind_round_trips_through_libical)
 	c = find_uid(cal, kinds[_i].uid);
 	ck_assert_msg(c != NULL, "no %s", kinds[_i].uid);
 	ck_assert_str_eq(icalcomponent_get_summary(c), kinds[_i].summary);
-	t = kinds[_i].task ? icalcomponent_get_due(c) :
-	    icalcomponent_get_dtstart(c);
+	t = kinds[_i].task ? icalcomponent_get_due(c)
+			   : icalcomponent_get_dtstart(c);
 	ck_assert(t.is_date);
 	ck_assert_int_eq(t.year, kinds[_i].y);
 	ck_assert_int_eq(t.month, kinds[_i].m);
@@ -342,15 +346,16 @@ START_TEST(test_every_item_kind_round_trips_through_libical)
 		struct icaltimetype end = icalcomponent_get_dtend(c);
 
 		ck_assert(end.is_date);
-		ck_assert_int_eq(icaltime_compare(end,
-		    icaltime_add(t, icaldurationtype_from_int(86400))), 0);
+		ck_assert_int_eq(
+		    icaltime_compare(
+			end, icaltime_add(t, icaldurationtype_from_int(86400))),
+		    0);
 	} else {
-		ck_assert_int_eq(icalcomponent_get_status(c),
-		    kinds[_i].status);
+		ck_assert_int_eq(icalcomponent_get_status(c), kinds[_i].status);
 	}
 	if (kinds[_i].status == ICAL_STATUS_COMPLETED) {
-		icalproperty *done = icalcomponent_get_first_property(c,
-		    ICAL_COMPLETED_PROPERTY);
+		icalproperty *done = icalcomponent_get_first_property(
+		    c, ICAL_COMPLETED_PROPERTY);
 		struct icaltimetype ct = icalproperty_get_completed(done);
 
 		ck_assert(icaltime_is_utc(ct));
@@ -392,21 +397,23 @@ START_TEST(test_feeds_hold_one_item_per_open_followup_and_calendar_properties)
 		text = f == 0 ? ev : ts;
 		assert_wire_format(text);
 		cal = parse_ok(text);
-		assert_structure(cal, f == 0 ? ICAL_VEVENT_COMPONENT :
-		    ICAL_VTODO_COMPONENT, f == 0 ? s.expect_events :
-		    s.expect_tasks, f == 0 ? 0 : s.expect_completed);
-		ck_assert_ptr_null(icalcomponent_get_first_property(cal,
-		    ICAL_METHOD_PROPERTY));
+		assert_structure(cal,
+		    f == 0 ? ICAL_VEVENT_COMPONENT : ICAL_VTODO_COMPONENT,
+		    f == 0 ? s.expect_events : s.expect_tasks,
+		    f == 0 ? 0 : s.expect_completed);
+		ck_assert_ptr_null(icalcomponent_get_first_property(
+		    cal, ICAL_METHOD_PROPERTY));
 		icalcomponent_free(cal);
 		ck_assert_ptr_nonnull(strstr(text, "\r\nVERSION:2.0\r\n"));
-		ck_assert_ptr_nonnull(strstr(text, "\r\nCALSCALE:GREGORIAN\r\n"));
+		ck_assert_ptr_nonnull(
+		    strstr(text, "\r\nCALSCALE:GREGORIAN\r\n"));
 		ck_assert_ptr_nonnull(strstr(text, "\r\nPRODID:-//crickets//"));
 		ck_assert_ptr_nonnull(strstr(text, "\r\nNAME:Follow-"));
 		ck_assert_ptr_nonnull(strstr(text, "\r\nX-WR-CALNAME:Follow-"));
-		ck_assert_ptr_nonnull(strstr(text,
-		    "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"));
-		ck_assert_ptr_nonnull(strstr(text,
-		    "\r\nX-PUBLISHED-TTL:PT1H\r\n"));
+		ck_assert_ptr_nonnull(strstr(
+		    text, "\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\n"));
+		ck_assert_ptr_nonnull(
+		    strstr(text, "\r\nX-PUBLISHED-TTL:PT1H\r\n"));
 		ck_assert_ptr_null(strstr(text, "METHOD"));
 		/* closed and dropped proposals leave nothing open behind */
 		ck_assert_ptr_null(strstr(text, "dr0pme"));
@@ -421,7 +428,7 @@ START_TEST(test_feeds_hold_one_item_per_open_followup_and_calendar_properties)
 }
 END_TEST
 
-/* ---- golden files ---------------------------------------------------------- */
+/* ---- golden files -------------------------------------------------------- */
 
 /* PRODID carries the version: the only volatile line. */
 static char *
@@ -432,28 +439,30 @@ normalise(const char *text)
 	ck_assert_ptr_nonnull(p);
 	eol = strstr(p + 2, "\r\n");
 	return crk_xasprintf("%.*s\r\nPRODID:-//crickets//crickets "
-	    "VERSION//EN%s", (int)(p - text), text, eol);
+			     "VERSION//EN%s",
+	    (int)(p - text), text, eol);
 }
 
 START_TEST(test_feeds_match_the_golden_files)
 {
-	static const char *const names[] = { "followups.ics",
-		"followups-tasks.ics" };
+	static const char *const names[] = {
+	    "followups.ics", "followups-tasks.ics"};
 	struct crk_feed_sample s;
-	struct crk_feed_revs revs = { 0 };
+	struct crk_feed_revs revs = {0};
 	char *ev, *ts, *got, *path, *want;
 
 	set_tz("Europe/Berlin");
 	crk_feed_sample_fill(&s);
 	render(&s, &revs, &ev, &ts);
 	got = normalise(_i == 0 ? ev : ts);
-	path = crk_xasprintf("%s/tests/data/feeds/%s", srcdir(),
-	    names[_i]);
+	path = crk_xasprintf("%s/tests/data/feeds/%s", srcdir(), names[_i]);
 	if (getenv("CRK_UPDATE_GOLDEN") != NULL)
 		write_file(path, got);
 	want = read_file(path);
-	ck_assert_msg(want != NULL, "missing %s (CRK_UPDATE_GOLDEN=1 writes "
-	    "it)", path);
+	ck_assert_msg(want != NULL,
+	    "missing %s (CRK_UPDATE_GOLDEN=1 writes "
+	    "it)",
+	    path);
 	ck_assert_str_eq(got, want);
 	free(want);
 	free(path);
@@ -483,13 +492,14 @@ START_TEST(test_hostile_text_never_breaks_a_feed)
 
 		assert_wire_format(text);
 		cal = parse_ok(text);
-		assert_structure(cal, f == 0 ? ICAL_VEVENT_COMPONENT :
-		    ICAL_VTODO_COMPONENT, f == 0 ? s.expect_events :
-		    s.expect_tasks, f == 0 ? 0 : s.expect_completed);
-		for (c = icalcomponent_get_first_component(cal,
-		    ICAL_ANY_COMPONENT); c != NULL;
-		    c = icalcomponent_get_next_component(cal,
-		    ICAL_ANY_COMPONENT)) {
+		assert_structure(cal,
+		    f == 0 ? ICAL_VEVENT_COMPONENT : ICAL_VTODO_COMPONENT,
+		    f == 0 ? s.expect_events : s.expect_tasks,
+		    f == 0 ? 0 : s.expect_completed);
+		for (c = icalcomponent_get_first_component(
+			 cal, ICAL_ANY_COMPONENT);
+		     c != NULL; c = icalcomponent_get_next_component(
+				    cal, ICAL_ANY_COMPONENT)) {
 			const char *sum = icalcomponent_get_summary(c);
 			const char *desc = icalcomponent_get_description(c);
 			size_t k;
@@ -498,8 +508,8 @@ START_TEST(test_hostile_text_never_breaks_a_feed)
 			ck_assert_ptr_nonnull(desc);
 			for (k = 0; sum[k] != '\0'; k++)
 				ck_assert((unsigned char)sum[k] >= 0x20);
-			ck_assert(valid_utf8((const unsigned char *)desc,
-			    strlen(desc)));
+			ck_assert(valid_utf8(
+			    (const unsigned char *)desc, strlen(desc)));
 			ck_assert_uint_le(strlen(sum), 4 * 1000 + 3);
 			ck_assert_uint_le(strlen(desc), 4 * 8000 + 3);
 		}
@@ -515,10 +525,10 @@ END_TEST
  * every possible fold position. */
 START_TEST(test_lines_fold_without_splitting_escapes_or_utf8)
 {
-	static const char *const fillers[] = { ";", "\\", ",", "é", "€",
-		"\xf0\x9f\x98\x80" };
+	static const char *const fillers[] = {
+	    ";", "\\", ",", "é", "€", "\xf0\x9f\x98\x80"};
 	struct crk_feed_sample s;
-	struct crk_strv parts = { 0 };
+	struct crk_strv parts = {0};
 	icalcomponent *cal, *c;
 	char *ev, *subject, *want;
 	int k;
@@ -528,8 +538,8 @@ START_TEST(test_lines_fold_without_splitting_escapes_or_utf8)
 	for (k = 0; k < _i % 80; k++)
 		crk_strv_add(&parts, "x");
 	for (k = 0; k < 60; k++)
-		crk_strv_add(&parts, fillers[(_i / 80 + k) %
-		    (int)CRK_N_ELEMENTS(fillers)]);
+		crk_strv_add(&parts,
+		    fillers[(_i / 80 + k) % (int)CRK_N_ELEMENTS(fillers)]);
 	subject = crk_strv_join(&parts, "");
 	crk_strv_clear(&parts);
 	free(s.proposals[1].subject);
@@ -539,8 +549,8 @@ START_TEST(test_lines_fold_without_splitting_escapes_or_utf8)
 	cal = parse_ok(ev);
 	c = find_uid(cal, "crickets-b7mm2p-r1-n1@example.com-event");
 	ck_assert_ptr_nonnull(c);
-	want = crk_xasprintf("Follow up #1: bob@globex.io (Globex) - %s",
-	    subject);
+	want =
+	    crk_xasprintf("Follow up #1: bob@globex.io (Globex) - %s", subject);
 	ck_assert_str_eq(icalcomponent_get_summary(c), want);
 	free(want);
 	free(subject);
@@ -586,12 +596,12 @@ START_TEST(test_absurd_lengths_are_capped)
 }
 END_TEST
 
-/* ---- revisions ------------------------------------------------------------ */
+/* ---- revisions ----------------------------------------------------------- */
 
 START_TEST(test_identical_state_renders_byte_identical)
 {
 	struct crk_feed_sample s;
-	struct crk_feed_revs revs = { 0 };
+	struct crk_feed_revs revs = {0};
 	char *ev1, *ts1, *ev2, *ts2;
 
 	set_tz("Europe/Berlin");
@@ -619,8 +629,8 @@ sequence_of(const char *text, const char *uid, char **stamp_r)
 	ck_assert_msg(c != NULL, "no %s", uid);
 	seq = (unsigned)icalcomponent_get_sequence(c);
 	if (stamp_r != NULL)
-		*stamp_r = crk_xstrdup(icaltime_as_ical_string(
-		    icalcomponent_get_dtstamp(c)));
+		*stamp_r = crk_xstrdup(
+		    icaltime_as_ical_string(icalcomponent_get_dtstamp(c)));
 	icalcomponent_free(cal);
 	return seq;
 }
@@ -628,7 +638,7 @@ sequence_of(const char *text, const char *uid, char **stamp_r)
 START_TEST(test_sequence_goes_up_only_for_changed_items)
 {
 	struct crk_feed_sample s;
-	struct crk_feed_revs revs = { 0 };
+	struct crk_feed_revs revs = {0};
 	char *ev, *ts, *stamp;
 
 	set_tz("Europe/Berlin");
@@ -640,29 +650,32 @@ START_TEST(test_sequence_goes_up_only_for_changed_items)
 	 * future one is untouched */
 	s.now += 86400;
 	render(&s, &revs, &ev, &ts);
-	ck_assert_uint_eq(sequence_of(ev,
-	    "crickets-k3x9qa-r1-n3@example.com-event", &stamp), 1);
+	ck_assert_uint_eq(
+	    sequence_of(ev, "crickets-k3x9qa-r1-n3@example.com-event", &stamp),
+	    1);
 	ck_assert_str_eq(stamp, "20261123T110000Z");
 	free(stamp);
-	ck_assert_uint_eq(sequence_of(ev,
-	    "crickets-b7mm2p-r1-n1@example.com-event", &stamp), 0);
+	ck_assert_uint_eq(
+	    sequence_of(ev, "crickets-b7mm2p-r1-n1@example.com-event", &stamp),
+	    0);
 	ck_assert_str_eq(stamp, "20261122T110000Z");
 	free(stamp);
 	/* the task keeps its real due date: unchanged */
-	ck_assert_uint_eq(sequence_of(ts,
-	    "crickets-k3x9qa-r1-n3@example.com-task", NULL), 0);
+	ck_assert_uint_eq(
+	    sequence_of(ts, "crickets-k3x9qa-r1-n3@example.com-task", NULL), 0);
 	free(ev);
 	free(ts);
 	/* the subject changes: both of its items go up once */
 	free(s.proposals[1].subject);
 	s.proposals[1].subject = crk_xstrdup("Quote: support plan 2028");
 	render(&s, &revs, &ev, &ts);
-	ck_assert_uint_eq(sequence_of(ev,
-	    "crickets-b7mm2p-r1-n1@example.com-event", NULL), 1);
-	ck_assert_uint_eq(sequence_of(ts,
-	    "crickets-b7mm2p-r1-n1@example.com-task", NULL), 1);
-	ck_assert_uint_eq(sequence_of(ts,
-	    "crickets-zz9plu-r1-bounced-task", NULL), 0);
+	ck_assert_uint_eq(
+	    sequence_of(ev, "crickets-b7mm2p-r1-n1@example.com-event", NULL),
+	    1);
+	ck_assert_uint_eq(
+	    sequence_of(ts, "crickets-b7mm2p-r1-n1@example.com-task", NULL), 1);
+	ck_assert_uint_eq(
+	    sequence_of(ts, "crickets-zz9plu-r1-bounced-task", NULL), 0);
 	free(ev);
 	free(ts);
 	crk_feed_revs_clear(&revs);
@@ -671,8 +684,8 @@ START_TEST(test_sequence_goes_up_only_for_changed_items)
 END_TEST
 
 static enum crk_status
-failing_revision(void *context, const char *uid, const char *hash,
-    time_t now, unsigned *sequence_r, time_t *changed_at_r, char **error_r)
+failing_revision(void *context, const char *uid, const char *hash, time_t now,
+    unsigned *sequence_r, time_t *changed_at_r, char **error_r)
 {
 	crk_error_set(error_r, "database is locked");
 	return CRK_E_BUSY;
@@ -697,13 +710,17 @@ START_TEST(test_render_reports_a_failing_revision_store)
 }
 END_TEST
 
-/* ---- completed follow-ups ---------------------------------------------- */
+/* ---- completed follow-ups ------------------------------------------------ */
 
 static const struct {
 	int days_ago;
 	bool shown;
 } done_ages[] = {
-	{ 0, true }, { 13, true }, { 14, true }, { 15, false }, { 400, false },
+    {0, true},
+    {13, true},
+    {14, true},
+    {15, false},
+    {400, false},
 };
 
 START_TEST(test_completed_followups_stay_14_days_then_drop)
@@ -715,8 +732,8 @@ START_TEST(test_completed_followups_stay_14_days_then_drop)
 	set_tz("Europe/Berlin");
 	crk_feed_sample_fill(&s);
 	/* k3x9qa #2 */
-	s.followups[1].closed_at = s.now - (time_t)done_ages[_i].days_ago *
-	    86400;
+	s.followups[1].closed_at =
+	    s.now - (time_t)done_ages[_i].days_ago * 86400;
 	render(&s, NULL, &ev, &ts);
 	shown = strstr(ts, "crickets-k3x9qa-r1-n2@example.com-task") != NULL;
 	ck_assert_int_eq(shown, done_ages[_i].shown);
@@ -727,19 +744,19 @@ START_TEST(test_completed_followups_stay_14_days_then_drop)
 }
 END_TEST
 
-/* ---- wording helpers ------------------------------------------------------ */
+/* ---- wording helpers ----------------------------------------------------- */
 
 static const struct {
 	const char *addr, *name, *company;
 } companies[] = {
-	{ "jane@acme.com", "Jane Doe (ACME)", NULL },
-	{ "jane@acme.com", "Jane Doe", "Acme" },
-	{ "bob@globex.co.uk", NULL, "Globex" },
-	{ "x@gmail.com", "X", NULL },
-	{ "x@GMX.de", NULL, NULL },
-	{ "x@localhost", NULL, NULL },
-	{ "not an address", NULL, NULL },
-	{ NULL, NULL, NULL },
+    {"jane@acme.com", "Jane Doe (ACME)", NULL},
+    {"jane@acme.com", "Jane Doe", "Acme"},
+    {"bob@globex.co.uk", NULL, "Globex"},
+    {"x@gmail.com", "X", NULL},
+    {"x@GMX.de", NULL, NULL},
+    {"x@localhost", NULL, NULL},
+    {"not an address", NULL, NULL},
+    {NULL, NULL, NULL},
 };
 
 START_TEST(test_company_comes_from_name_or_domain)
@@ -757,12 +774,12 @@ END_TEST
 static const struct {
 	const char *in, *out;
 } uris[] = {
-	{ "abc.def@host.example", "abc.def@host.example" },
-	{ "a+b/c=d@x", "a%2Bb%2Fc%3Dd@x" },
-	{ "<x>@y", "%3Cx%3E@y" },
-	{ "a b%c", "a%20b%25c" },
-	{ "é@x", "%C3%A9@x" },
-	{ "", "" },
+    {"abc.def@host.example", "abc.def@host.example"},
+    {"a+b/c=d@x", "a%2Bb%2Fc%3Dd@x"},
+    {"<x>@y", "%3Cx%3E@y"},
+    {"a b%c", "a%20b%25c"},
+    {"é@x", "%C3%A9@x"},
+    {"", ""},
 };
 
 START_TEST(test_message_ids_are_percent_encoded)
@@ -789,15 +806,15 @@ START_TEST(test_each_touch_has_its_angle_then_monthly)
 }
 END_TEST
 
-/* ---- publishing ------------------------------------------------------------- */
+/* ---- publishing ---------------------------------------------------------- */
 
-static const unsigned modes[] = { 0600, 0644, 0640 };
+static const unsigned modes[] = {0600, 0644, 0640};
 
 START_TEST(test_publish_writes_both_files_with_the_configured_mode)
 {
 	struct crk_feed_sample s;
 	struct crk_feed_input in;
-	struct crk_strv paths = { 0 };
+	struct crk_strv paths = {0};
 	char *dir = tmpdir_new(), *sub, *error = NULL, *data, *ev;
 	struct stat st;
 	size_t k;
@@ -806,8 +823,8 @@ START_TEST(test_publish_writes_both_files_with_the_configured_mode)
 	crk_feed_sample_fill(&s);
 	crk_feed_sample_input(&s, &in);
 	sub = crk_xasprintf("%s/a/feed", dir); /* created on the way */
-	ck_assert_int_eq(crk_feed_publish(&in, sub, modes[_i], &paths,
-	    &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_feed_publish(&in, sub, modes[_i], &paths, &error), CRK_OK);
 	ck_assert_uint_eq(paths.count, 2);
 	for (k = 0; k < 2; k++) {
 		ck_assert_int_eq(stat(paths.items[k], &st), 0);
@@ -839,17 +856,14 @@ START_TEST(test_publishing_the_same_feed_again_leaves_the_file_alone)
 	crk_feed_sample_fill(&s);
 	crk_feed_sample_input(&s, &in);
 	path = crk_xasprintf("%s/followups.ics", dir);
-	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, NULL), CRK_OK);
 	ck_assert_int_eq(stat(path, &st1), 0);
-	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, NULL), CRK_OK);
 	ck_assert_int_eq(stat(path, &st2), 0);
 	ck_assert_uint_eq(st1.st_ino, st2.st_ino);
 	/* a change replaces the file (a new inode from the rename) */
 	in.now += 86400;
-	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, NULL), CRK_OK);
 	ck_assert_int_eq(stat(path, &st2), 0);
 	ck_assert_uint_ne(st1.st_ino, st2.st_ino);
 	free(path);
@@ -859,13 +873,13 @@ START_TEST(test_publishing_the_same_feed_again_leaves_the_file_alone)
 END_TEST
 
 enum publish_fault {
-	FAULT_DISK_FULL,      /* RLIMIT_FSIZE: write fails half-way */
-	FAULT_TARGET_IS_DIR,  /* rename fails after a complete temp file */
-	FAULT_DIR_IS_FILE,    /* no temp file can be created */
+	FAULT_DISK_FULL,     /* RLIMIT_FSIZE: write fails half-way */
+	FAULT_TARGET_IS_DIR, /* rename fails after a complete temp file */
+	FAULT_DIR_IS_FILE,   /* no temp file can be created */
 };
 
-static const enum publish_fault faults[] = { FAULT_DISK_FULL,
-	FAULT_TARGET_IS_DIR, FAULT_DIR_IS_FILE };
+static const enum publish_fault faults[] = {
+    FAULT_DISK_FULL, FAULT_TARGET_IS_DIR, FAULT_DIR_IS_FILE};
 
 START_TEST(test_publish_failure_keeps_the_old_file)
 {
@@ -902,14 +916,16 @@ START_TEST(test_publish_failure_keeps_the_old_file)
 	}
 	entries = count_entries(dir);
 	if (faults[_i] == FAULT_TARGET_IS_DIR)
-		ck_assert_int_eq(crk_feed_publish_texts(pub, 0600, "A\r\n", big,
-		    NULL, &error), CRK_E_IO);
+		ck_assert_int_eq(crk_feed_publish_texts(
+				     pub, 0600, "A\r\n", big, NULL, &error),
+		    CRK_E_IO);
 	else
 		ck_assert_int_eq(crk_feed_write_file(pub, "followups.ics", big,
-		    strlen(big), 0600, &error), CRK_E_IO);
+				     strlen(big), 0600, &error),
+		    CRK_E_IO);
 	ck_assert_ptr_nonnull(error);
-	ck_assert_msg(strstr(error, dir) != NULL, "error names the path: %s",
-	    error);
+	ck_assert_msg(
+	    strstr(error, dir) != NULL, "error names the path: %s", error);
 	if (faults[_i] != FAULT_TARGET_IS_DIR) {
 		data = read_file(target);
 		ck_assert_str_eq(data, old);
@@ -924,11 +940,11 @@ START_TEST(test_publish_failure_keeps_the_old_file)
 }
 END_TEST
 
-/* ---- from the store ---------------------------------------------------- */
+/* ---- from the store ------------------------------------------------------ */
 
 static struct crk_message *
-msg_new(const char *mid, const char *from, const char *to,
-    const char *subject, time_t date, const char *parent)
+msg_new(const char *mid, const char *from, const char *to, const char *subject,
+    time_t date, const char *parent)
 {
 	struct crk_message *m = crk_message_new();
 
@@ -951,10 +967,11 @@ store_ingest(struct crk_engine *engine, struct crk_message *m, time_t now)
 	char *error = NULL;
 
 	ck_assert_int_eq(crk_engine_begin(engine, &error), CRK_OK);
-	ck_assert_msg(crk_engine_ingest(engine, "work", m, NULL, now,
-	    &error) == CRK_OK, "%s", error);
-	ck_assert_msg(crk_engine_commit(engine, now, &error) == CRK_OK, "%s",
-	    error);
+	ck_assert_msg(
+	    crk_engine_ingest(engine, "work", m, NULL, now, &error) == CRK_OK,
+	    "%s", error);
+	ck_assert_msg(
+	    crk_engine_commit(engine, now, &error) == CRK_OK, "%s", error);
 	crk_message_free(&m);
 }
 
@@ -964,10 +981,11 @@ store_render(struct crk_store *store, struct crk_engine *engine, time_t now,
 {
 	char *error = NULL;
 
-	ck_assert_msg(crk_engine_refresh(engine, now, &error) == CRK_OK, "%s",
+	ck_assert_msg(
+	    crk_engine_refresh(engine, now, &error) == CRK_OK, "%s", error);
+	ck_assert_msg(
+	    crk_feed_render_store(store, now, ev, ts, &error) == CRK_OK, "%s",
 	    error);
-	ck_assert_msg(crk_feed_render_store(store, now, ev, ts, &error) ==
-	    CRK_OK, "%s", error);
 }
 
 START_TEST(test_store_feeds_show_open_followups_and_keep_revisions)
@@ -984,8 +1002,8 @@ START_TEST(test_store_feeds_show_open_followups_and_keep_revisions)
 
 	set_tz("Europe/Berlin");
 	db = crk_xasprintf("%s/crickets.db", dir);
-	ck_assert_msg(crk_store_open(db, &store, &error) == CRK_OK, "%s",
-	    error);
+	ck_assert_msg(
+	    crk_store_open(db, &store, &error) == CRK_OK, "%s", error);
 	crk_rules_init_default(&rules);
 	crk_strv_add(&rules.identities, "rep@seller.example");
 	crk_strv_add(&rules.internal_domains, "seller.example");
@@ -1013,15 +1031,17 @@ START_TEST(test_store_feeds_show_open_followups_and_keep_revisions)
 	assert_wire_format(ts1);
 	cal = parse_ok(ev1);
 	for (c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
-	    c != NULL;
-	    c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
+	     c != NULL;
+	     c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT)) {
 		const char *sum = icalcomponent_get_summary(c);
 		struct icaltimetype t = icalcomponent_get_dtstart(c);
 
 		ck_assert(t.is_date);
 		ck_assert_int_eq(t.day, 22); /* overdue rolls to today */
-		if (strncmp(sum, "Follow up #1: jane@acme.example (Acme) - "
-		    "Proposal Q3 rollout", 60) == 0)
+		if (strncmp(sum,
+			"Follow up #1: jane@acme.example (Acme) - "
+			"Proposal Q3 rollout",
+			60) == 0)
 			follow++;
 		else if (strstr(sum, "replied to 'Quote Q1 rollout'") != NULL)
 			decide++;
@@ -1056,8 +1076,8 @@ START_TEST(test_store_feeds_show_open_followups_and_keep_revisions)
 	store_render(store, engine, now + 86400, &ev2, &ts2);
 	cal = parse_ok(ev2);
 	for (c = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
-	    c != NULL;
-	    c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
+	     c != NULL;
+	     c = icalcomponent_get_next_component(cal, ICAL_VEVENT_COMPONENT))
 		if (strncmp(icalcomponent_get_summary(c), "Follow up", 9) == 0)
 			ck_assert_int_eq(icalcomponent_get_sequence(c), 1);
 	icalcomponent_free(cal);
@@ -1081,16 +1101,16 @@ crk_test_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("render");
-	CRK_TABLE_TEST(tc, test_every_item_kind_round_trips_through_libical,
-	    kinds);
+	CRK_TABLE_TEST(
+	    tc, test_every_item_kind_round_trips_through_libical, kinds);
 	tcase_add_test(tc,
 	    test_feeds_hold_one_item_per_open_followup_and_calendar_properties);
 	tcase_add_loop_test(tc, test_feeds_match_the_golden_files, 0, 2);
-	tcase_add_loop_test(tc, test_lines_fold_without_splitting_escapes_or_utf8,
-	    0, 80 * 6);
+	tcase_add_loop_test(
+	    tc, test_lines_fold_without_splitting_escapes_or_utf8, 0, 80 * 6);
 	tcase_add_test(tc, test_absurd_lengths_are_capped);
-	CRK_TABLE_TEST(tc, test_completed_followups_stay_14_days_then_drop,
-	    done_ages);
+	CRK_TABLE_TEST(
+	    tc, test_completed_followups_stay_14_days_then_drop, done_ages);
 	CRK_TABLE_TEST(tc, test_company_comes_from_name_or_domain, companies);
 	CRK_TABLE_TEST(tc, test_message_ids_are_percent_encoded, uris);
 	tcase_add_test(tc, test_each_touch_has_its_angle_then_monthly);
@@ -1107,15 +1127,15 @@ crk_test_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("store");
-	tcase_add_test(tc,
-	    test_store_feeds_show_open_followups_and_keep_revisions);
+	tcase_add_test(
+	    tc, test_store_feeds_show_open_followups_and_keep_revisions);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("publish");
-	CRK_TABLE_TEST(tc,
-	    test_publish_writes_both_files_with_the_configured_mode, modes);
-	tcase_add_test(tc,
-	    test_publishing_the_same_feed_again_leaves_the_file_alone);
+	CRK_TABLE_TEST(
+	    tc, test_publish_writes_both_files_with_the_configured_mode, modes);
+	tcase_add_test(
+	    tc, test_publishing_the_same_feed_again_leaves_the_file_alone);
 	CRK_TABLE_TEST(tc, test_publish_failure_keeps_the_old_file, faults);
 	suite_add_tcase(s, tc);
 	return s;

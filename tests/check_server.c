@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of ical/server: the HTTP feed server on a port-0 listener, spoken to over a raw socket. */
+/* ical/server over a raw socket on port 0, and crickets feed/serve. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -57,8 +57,8 @@ reply_header(const struct reply *r, const char *name)
 
 			while (*v == ' ')
 				v++;
-			return crk_xstrndup(v, (size_t)((eol != NULL ? eol :
-			    v + strlen(v)) - v));
+			return crk_xstrndup(v,
+			    (size_t)((eol != NULL ? eol : v + strlen(v)) - v));
 		}
 		p = eol != NULL ? eol + 1 : NULL;
 	}
@@ -74,9 +74,9 @@ http_port(unsigned port, int family, const char *method, const char *path,
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = {.tv_sec = 10};
 	char *req, buf[4096], *sep, *line_end;
-	struct crk_strv raw = { 0 };
+	struct crk_strv raw = {0};
 	size_t total = 0;
 	ssize_t n;
 	int fd;
@@ -95,12 +95,13 @@ http_port(unsigned port, int family, const char *method, const char *path,
 	fd = socket(family, SOCK_STREAM, 0);
 	ck_assert_int_ge(fd, 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	ck_assert_msg(connect(fd, (struct sockaddr *)&ss, family == AF_INET ?
-	    sizeof(*sin) : sizeof(*sin6)) == 0, "connect: %s",
-	    strerror(errno));
+	ck_assert_msg(
+	    connect(fd, (struct sockaddr *)&ss,
+		family == AF_INET ? sizeof(*sin) : sizeof(*sin6)) == 0,
+	    "connect: %s", strerror(errno));
 	req = crk_xasprintf("%s %s HTTP/1.1\r\nHost: localhost\r\n"
-	    "Connection: close\r\n%s\r\n", method, path, extra != NULL ?
-	    extra : "");
+			    "Connection: close\r\n%s\r\n",
+	    method, path, extra != NULL ? extra : "");
 	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
 	free(req);
 	r->body = crk_xmalloc(1);
@@ -118,8 +119,9 @@ http_port(unsigned port, int family, const char *method, const char *path,
 	line_end = strstr(r->body, "\r\n");
 	/* header lines after the status line, CRLF -> LF */
 	{
-		char *h = crk_xstrndup(line_end + 2, (size_t)(sep -
-		    (line_end + 2))), *p;
+		char *h = crk_xstrndup(
+			 line_end + 2, (size_t)(sep - (line_end + 2))),
+		     *p;
 
 		for (p = h; (p = strstr(p, "\r\n")) != NULL;)
 			memmove(p, p + 1, strlen(p + 1) + 1);
@@ -148,22 +150,21 @@ publish(time_t shift)
 	crk_feed_sample_input(&s, &in);
 	in.now += shift;
 	free(events);
-	ck_assert_int_eq(crk_feed_render(&in, &events, NULL, &error),
-	    CRK_OK);
-	ck_assert_int_eq(crk_feed_publish(&in, dir, 0600, NULL, &error),
-	    CRK_OK);
+	ck_assert_int_eq(crk_feed_render(&in, &events, NULL, &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_feed_publish(&in, dir, 0600, NULL, &error), CRK_OK);
 	crk_feed_sample_clear(&s);
 }
 
 static void
 start(const char *listen)
 {
-	struct crk_server_options opt = { .listen = listen, .token = TOKEN,
-		.dir = dir };
+	struct crk_server_options opt = {
+	    .listen = listen, .token = TOKEN, .dir = dir};
 	char *error = NULL;
 
-	ck_assert_msg(crk_server_start(&opt, &server, &error) == CRK_OK,
-	    "%s", error);
+	ck_assert_msg(
+	    crk_server_start(&opt, &server, &error) == CRK_OK, "%s", error);
 	ck_assert_uint_ne(crk_server_port(server), 0);
 }
 
@@ -174,8 +175,8 @@ setup(void)
 
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
-	dir = crk_xasprintf("%s/crk-server-XXXXXX", base != NULL &&
-	    *base != '\0' ? base : "/tmp");
+	dir = crk_xasprintf("%s/crk-server-XXXXXX",
+	    base != NULL && *base != '\0' ? base : "/tmp");
 	ck_assert(mkdtemp(dir) != NULL);
 	publish(0);
 	start("127.0.0.1:0");
@@ -199,7 +200,7 @@ teardown(void)
 static char *
 subst(const char *tmpl, const char *value)
 {
-	struct crk_strv parts = { 0 };
+	struct crk_strv parts = {0};
 	const char *p;
 	char *s;
 
@@ -214,8 +215,7 @@ subst(const char *tmpl, const char *value)
 	return s;
 }
 
-static const char *const feeds[] = { CRK_FEED_EVENTS_FILE,
-	CRK_FEED_TASKS_FILE };
+static const char *const feeds[] = {CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE};
 
 static void
 assert_header(const struct reply *r, const char *name, const char *want)
@@ -242,8 +242,8 @@ START_TEST(test_get_serves_the_feed_with_calendar_headers)
 		char *want = crk_xmalloc(r.body_len + 2);
 
 		ck_assert_ptr_nonnull(fp);
-		ck_assert_uint_eq(fread(want, 1, r.body_len + 1, fp),
-		    r.body_len);
+		ck_assert_uint_eq(
+		    fread(want, 1, r.body_len + 1, fp), r.body_len);
 		ck_assert(memcmp(want, r.body, r.body_len) == 0);
 		fclose(fp);
 		free(want);
@@ -304,16 +304,17 @@ static const struct {
 	const char *fmt;
 	int status;
 } inm_cases[] = {
-	{ "If-None-Match: @\r\n", 304 },
-	{ "If-None-Match: W/@\r\n", 304 },
-	{ "If-None-Match: \"abc\", @\r\n", 304 },
-	{ "If-None-Match: *\r\n", 304 },
-	{ "If-None-Match: \"abc\"\r\n", 200 },
-	{ "If-None-Match: \"abc\"\r\nIf-Modified-Since: Fri, 01 Jan 2100 "
-	  "00:00:00 GMT\r\n", 200 },
-	{ "If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n", 304 },
-	{ "If-Modified-Since: Thu, 01 Jan 1998 00:00:00 GMT\r\n", 200 },
-	{ "If-Modified-Since: yesterday\r\n", 200 },
+    {"If-None-Match: @\r\n", 304},
+    {"If-None-Match: W/@\r\n", 304},
+    {"If-None-Match: \"abc\", @\r\n", 304},
+    {"If-None-Match: *\r\n", 304},
+    {"If-None-Match: \"abc\"\r\n", 200},
+    {"If-None-Match: \"abc\"\r\nIf-Modified-Since: Fri, 01 Jan 2100 "
+     "00:00:00 GMT\r\n",
+	200},
+    {"If-Modified-Since: Fri, 01 Jan 2100 00:00:00 GMT\r\n", 304},
+    {"If-Modified-Since: Thu, 01 Jan 1998 00:00:00 GMT\r\n", 200},
+    {"If-Modified-Since: yesterday\r\n", 200},
 };
 
 START_TEST(test_conditional_requests_get_304_when_unchanged)
@@ -364,27 +365,27 @@ END_TEST
 
 /* @ is the token. */
 static const char *const bad_paths[] = {
-	"/",
-	"/followups.ics",
-	"/@",
-	"/@/",
-	"/@/followups.ics/",
-	"/@/FOLLOWUPS.ICS",
-	"/@/other.ics",
-	"/@/followups.ics.bak",
-	"/@/../@/followups.ics",
-	"/@/%2e%2e/@/followups.ics",
-	"/@/%2E%2E%2Ffollowups.ics",
-	"/@%2Ffollowups.ics",
-	"/@//followups.ics",
-	"//@/followups.ics",
-	"/@/./followups.ics",
-	"/@x/followups.ics",
-	"/0f1e2d3c4b5a6978/followups.ics",
-	"/0f1e2d3c4b5a69788796a5b4c3d2e1f1/followups.ics",
-	"/@/followups.ics%00",
-	"/@/followups.ics%20",
-	"/..%2f..%2fetc%2fpasswd",
+    "/",
+    "/followups.ics",
+    "/@",
+    "/@/",
+    "/@/followups.ics/",
+    "/@/FOLLOWUPS.ICS",
+    "/@/other.ics",
+    "/@/followups.ics.bak",
+    "/@/../@/followups.ics",
+    "/@/%2e%2e/@/followups.ics",
+    "/@/%2E%2E%2Ffollowups.ics",
+    "/@%2Ffollowups.ics",
+    "/@//followups.ics",
+    "//@/followups.ics",
+    "/@/./followups.ics",
+    "/@x/followups.ics",
+    "/0f1e2d3c4b5a6978/followups.ics",
+    "/0f1e2d3c4b5a69788796a5b4c3d2e1f1/followups.ics",
+    "/@/followups.ics%00",
+    "/@/followups.ics%20",
+    "/..%2f..%2fetc%2fpasswd",
 };
 
 START_TEST(test_wrong_token_or_path_is_404_with_a_body)
@@ -407,8 +408,8 @@ START_TEST(test_a_query_string_is_ignored)
 	struct reply r;
 	char *path;
 
-	path = crk_xasprintf("/%s/%s?nocache=123&x=..", TOKEN,
-	    CRK_FEED_EVENTS_FILE);
+	path = crk_xasprintf(
+	    "/%s/%s?nocache=123&x=..", TOKEN, CRK_FEED_EVENTS_FILE);
 	http(AF_INET, "GET", path, NULL, &r);
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(r.body, events);
@@ -417,8 +418,8 @@ START_TEST(test_a_query_string_is_ignored)
 }
 END_TEST
 
-static const char *const methods[] = { "POST", "PUT", "DELETE", "OPTIONS",
-	"PATCH" };
+static const char *const methods[] = {
+    "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
 
 START_TEST(test_other_methods_get_405)
 {
@@ -489,8 +490,8 @@ START_TEST(test_ipv6_loopback_listener_serves_too)
 	struct reply r;
 	char *path;
 	int fd = socket(AF_INET6, SOCK_STREAM, 0);
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
-		.sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in6 sin6 = {
+	    .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
 
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) != 0) {
 		/* no IPv6 in this sandbox: nothing to test */
@@ -515,17 +516,17 @@ static const struct {
 	const char *host; /* NULL: refused */
 	unsigned port;
 } listens[] = {
-	{ "127.0.0.1:8765", "127.0.0.1", 8765 },
-	{ "[::1]:8765", "::1", 8765 },
-	{ "0.0.0.0:0", "0.0.0.0", 0 },
-	{ "127.0.0.1", NULL, 0 },
-	{ "::1:8765", NULL, 0 },
-	{ "[::1]8765", NULL, 0 },
-	{ "127.0.0.1:65536", NULL, 0 },
-	{ "127.0.0.1:-1", NULL, 0 },
-	{ "127.0.0.1:80x", NULL, 0 },
-	{ ":8765", NULL, 0 },
-	{ "", NULL, 0 },
+    {"127.0.0.1:8765", "127.0.0.1", 8765},
+    {"[::1]:8765", "::1", 8765},
+    {"0.0.0.0:0", "0.0.0.0", 0},
+    {"127.0.0.1", NULL, 0},
+    {"::1:8765", NULL, 0},
+    {"[::1]8765", NULL, 0},
+    {"127.0.0.1:65536", NULL, 0},
+    {"127.0.0.1:-1", NULL, 0},
+    {"127.0.0.1:80x", NULL, 0},
+    {":8765", NULL, 0},
+    {"", NULL, 0},
 };
 
 START_TEST(test_listen_addresses_parse_or_are_refused)
@@ -553,23 +554,23 @@ static const struct {
 	const char *listen, *token;
 	enum crk_status status;
 } bad_starts[] = {
-	{ "127.0.0.1:0", "short", CRK_E_INVAL },
-	{ "127.0.0.1:0", "0123456789abcdef/x", CRK_E_INVAL },
-	{ "127.0.0.1:0", NULL, CRK_E_INVAL },
-	{ "localhost:0", TOKEN, CRK_E_INVAL },
-	{ "127.0.0.1", TOKEN, CRK_E_INVAL },
-	{ "192.0.2.1:0", TOKEN, CRK_E_NET }, /* not our address */
+    {"127.0.0.1:0", "short", CRK_E_INVAL},
+    {"127.0.0.1:0", "0123456789abcdef/x", CRK_E_INVAL},
+    {"127.0.0.1:0", NULL, CRK_E_INVAL}, {"localhost:0", TOKEN, CRK_E_INVAL},
+    {"127.0.0.1", TOKEN, CRK_E_INVAL},
+    {"192.0.2.1:0", TOKEN, CRK_E_NET}, /* not our address */
 };
 
 START_TEST(test_bad_options_are_refused_with_a_message)
 {
-	struct crk_server_options opt = { .listen = bad_starts[_i].listen,
-		.token = bad_starts[_i].token, .dir = "/nonexistent" };
+	struct crk_server_options opt = {.listen = bad_starts[_i].listen,
+	    .token = bad_starts[_i].token,
+	    .dir = "/nonexistent"};
 	struct crk_server *srv = (struct crk_server *)&opt;
 	char *error = NULL;
 
-	ck_assert_int_eq(crk_server_start(&opt, &srv, &error),
-	    bad_starts[_i].status);
+	ck_assert_int_eq(
+	    crk_server_start(&opt, &srv, &error), bad_starts[_i].status);
 	ck_assert_ptr_null(srv);
 	ck_assert_ptr_nonnull(error);
 	free(error);
@@ -624,13 +625,13 @@ cli_spawn(const char *const *args, bool wait, char **out_r, int *fd_r)
 		return pid;
 	}
 	{
-		struct crk_strv parts = { 0 };
+		struct crk_strv parts = {0};
 		char buf[4096];
 		ssize_t got;
 
 		while ((got = read(pipefd[0], buf, sizeof(buf))) > 0)
-			crk_strv_add_owned(&parts, crk_xstrndup(buf,
-			    (size_t)got));
+			crk_strv_add_owned(
+			    &parts, crk_xstrndup(buf, (size_t)got));
 		close(pipefd[0]);
 		if (out_r != NULL)
 			*out_r = crk_strv_join(&parts, "");
@@ -646,20 +647,22 @@ cli_setup(void)
 {
 	const char *base = getenv("TMPDIR");
 	const char *src = getenv("CRK_TOP_SRCDIR");
-	const char *import[] = { "import", "--account", "work", NULL, NULL };
+	const char *import[] = {"import", "--account", "work", NULL, NULL};
 	char *conf, *text, *mail;
 
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
-	cli_dir = crk_xasprintf("%s/crk-cli-XXXXXX", base != NULL &&
-	    *base != '\0' ? base : "/tmp");
+	cli_dir = crk_xasprintf(
+	    "%s/crk-cli-XXXXXX", base != NULL && *base != '\0' ? base : "/tmp");
 	ck_assert(mkdtemp(cli_dir) != NULL);
 	conf = crk_xasprintf("%s/config", cli_dir);
-	text = crk_xasprintf("[crickets]\ndatabase = %1$s/crickets.db\n"
+	text = crk_xasprintf(
+	    "[crickets]\ndatabase = %1$s/crickets.db\n"
 	    "feed_dir = %1$s/feed\n\n[account work]\n"
 	    "host = imap.example.com\nuser = robin.smith@example.com\n"
 	    "identities = robin.smith@example.com\n"
-	    "internal_domains = example.com\n", cli_dir);
+	    "internal_domains = example.com\n",
+	    cli_dir);
 	{
 		FILE *fp = fopen(conf, "w");
 
@@ -689,7 +692,7 @@ cli_teardown(void)
 
 START_TEST(test_crickets_feed_writes_valid_feeds_and_prints_the_paths)
 {
-	const char *args[] = { "feed", NULL };
+	const char *args[] = {"feed", NULL};
 	char *out = NULL, *want, *data;
 	icalcomponent *cal, *c;
 	FILE *fp;
@@ -698,7 +701,8 @@ START_TEST(test_crickets_feed_writes_valid_feeds_and_prints_the_paths)
 
 	ck_assert_int_eq(cli_spawn(args, true, &out, NULL), 0);
 	want = crk_xasprintf("%1$s/feed/followups.ics\n"
-	    "%1$s/feed/followups-tasks.ics\n", cli_dir);
+			     "%1$s/feed/followups-tasks.ics\n",
+	    cli_dir);
 	ck_assert_str_eq(out, want);
 	free(want);
 	want = crk_xasprintf("%s/feed/followups.ics", cli_dir);
@@ -715,12 +719,13 @@ START_TEST(test_crickets_feed_writes_valid_feeds_and_prints_the_paths)
 	ck_assert_ptr_nonnull(cal);
 	ck_assert_int_eq(icalcomponent_count_errors(cal), 0);
 	for (c = icalcomponent_get_first_component(cal, ICAL_ANY_COMPONENT);
-	    c != NULL;
-	    c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT)) {
+	     c != NULL;
+	     c = icalcomponent_get_next_component(cal, ICAL_ANY_COMPONENT)) {
 		ck_assert_int_eq(icalcomponent_isa(c), ICAL_VEVENT_COMPONENT);
 		ck_assert(icalcomponent_get_dtstart(c).is_date);
 		ck_assert_int_ge(icaltime_compare(icalcomponent_get_dtstart(c),
-		    icaltime_from_string("20261122")), 0);
+				     icaltime_from_string("20261122")),
+		    0);
 		n_events++;
 	}
 	/* the ACME proposal (replied or following up) and the bounced
@@ -737,7 +742,7 @@ END_TEST
 
 START_TEST(test_crickets_serve_prints_urls_serves_and_stops_on_sigterm)
 {
-	const char *args[] = { "serve", "--listen", "127.0.0.1:0", NULL };
+	const char *args[] = {"serve", "--listen", "127.0.0.1:0", NULL};
 	char buf[8192], *url, *end, *path, *file, *data;
 	struct reply r;
 	size_t got = 0;
@@ -760,8 +765,8 @@ START_TEST(test_crickets_serve_prints_urls_serves_and_stops_on_sigterm)
 	}
 	ck_assert_ptr_nonnull(strstr(buf, "webcal://127.0.0.1:"));
 	ck_assert_ptr_nonnull(strstr(buf, "/followups-tasks.ics\n"));
-	port = (unsigned)strtoul(url + strlen("events: http://127.0.0.1:"),
-	    &end, 10);
+	port = (unsigned)strtoul(
+	    url + strlen("events: http://127.0.0.1:"), &end, 10);
 	ck_assert_uint_ne(port, 0);
 	path = crk_xstrndup(end, strcspn(end, "\n"));
 	ck_assert_uint_eq(strlen(path), 1 + 32 + strlen("/followups.ics"));
@@ -773,8 +778,8 @@ START_TEST(test_crickets_serve_prints_urls_serves_and_stops_on_sigterm)
 
 		ck_assert_ptr_nonnull(fp);
 		data = crk_xmalloc(r.body_len + 2);
-		ck_assert_uint_eq(fread(data, 1, r.body_len + 1, fp),
-		    r.body_len);
+		ck_assert_uint_eq(
+		    fread(data, 1, r.body_len + 1, fp), r.body_len);
 		data[r.body_len] = '\0';
 		fclose(fp);
 	}
@@ -823,15 +828,15 @@ crk_test_suite(void)
 
 	tc = tcase_create("http");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	CRK_TABLE_TEST(tc, test_get_serves_the_feed_with_calendar_headers,
-	    feeds);
+	CRK_TABLE_TEST(
+	    tc, test_get_serves_the_feed_with_calendar_headers, feeds);
 	CRK_TABLE_TEST(tc, test_head_sends_the_headers_without_a_body, feeds);
-	CRK_TABLE_TEST(tc, test_conditional_requests_get_304_when_unchanged,
-	    inm_cases);
-	tcase_add_test(tc,
-	    test_repeated_conditional_get_with_last_modified_is_304);
-	CRK_TABLE_TEST(tc, test_wrong_token_or_path_is_404_with_a_body,
-	    bad_paths);
+	CRK_TABLE_TEST(
+	    tc, test_conditional_requests_get_304_when_unchanged, inm_cases);
+	tcase_add_test(
+	    tc, test_repeated_conditional_get_with_last_modified_is_304);
+	CRK_TABLE_TEST(
+	    tc, test_wrong_token_or_path_is_404_with_a_body, bad_paths);
 	tcase_add_test(tc, test_a_query_string_is_ignored);
 	CRK_TABLE_TEST(tc, test_other_methods_get_405, methods);
 	tcase_add_test(tc, test_a_changed_feed_gets_a_new_etag);
@@ -842,18 +847,17 @@ crk_test_suite(void)
 #ifdef CRK_TEST_BINARY
 	tc = tcase_create("cli");
 	tcase_add_checked_fixture(tc, cli_setup, cli_teardown);
-	tcase_add_test(tc,
-	    test_crickets_feed_writes_valid_feeds_and_prints_the_paths);
-	tcase_add_test(tc,
-	    test_crickets_serve_prints_urls_serves_and_stops_on_sigterm);
+	tcase_add_test(
+	    tc, test_crickets_feed_writes_valid_feeds_and_prints_the_paths);
+	tcase_add_test(
+	    tc, test_crickets_serve_prints_urls_serves_and_stops_on_sigterm);
 	suite_add_tcase(s, tc);
 #endif
 
 	tc = tcase_create("options");
-	CRK_TABLE_TEST(tc, test_listen_addresses_parse_or_are_refused,
-	    listens);
-	CRK_TABLE_TEST(tc, test_bad_options_are_refused_with_a_message,
-	    bad_starts);
+	CRK_TABLE_TEST(tc, test_listen_addresses_parse_or_are_refused, listens);
+	CRK_TABLE_TEST(
+	    tc, test_bad_options_are_refused_with_a_message, bad_starts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The commands for the calendar feeds: `crickets feed` writes them, `crickets serve` serves them. */
+/* `crickets feed` writes the calendar feeds, `crickets serve` serves them. */
 #include "config.h"
 
 #include <errno.h>
@@ -33,16 +33,16 @@ feed_on_signal(int sig)
 static int
 feed_usage_error(const char *name, const char *what, const char *arg)
 {
-	crk_cli_error("%s: %s '%s'; see crickets %s --help", name, what, arg,
-	    name);
+	crk_cli_error(
+	    "%s: %s '%s'; see crickets %s --help", name, what, arg, name);
 	return EX_USAGE;
 }
 
 static int
 feed_fail(const char *what, enum crk_status status, char **error)
 {
-	crk_cli_error("%s: %s", what, *error != NULL ? *error :
-	    crk_status_str(status));
+	crk_cli_error(
+	    "%s: %s", what, *error != NULL ? *error : crk_status_str(status));
 	crk_free_str(error);
 	return crk_cli_exit_code(status);
 }
@@ -51,11 +51,11 @@ int
 crk_cmd_feed(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"out", required_argument, NULL, 'o'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct crk_strv paths = { 0 };
+	struct crk_strv paths = {0};
 	enum crk_status status;
 	const char *out = NULL;
 	char *error = NULL;
@@ -64,33 +64,32 @@ crk_cmd_feed(struct crk_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
 		switch (c) {
-		case 'o':
-			out = optarg;
-			break;
+		case 'o': out = optarg; break;
 		case 'h':
-			printf("usage: crickets feed [--out DIR]\n\n"
+			printf(
+			    "usage: crickets feed [--out DIR]\n\n"
 			    "Writes %s (events, for every calendar app) and %s "
 			    "(tasks)\ninto DIR (default: feed_dir from the "
 			    "config), atomically, and prints\nthe paths.\n",
 			    CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE);
 			return EX_OK;
 		case ':':
-			return feed_usage_error(argv[0], "option needs a value",
-			    argv[optind - 1]);
+			return feed_usage_error(
+			    argv[0], "option needs a value", argv[optind - 1]);
 		default:
-			return feed_usage_error(argv[0], "unknown option",
-			    argv[optind - 1]);
+			return feed_usage_error(
+			    argv[0], "unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return feed_usage_error(argv[0], "unexpected argument",
-		    argv[optind]);
+		return feed_usage_error(
+		    argv[0], "unexpected argument", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	if (out == NULL)
 		out = cli->config->feed_dir;
-	status = crk_feed_publish_store(cli->store, out,
-	    cli->config->feed_mode, cli->now, &paths, &error);
+	status = crk_feed_publish_store(
+	    cli->store, out, cli->config->feed_mode, cli->now, &paths, &error);
 	if (status != CRK_OK)
 		return feed_fail("cannot write the feeds", status, &error);
 	for (i = 0; i < paths.count; i++)
@@ -104,7 +103,7 @@ crk_cmd_feed(struct crk_cli *cli, int argc, char **argv)
 static void
 feed_store_stamp(const char *database, struct timespec *stamp_r)
 {
-	static const char *const suffixes[] = { "", "-wal" };
+	static const char *const suffixes[] = {"", "-wal"};
 	struct stat st;
 	char *path;
 	size_t i;
@@ -114,8 +113,8 @@ feed_store_stamp(const char *database, struct timespec *stamp_r)
 		path = crk_xasprintf("%s%s", database, suffixes[i]);
 		if (stat(path, &st) == 0 &&
 		    (st.st_mtim.tv_sec > stamp_r->tv_sec ||
-		    (st.st_mtim.tv_sec == stamp_r->tv_sec &&
-		    st.st_mtim.tv_nsec > stamp_r->tv_nsec)))
+			(st.st_mtim.tv_sec == stamp_r->tv_sec &&
+			    st.st_mtim.tv_nsec > stamp_r->tv_nsec)))
 			*stamp_r = st.st_mtim;
 		free(path);
 	}
@@ -127,34 +126,35 @@ feed_print_urls(const char *listen, unsigned port, const char *token)
 	char *host = NULL, *hostport;
 	const char *shown;
 
-	if (crk_server_parse_listen(listen, &host, &(unsigned){ 0 }, NULL) !=
+	if (crk_server_parse_listen(listen, &host, &(unsigned){0}, NULL) !=
 	    CRK_OK)
 		host = crk_xstrdup("127.0.0.1");
-	shown = strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1" :
-	    strcmp(host, "::") == 0 ? "::1" : host;
-	hostport = strchr(shown, ':') != NULL ?
-	    crk_xasprintf("[%s]:%u", shown, port) :
-	    crk_xasprintf("%s:%u", shown, port);
+	shown = strcmp(host, "0.0.0.0") == 0 ? "127.0.0.1"
+	    : strcmp(host, "::") == 0        ? "::1"
+					     : host;
+	hostport = strchr(shown, ':') != NULL
+	    ? crk_xasprintf("[%s]:%u", shown, port)
+	    : crk_xasprintf("%s:%u", shown, port);
 	printf("Serving the crickets feeds (Ctrl-C stops):\n"
-	    "  events: http://%1$s/%2$s/%3$s\n"
-	    "          webcal://%1$s/%2$s/%3$s\n"
-	    "  tasks:  http://%1$s/%2$s/%4$s\n"
-	    "          webcal://%1$s/%2$s/%4$s\n"
-	    "\n"
-	    "Subscribe once, with the events URL unless the app shows "
-	    "tasks:\n"
-	    "  Apple Calendar: File > New Calendar Subscription, paste the "
-	    "webcal:// URL\n"
-	    "  Thunderbird: New Calendar > On the Network, paste the URL "
-	    "(tasks too)\n"
-	    "  Evolution, KOrganizer: new On The Web calendar, the tasks "
-	    "URL works there\n"
-	    "  Outlook: Add calendar > Subscribe from web\n"
-	    "  Google Calendar, Android (ICSx5), phones: they fetch from "
-	    "the internet;\n"
-	    "    publish the feed over HTTPS behind nginx or Apache "
-	    "(README, contrib/)\n"
-	    "The token in the URL is the only key: keep it private.\n",
+	       "  events: http://%1$s/%2$s/%3$s\n"
+	       "          webcal://%1$s/%2$s/%3$s\n"
+	       "  tasks:  http://%1$s/%2$s/%4$s\n"
+	       "          webcal://%1$s/%2$s/%4$s\n"
+	       "\n"
+	       "Subscribe once, with the events URL unless the app shows "
+	       "tasks:\n"
+	       "  Apple Calendar: File > New Calendar Subscription, paste the "
+	       "webcal:// URL\n"
+	       "  Thunderbird: New Calendar > On the Network, paste the URL "
+	       "(tasks too)\n"
+	       "  Evolution, KOrganizer: new On The Web calendar, the tasks "
+	       "URL works there\n"
+	       "  Outlook: Add calendar > Subscribe from web\n"
+	       "  Google Calendar, Android (ICSx5), phones: they fetch from "
+	       "the internet;\n"
+	       "    publish the feed over HTTPS behind nginx or Apache "
+	       "(README, contrib/)\n"
+	       "The token in the URL is the only key: keep it private.\n",
 	    hostport, token, CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE);
 	fflush(stdout);
 	free(hostport);
@@ -165,15 +165,15 @@ int
 crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"listen", required_argument, NULL, 'l'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct crk_server_options opt = { 0 };
+	struct crk_server_options opt = {0};
 	struct crk_server *server = NULL;
 	struct sigaction sa, old_int, old_term, old_hup;
-	struct timespec stamp, seen, tick = { .tv_sec = 1 };
+	struct timespec stamp, seen, tick = {.tv_sec = 1};
 	enum crk_status status;
 	const char *listen = NULL;
 	char *error = NULL, *end;
@@ -183,48 +183,47 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, ":l:i:h", options, NULL)) != -1) {
 		switch (c) {
-		case 'l':
-			listen = optarg;
-			break;
+		case 'l': listen = optarg; break;
 		case 'i':
 			errno = 0;
 			interval = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || interval < 1)
-				return feed_usage_error(argv[0],
-				    "bad interval (seconds)", optarg);
+				return feed_usage_error(
+				    argv[0], "bad interval (seconds)", optarg);
 			break;
 		case 'h':
 			printf("usage: crickets serve [--listen HOST:PORT] "
-			    "[--interval SECONDS]\n\n"
-			    "Serves the calendar feeds over HTTP under the "
-			    "secret token of [serve]\n(generated on first "
-			    "use), on [serve] listen (default %s; port 0\n"
-			    "picks a free one).  Writes the feeds into "
-			    "feed_dir first, again when the\nstore changes, "
-			    "every SECONDS (default %d) and on SIGHUP.  "
-			    "SIGINT or\nSIGTERM stop it.\n",
+			       "[--interval SECONDS]\n\n"
+			       "Serves the calendar feeds over HTTP under the "
+			       "secret token of [serve]\n(generated on first "
+			       "use), on [serve] listen (default %s; port 0\n"
+			       "picks a free one).  Writes the feeds into "
+			       "feed_dir first, again when the\nstore changes, "
+			       "every SECONDS (default %d) and on SIGHUP.  "
+			       "SIGINT or\nSIGTERM stop it.\n",
 			    FEED_DEFAULT_LISTEN, FEED_DEFAULT_INTERVAL);
 			return EX_OK;
 		case ':':
-			return feed_usage_error(argv[0], "option needs a value",
-			    argv[optind - 1]);
+			return feed_usage_error(
+			    argv[0], "option needs a value", argv[optind - 1]);
 		default:
-			return feed_usage_error(argv[0], "unknown option",
-			    argv[optind - 1]);
+			return feed_usage_error(
+			    argv[0], "unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return feed_usage_error(argv[0], "unexpected argument",
-		    argv[optind]);
+		return feed_usage_error(
+		    argv[0], "unexpected argument", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	status = crk_config_ensure_token(cli->config, &error);
 	if (status != CRK_OK)
-		return feed_fail("cannot set up the feed token", status,
-		    &error);
+		return feed_fail(
+		    "cannot set up the feed token", status, &error);
 	if (listen == NULL)
-		listen = cli->config->serve_listen != NULL ?
-		    cli->config->serve_listen : FEED_DEFAULT_LISTEN;
+		listen = cli->config->serve_listen != NULL
+		    ? cli->config->serve_listen
+		    : FEED_DEFAULT_LISTEN;
 
 	/* the files exist before anyone can ask for them */
 	feed_store_stamp(cli->config->database, &seen);
@@ -239,8 +238,8 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 	status = crk_server_start(&opt, &server, &error);
 	if (status != CRK_OK)
 		return feed_fail("cannot serve the feeds", status, &error);
-	feed_print_urls(listen, crk_server_port(server),
-	    cli->config->serve_token);
+	feed_print_urls(
+	    listen, crk_server_port(server), cli->config->serve_token);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = feed_on_signal;
@@ -268,8 +267,8 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 		    cli->now + elapsed, NULL, &error);
 		if (status != CRK_OK) {
 			/* the old files stay served; try again later */
-			crk_warn("cannot update the feeds: %s", error != NULL ?
-			    error : crk_status_str(status));
+			crk_warn("cannot update the feeds: %s",
+			    error != NULL ? error : crk_status_str(status));
 			crk_free_str(&error);
 		}
 		/* our own revision updates touch the store too */

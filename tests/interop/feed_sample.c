@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A hand-made mailbox state for the feed tests: proposals and follow-ups of every kind, optionally hostile. */
+/* A hand-made mailbox state for the feed tests, optionally hostile. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -29,13 +29,11 @@ sample_day(int y, int mo, int d)
 }
 
 static void
-sample_add_prospect(struct crk_proposal *p, const char *addr,
-    const char *name)
+sample_add_prospect(struct crk_proposal *p, const char *addr, const char *name)
 {
 	struct crk_addr_list *l = &p->prospects;
 
-	l->items = crk_xreallocarray(l->items, l->count + 1,
-	    sizeof(*l->items));
+	l->items = crk_xreallocarray(l->items, l->count + 1, sizeof(*l->items));
 	l->items[l->count].addr = crk_xstrdup(addr);
 	l->items[l->count].name = crk_xstrdup(name);
 	l->count++;
@@ -51,8 +49,8 @@ sample_proposal(struct crk_feed_sample *s, const char *short_id,
 	p->id = (int64_t)++s->n_proposals;
 	p->short_id = crk_xstrdup(short_id);
 	p->account = crk_xstrdup("work");
-	p->message_id = crk_xasprintf("%s.proposal+1@mail.example.com",
-	    short_id);
+	p->message_id =
+	    crk_xasprintf("%s.proposal+1@mail.example.com", short_id);
 	p->last_message_id = crk_xstrdup(p->message_id);
 	p->subject = crk_xstrdup(subject);
 	p->from_addr = crk_xstrdup("rep@example.com");
@@ -83,8 +81,8 @@ sample_followup(struct crk_feed_sample *s, const struct crk_proposal *p,
 	f->state = state;
 	f->closed_at = closed_at;
 	f->channel = state == CRK_FOLLOWUP_DONE ? crk_xstrdup("mail") : NULL;
-	f->uid = crk_xasprintf("crickets-%s-r%u-n%u@example.com",
-	    p->short_id, p->round, number);
+	f->uid = crk_xasprintf(
+	    "crickets-%s-r%u-n%u@example.com", p->short_id, p->round, number);
 	f->created_at = p->sent_at;
 	f->changed_at = p->sent_at;
 	return f;
@@ -107,85 +105,117 @@ crk_feed_sample_fill(struct crk_feed_sample *s)
 	crk_strv_add(&p->attachments, "ACME-proposal.pdf");
 	crk_strv_add(&p->attachments, "pricing, v2.xlsx");
 	p->touches = 2;
-	sample_followup(s, p, 1, sample_day(2026, 11, 3),
-	    CRK_FOLLOWUP_DONE, crk_sample_time(2026, 11, 3, 9, 0));
-	sample_followup(s, p, 2, sample_day(2026, 11, 5),
-	    CRK_FOLLOWUP_DONE, crk_sample_time(2026, 11, 10, 16, 30));
-	sample_followup(s, p, 3, sample_day(2026, 11, 9),
-	    CRK_FOLLOWUP_OPEN, 0);
+	sample_followup(s, p, 1, sample_day(2026, 11, 3), CRK_FOLLOWUP_DONE,
+	    crk_sample_time(2026, 11, 3, 9, 0));
+	sample_followup(s, p, 2, sample_day(2026, 11, 5), CRK_FOLLOWUP_DONE,
+	    crk_sample_time(2026, 11, 10, 16, 30));
+	sample_followup(s, p, 3, sample_day(2026, 11, 9), CRK_FOLLOWUP_OPEN, 0);
 
 	/* waiting, #1 due in two days */
 	p = sample_proposal(s, "b7mm2p", "Quote: support plan 2027",
 	    CRK_STATE_WAITING, crk_sample_time(2026, 11, 21, 17, 40));
 	sample_add_prospect(p, "bob@globex.io", NULL);
-	sample_followup(s, p, 1, sample_day(2026, 11, 24),
-	    CRK_FOLLOWUP_OPEN, 0);
+	sample_followup(
+	    s, p, 1, sample_day(2026, 11, 24), CRK_FOLLOWUP_OPEN, 0);
 
 	/* snoozed until 1 Dec; its open #7 (monthly angle) waits */
 	p = sample_proposal(s, "sn00ze", "Angebot Wartungsvertrag",
 	    CRK_STATE_SNOOZED, crk_sample_time(2026, 6, 1, 9, 0));
 	sample_add_prospect(p, "m.mueller@gmail.com", "Märta Müller");
 	p->snooze_until = sample_day(2026, 12, 1);
-	sample_followup(s, p, 7, sample_day(2026, 11, 23),
-	    CRK_FOLLOWUP_OPEN, 0);
+	sample_followup(
+	    s, p, 7, sample_day(2026, 11, 23), CRK_FOLLOWUP_OPEN, 0);
 
 	/* replied: decide */
-	p = sample_proposal(s, "r2d2xx", "Q1 rollout",
-	    CRK_STATE_REPLIED, crk_sample_time(2026, 11, 10, 8, 0));
+	p = sample_proposal(s, "r2d2xx", "Q1 rollout", CRK_STATE_REPLIED,
+	    crk_sample_time(2026, 11, 10, 8, 0));
 	sample_add_prospect(p, "carol@initech.example", "Carol Smith");
 	p->last_reply = crk_sample_time(2026, 11, 20, 14, 5);
 	p->last_reply_from = crk_xstrdup("carol@initech.example");
 	p->last_message_at = p->last_reply;
 
 	/* bounced */
-	p = sample_proposal(s, "zz9plu", "Offer: 3 seats",
-	    CRK_STATE_BOUNCED, crk_sample_time(2026, 11, 19, 11, 0));
+	p = sample_proposal(s, "zz9plu", "Offer: 3 seats", CRK_STATE_BOUNCED,
+	    crk_sample_time(2026, 11, 19, 11, 0));
 	sample_add_prospect(p, "dave@hooli.example", "Dave");
 	p->last_message_at = crk_sample_time(2026, 11, 19, 11, 2);
 
 	/* won: one follow-up done 7 days ago (kept), one in October
 	 * (dropped) */
-	p = sample_proposal(s, "won111", "Pricing for the pilot",
-	    CRK_STATE_WON, crk_sample_time(2026, 9, 1, 10, 0));
+	p = sample_proposal(s, "won111", "Pricing for the pilot", CRK_STATE_WON,
+	    crk_sample_time(2026, 9, 1, 10, 0));
 	sample_add_prospect(p, "erin@umbrella.example", "Erin");
 	p->closed_at = crk_sample_time(2026, 11, 16, 10, 0);
-	sample_followup(s, p, 1, sample_day(2026, 9, 2),
-	    CRK_FOLLOWUP_DONE, crk_sample_time(2026, 10, 1, 10, 0));
-	sample_followup(s, p, 2, sample_day(2026, 11, 15),
-	    CRK_FOLLOWUP_DONE, crk_sample_time(2026, 11, 15, 10, 0));
+	sample_followup(s, p, 1, sample_day(2026, 9, 2), CRK_FOLLOWUP_DONE,
+	    crk_sample_time(2026, 10, 1, 10, 0));
+	sample_followup(s, p, 2, sample_day(2026, 11, 15), CRK_FOLLOWUP_DONE,
+	    crk_sample_time(2026, 11, 15, 10, 0));
 
 	/* dropped with an open follow-up left over: nothing shows */
-	p = sample_proposal(s, "dr0pme", "SOW draft",
-	    CRK_STATE_DROPPED, crk_sample_time(2026, 10, 1, 10, 0));
+	p = sample_proposal(s, "dr0pme", "SOW draft", CRK_STATE_DROPPED,
+	    crk_sample_time(2026, 10, 1, 10, 0));
 	sample_add_prospect(p, "frank@example.net", "Frank");
-	sample_followup(s, p, 4, sample_day(2026, 11, 20),
-	    CRK_FOLLOWUP_OPEN, 0);
+	sample_followup(
+	    s, p, 4, sample_day(2026, 11, 20), CRK_FOLLOWUP_OPEN, 0);
 
-	s->expect_events = 5;	 /* k3x9qa#3, b7mm2p#1, sn00ze#7, decide, bounced */
+	s->expect_events =
+	    5; /* k3x9qa#3, b7mm2p#1, sn00ze#7, decide, bounced */
 	s->expect_completed = 2; /* k3x9qa#2, won111#2 */
 	s->expect_tasks = 5 + 2;
 }
 
 /* Hostile pieces: the nasty things mail can carry into a feed. */
 static const char *const hostile_parts[] = {
-	"\r\nBEGIN:VEVENT\r\n", "END:VCALENDAR", "\n", "\r", "\t",
-	";", ",", "\\", "\\n", "\\;", ":", "\"", "'", "<", ">", "&",
-	"\xf0\x9f\x98\x80", "\xf0\x9f\x87\xa9\xf0\x9f\x87\xaa", "\xe2\x80\xa8",
-	"\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xc0\xaf", "\x01\x02\x1b",
-	"\x7f", "\xc2\x85", "Ärger", "東京", "=?utf-8?q?x?=", "DTSTART:19700101",
-	" ", "a", "Proposal", "%2e%2e/", "mid:", "\xe2\x80\x8b",
+    "\r\nBEGIN:VEVENT\r\n",
+    "END:VCALENDAR",
+    "\n",
+    "\r",
+    "\t",
+    ";",
+    ",",
+    "\\",
+    "\\n",
+    "\\;",
+    ":",
+    "\"",
+    "'",
+    "<",
+    ">",
+    "&",
+    "\xf0\x9f\x98\x80",
+    "\xf0\x9f\x87\xa9\xf0\x9f\x87\xaa",
+    "\xe2\x80\xa8",
+    "\xff",
+    "\xc3",
+    "\xe2\x82",
+    "\xed\xa0\x80",
+    "\xc0\xaf",
+    "\x01\x02\x1b",
+    "\x7f",
+    "\xc2\x85",
+    "Ärger",
+    "東京",
+    "=?utf-8?q?x?=",
+    "DTSTART:19700101",
+    " ",
+    "a",
+    "Proposal",
+    "%2e%2e/",
+    "mid:",
+    "\xe2\x80\x8b",
 };
 
 static char *
 hostile_text(unsigned *seed, bool allow_long)
 {
-	struct crk_strv parts = { 0 };
+	struct crk_strv parts = {0};
 	unsigned n = (unsigned)(rand_r(seed) % 12), i;
 	char *s;
 
 	for (i = 0; i < n; i++)
-		crk_strv_add(&parts, hostile_parts[(unsigned)rand_r(seed) %
-		    CRK_N_ELEMENTS(hostile_parts)]);
+		crk_strv_add(&parts,
+		    hostile_parts[(unsigned)rand_r(seed) %
+			CRK_N_ELEMENTS(hostile_parts)]);
 	if (allow_long && rand_r(seed) % 4 == 0) {
 		char *line = crk_xmalloc(10001);
 		size_t j;
@@ -216,8 +246,8 @@ crk_feed_sample_make_hostile(struct crk_feed_sample *s, unsigned seed)
 			free(p->prospects.items[j].name);
 			p->prospects.items[j].name = hostile_text(&seed, true);
 			free(p->prospects.items[j].addr);
-			p->prospects.items[j].addr = crk_xasprintf(
-			    "%s@%s.example", local, local);
+			p->prospects.items[j].addr =
+			    crk_xasprintf("%s@%s.example", local, local);
 			free(local);
 		}
 		for (j = 0; j < p->attachments.count; j++) {
@@ -266,8 +296,8 @@ crk_feed_sample_clear(struct crk_feed_sample *s)
 }
 
 void
-crk_feed_sample_input(const struct crk_feed_sample *s,
-    struct crk_feed_input *in)
+crk_feed_sample_input(
+    const struct crk_feed_sample *s, struct crk_feed_input *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->proposals = s->proposals;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* A hand-made mailbox state for the feed tests: proposals and follow-ups of every kind, optionally hostile. */
+/* A hand-made mailbox state for the feed tests, optionally hostile. */
 #ifndef CRK_FEED_SAMPLE_H
 #define CRK_FEED_SAMPLE_H
 
@@ -50,7 +50,7 @@ void crk_feed_sample_fill(struct crk_feed_sample *s);
 void crk_feed_sample_make_hostile(struct crk_feed_sample *s, unsigned seed);
 void crk_feed_sample_clear(struct crk_feed_sample *s);
 /* The input for crk_feed_render (revision callback unset). */
-void crk_feed_sample_input(const struct crk_feed_sample *s,
-    struct crk_feed_input *in);
+void crk_feed_sample_input(
+    const struct crk_feed_sample *s, struct crk_feed_input *in);
 
 #endif

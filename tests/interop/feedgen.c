@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Writes sample and hostile feeds plus a JSON manifest of what each must hold, for the interop parsers. */
+/* Writes sample and hostile feeds and a manifest for the parsers. */
 #include "config.h"
 
 #include <stdio.h>
@@ -18,18 +18,18 @@ static const struct {
 	const char *uid;
 	const char *date;
 } expect[] = {
-	{ false, "crickets-k3x9qa-r1-n3@example.com-event", "2026-11-22" },
-	{ false, "crickets-b7mm2p-r1-n1@example.com-event", "2026-11-24" },
-	{ false, "crickets-sn00ze-r1-n7@example.com-event", "2026-12-01" },
-	{ false, "crickets-r2d2xx-r1-decide-event", "2026-11-22" },
-	{ false, "crickets-zz9plu-r1-bounced-event", "2026-11-22" },
-	{ true, "crickets-k3x9qa-r1-n3@example.com-task", "2026-11-09" },
-	{ true, "crickets-k3x9qa-r1-n2@example.com-task", "2026-11-05" },
-	{ true, "crickets-b7mm2p-r1-n1@example.com-task", "2026-11-24" },
-	{ true, "crickets-sn00ze-r1-n7@example.com-task", "2026-12-01" },
-	{ true, "crickets-r2d2xx-r1-decide-task", "2026-11-20" },
-	{ true, "crickets-zz9plu-r1-bounced-task", "2026-11-19" },
-	{ true, "crickets-won111-r1-n2@example.com-task", "2026-11-15" },
+    {false, "crickets-k3x9qa-r1-n3@example.com-event", "2026-11-22"},
+    {false, "crickets-b7mm2p-r1-n1@example.com-event", "2026-11-24"},
+    {false, "crickets-sn00ze-r1-n7@example.com-event", "2026-12-01"},
+    {false, "crickets-r2d2xx-r1-decide-event", "2026-11-22"},
+    {false, "crickets-zz9plu-r1-bounced-event", "2026-11-22"},
+    {true, "crickets-k3x9qa-r1-n3@example.com-task", "2026-11-09"},
+    {true, "crickets-k3x9qa-r1-n2@example.com-task", "2026-11-05"},
+    {true, "crickets-b7mm2p-r1-n1@example.com-task", "2026-11-24"},
+    {true, "crickets-sn00ze-r1-n7@example.com-task", "2026-12-01"},
+    {true, "crickets-r2d2xx-r1-decide-task", "2026-11-20"},
+    {true, "crickets-zz9plu-r1-bounced-task", "2026-11-19"},
+    {true, "crickets-won111-r1-n2@example.com-task", "2026-11-15"},
 };
 
 static int
@@ -37,8 +37,8 @@ write_text(const char *dir, const char *name, const char *text)
 {
 	char *error = NULL;
 
-	if (crk_feed_write_file(dir, name, text, strlen(text), 0644,
-	    &error) != CRK_OK) {
+	if (crk_feed_write_file(dir, name, text, strlen(text), 0644, &error) !=
+	    CRK_OK) {
 		fprintf(stderr, "feedgen: %s\n", error);
 		free(error);
 		return -1;
@@ -47,15 +47,17 @@ write_text(const char *dir, const char *name, const char *text)
 }
 
 static void
-manifest_entry(FILE *fp, bool first, const char *file, bool task,
-    size_t count, size_t completed)
+manifest_entry(FILE *fp, bool first, const char *file, bool task, size_t count,
+    size_t completed)
 {
 	size_t i;
 	bool any = false;
 
-	fprintf(fp, "%s\n {\"file\": \"%s\", \"component\": \"%s\", "
-	    "\"count\": %zu, \"completed\": %zu, \"dates\": {", first ? "" :
-	    ",", file, task ? "VTODO" : "VEVENT", count, completed);
+	fprintf(fp,
+	    "%s\n {\"file\": \"%s\", \"component\": \"%s\", "
+	    "\"count\": %zu, \"completed\": %zu, \"dates\": {",
+	    first ? "" : ",", file, task ? "VTODO" : "VEVENT", count,
+	    completed);
 	for (i = 0; i < CRK_N_ELEMENTS(expect); i++) {
 		if (expect[i].task != task)
 			continue;
@@ -98,8 +100,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "feedgen: %s\n", error);
 			goto out;
 		}
-		name = i < 0 ? crk_xstrdup("sample") :
-		    crk_xasprintf("hostile%02d", i);
+		name = i < 0 ? crk_xstrdup("sample")
+			     : crk_xasprintf("hostile%02d", i);
 		path = crk_xasprintf("%s-events.ics", name);
 		if (write_text(argv[1], path, ev) != 0)
 			goto out;
@@ -108,8 +110,8 @@ main(int argc, char **argv)
 		path = crk_xasprintf("%s-tasks.ics", name);
 		if (write_text(argv[1], path, ts) != 0)
 			goto out;
-		manifest_entry(fp, false, path, true, s.expect_tasks,
-		    s.expect_completed);
+		manifest_entry(
+		    fp, false, path, true, s.expect_tasks, s.expect_completed);
 		free(path);
 		free(name);
 		crk_free_str(&ev);
