@@ -1075,6 +1075,15 @@ return_path_parse(struct crk_message *msg, const char *value)
 	free(v);
 }
 
+/* Adds to a list of addresses, at most ADDRS_MAX of them (the check for
+ * duplicates is linear, and hostile reports can name thousands). */
+static void
+addrs_add_unique(struct crk_strv *v, const char *addr)
+{
+	if (v->count < ADDRS_MAX)
+		crk_strv_add_unique(v, addr);
+}
+
 static void
 failed_recipients_parse(struct crk_message *msg, const char *value)
 {
@@ -1086,7 +1095,7 @@ failed_recipients_parse(struct crk_message *msg, const char *value)
 		char *addr = crk_addr_normalize(parts.items[i]);
 
 		if (addr != NULL)
-			crk_strv_add_unique(&msg->failed_recipients, addr);
+			addrs_add_unique(&msg->failed_recipients, addr);
 		free(addr);
 	}
 	crk_strv_clear(&parts);
@@ -1283,10 +1292,10 @@ dsn_group_flush(struct crk_message *msg, struct dsn_group *g)
 		 * the final one what the server tried. */
 		if (action == NULL || strcmp(action, "failed") == 0) {
 			if (g->final != NULL)
-				crk_strv_add_unique(
+				addrs_add_unique(
 				    &msg->failed_recipients, g->final);
 			if (g->original != NULL)
-				crk_strv_add_unique(
+				addrs_add_unique(
 				    &msg->failed_recipients, g->original);
 		}
 	}
@@ -1388,7 +1397,10 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 			free(v);
 		} else if ((v = dsn_field(line, ll, "action")) != NULL) {
 			free(g.action);
-			g.action = crk_str_lower(v);
+			g.action =
+			    crk_str_lower(crk_utf8_sanitize(v, strlen(v)));
+			utf8_truncate(g.action, 64);
+			free(v);
 		} else if ((v = dsn_field(line, ll, "status")) != NULL) {
 			free(g.status);
 			g.status = v;
@@ -1410,7 +1422,7 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 			v = crk_xstrndup(line + 1, (size_t)(gt - line - 1));
 			addr = crk_addr_normalize(v);
 			if (addr != NULL)
-				crk_strv_add_unique(&prose, addr);
+				addrs_add_unique(&prose, addr);
 			free(addr);
 			free(v);
 			continue;
@@ -1432,7 +1444,7 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 				m += strlen(dsn_inline_markers[i]);
 				v = dsn_find_addr(m, m + strcspn(m, " \t"));
 				if (v != NULL)
-					crk_strv_add_unique(&prose, v);
+					addrs_add_unique(&prose, v);
 				free(v);
 				break;
 			}
@@ -1440,7 +1452,7 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 		if (in_list && ++list_lines <= 20) {
 			v = dsn_find_addr(line, line + ll);
 			if (v != NULL)
-				crk_strv_add_unique(&prose, v);
+				addrs_add_unique(&prose, v);
 			else if (prose.count > 0)
 				in_list = false;
 			free(v);
@@ -1449,7 +1461,7 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 	dsn_group_flush(msg, &g);
 	if (!machine && !had_failed && prose.count > 0) {
 		for (i = 0; i < prose.count; i++)
-			crk_strv_add_unique(
+			addrs_add_unique(
 			    &msg->failed_recipients, prose.items[i]);
 		if (msg->dsn_action == NULL)
 			msg->dsn_action = crk_xstrdup("failed");

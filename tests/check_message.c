@@ -833,6 +833,30 @@ START_TEST(test_dsn_postfix_recipient_groups)
 }
 END_TEST
 
+START_TEST(test_dsn_with_thousands_of_recipients_is_capped)
+{
+	struct crk_message *m = crk_message_new();
+	size_t cap = 5000 * 80, len = 0;
+	char *part = malloc(cap);
+	int i;
+
+	ck_assert_ptr_nonnull(part);
+	for (i = 0; i < 5000; i++)
+		len += (size_t)snprintf(part + len, cap - len,
+		    "Final-Recipient: rfc822; u%d@acme.com\n"
+		    "Action: FAILED%s\n\n",
+		    i, i == 0 ? "\xff" : "");
+	crk_message_parse_dsn(m, part, len);
+	ck_assert_uint_eq(m->failed_recipients.count, 1000);
+	/* u0's Action is not "failed" once its bad byte is replaced */
+	ck_assert_str_eq(m->failed_recipients.items[0], "u1@acme.com");
+	ck_assert_str_eq(m->failed_recipients.items[999], "u1000@acme.com");
+	ck_assert_str_eq(m->dsn_action, "failed" REPL);
+	crk_message_free(&m);
+	free(part);
+}
+END_TEST
+
 START_TEST(test_dsn_delayed_only_is_not_a_failure)
 {
 	static const char part[] = "Reporting-MTA: dns; mx.example.com\r\n\r\n"
@@ -1350,6 +1374,7 @@ crk_test_suite(void)
 
 	tc = tcase_create("dsn");
 	tcase_add_test(tc, test_dsn_postfix_recipient_groups);
+	tcase_add_test(tc, test_dsn_with_thousands_of_recipients_is_capped);
 	tcase_add_test(tc, test_dsn_delayed_only_is_not_a_failure);
 	CRK_TABLE_TEST(tc, test_dsn_prose_bounces, prose_cases);
 	tcase_add_test(tc, test_dsn_unusable_input_adds_nothing);
