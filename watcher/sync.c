@@ -172,7 +172,9 @@ crk_sync_decode_text(const char *data, size_t len, const char *encoding,
 	    decoded != NULL ? dlen : len, &conv) == MAIL_CHARCONV_NO_ERROR &&
 	    conv != NULL) {
 		out = crk_utf8_sanitize(conv, strlen(conv));
-		charconv_buffer_free(conv);
+		/* charconv() mallocs its result; charconv_buffer_free() is
+		 * for charconv_buffer()'s MMAPString and would leak it. */
+		free(conv);
 	} else if (decoded != NULL) {
 		out = crk_utf8_sanitize(decoded, dlen);
 	} else {
