@@ -201,6 +201,18 @@ imap_tcp_connect(const char *host, unsigned port, int timeout_secs,
 
 /* ---- errors ------------------------------------------------------------- */
 
+static bool
+imap_saw_bye(struct crk_imap *imap)
+{
+	MMAPString *buf;
+
+	if (imap->session == NULL)
+		return false;
+	buf = imap->session->imap_stream_buffer;
+	return buf != NULL && buf->str != NULL &&
+	    crk_strcasestr(buf->str, "* BYE") != NULL;
+}
+
 /* Maps a libetpan result to a status and a message naming the command
  * and, when the server said NO or BAD, its own words. */
 static enum crk_status
@@ -221,6 +233,15 @@ imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 	case MAILIMAP_ERROR_MEMORY:
 		crk_oom();
 	case MAILIMAP_ERROR_PARSE:
+		/* libetpan cannot parse an untagged BYE where it expects a
+		 * tagged answer: that is a server going away (restart,
+		 * idle timeout), a temporary error (RFC 3501 section
+		 * 7.1.5). */
+		if (imap_saw_bye(imap)) {
+			crk_error_set(error_r, "%s: %s closed the connection",
+			    what, imap->host);
+			return CRK_E_NET;
+		}
 		crk_error_set(error_r, "%s: cannot parse the answer of %s",
 		    what, imap->host);
 		return CRK_E_PROTO;
@@ -1083,7 +1104,9 @@ to_utf8(const char *charset, const char *s, size_t len)
 	    charconv("utf-8", charset, s, len, &conv) == MAIL_CHARCONV_NO_ERROR &&
 	    conv != NULL) {
 		out = crk_utf8_sanitize(conv, strlen(conv));
-		charconv_buffer_free(conv);
+		/* charconv() mallocs its result; charconv_buffer_free() is
+		 * for charconv_buffer()'s MMAPString and would leak it. */
+		free(conv);
 		return out;
 	}
 	return crk_utf8_sanitize(s, len);
@@ -1833,5 +1856,7 @@ crk_imap_idle(struct crk_imap *imap, int timeout_secs, int wake_fd,
 			break;
 	}
 	r = mailimap_idle_done(imap->session);
-	return imap_error(imap, r, "IDLE DONE", error_r);
+	st = imap_error(imap, r, "IDLE DONE", error_r);
+	/* A server that ends IDLE with anything but OK is going away. */
+	return st == CRK_E_PROTO ? CRK_E_NET : st;
 }

@@ -218,7 +218,7 @@ start)
 	if ! wait_port "$IMAP_PORT" || ! wait_port "$IMAPS_PORT"; then
 		echo "dovecot did not start; see $dir/dovecot.log:" >&2
 		tail -20 "$dir/dovecot.log" "$dir/dovecot.out" >&2 2>/dev/null || true
-		kill -TERM -- "-$(cat "$dir/dovecot.pid")" 2>/dev/null || true
+		kill -TERM -"$(cat "$dir/dovecot.pid")" 2>/dev/null || true
 		exit 1
 	fi
 	cat "$dir/env"
@@ -233,7 +233,7 @@ stop)
 		i=$((i + 1))
 	done
 	# Whatever is left of its process group (login, imap, auth ...).
-	kill -KILL -- "-$pid" 2>/dev/null || true
+	kill -KILL -"$pid" 2>/dev/null || true
 	rm -f "$dir/dovecot.pid"
 	;;
 *)

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of `crickets sync`, `doctor` and `watch` as a rep runs them, against a real dovecot. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/store.h"
+#include "tests/check_common.h"
+#include "tests/harness/dovecot.h"
+#include "watcher/imap.h"
+
+#ifndef CRK_TEST_BINARY
+#error "CRK_TEST_BINARY must name the built crickets program"
+#endif
+
+static struct crk_dovecot *dc;
+
+static void
+suite_setup(void)
+{
+	dc = crk_dovecot_start();
+}
+
+static void
+suite_teardown(void)
+{
+	crk_dovecot_stop(&dc);
+}
+
+struct rep {
+	char *dir;
+	char *user;
+	char *config;	  /* path */
+	char *db;	  /* path */
+	char *pw_marker;  /* exists once password_command ran */
+	struct crk_imap *imap; /* another client */
+};
+
+/* A rep with a config: one account on the test dovecot, the password
+ * from a password_command that leaves a marker when it runs. */
+static void
+rep_open(struct rep *r, const char *tag, const char *tls, const char *host,
+    bool with_ca, bool client)
+{
+	struct crk_account_config acc;
+	char *script, *text, *error = NULL;
+	unsigned port;
+
+	memset(r, 0, sizeof(*r));
+	r->dir = crk_test_tmpdir();
+	r->user = crk_xasprintf("%s-%d", tag, (int)getpid());
+	r->config = crk_xasprintf("%s/config", r->dir);
+	r->db = crk_xasprintf("%s/crickets.db", r->dir);
+	r->pw_marker = crk_xasprintf("%s/password-was-read", r->dir);
+	script = crk_xasprintf("%s/password.sh", r->dir);
+	text = crk_xasprintf("#!/bin/sh\ntouch '%s'\necho '%s'\n",
+	    r->pw_marker, CRK_DOVECOT_PASSWORD);
+	crk_test_write_file(script, text);
+	chmod(script, 0700);
+	free(text);
+	port = strcmp(tls, "imaps") == 0 ? dc->imaps_port : dc->imap_port;
+	text = crk_xasprintf(
+	    "[crickets]\n"
+	    "database = %s\n"
+	    "feed_dir = %s/feed\n"
+	    "timezone = Europe/Berlin\n"
+	    "\n"
+	    "[account work]\n"
+	    "host = %s\n"
+	    "port = %u\n"
+	    "tls = %s\n"
+	    "%s%s%s"
+	    "user = %s\n"
+	    "password_command = %s\n"
+	    "identities = robin.smith@example.com\n"
+	    "internal_domains = example.com\n"
+	    "drafts = no\n",
+	    r->db, r->dir, host, port, tls, with_ca ? "ca_file = " : "",
+	    with_ca ? dc->ca_file : "", with_ca ? "\n" : "", r->user, script);
+	crk_test_write_file(r->config, text);
+	free(text);
+	free(script);
+
+	if (!client)
+		return;
+	crk_dovecot_account(dc, r->user, CRK_TLS_NONE, "127.0.0.1", &acc);
+	ck_assert_int_eq(crk_imap_connect(&acc, 10, &r->imap, &error), CRK_OK);
+	ck_assert_int_eq(crk_imap_login(r->imap, r->user,
+	    CRK_DOVECOT_PASSWORD, false, &error), CRK_OK);
+	crk_dovecot_account_clear(&acc);
+}
+
+static void
+rep_close(struct rep *r)
+{
+	crk_imap_free(&r->imap);
+	crk_test_rmtree(r->dir);
+	free(r->dir);
+	free(r->user);
+	free(r->config);
+	free(r->db);
+	free(r->pw_marker);
+}
+
+static void
+put(struct rep *r, const char *folder, const char *file)
+{
+	char *data = crk_test_mail(file), *error = NULL;
+
+	ck_assert_msg(crk_imap_append(r->imap, folder, NULL, data,
+	    strlen(data), NULL, &error) == CRK_OK, "append: %s", error);
+	free(data);
+}
+
+/* Starts crickets with args; stdout and stderr go to files in the rep's
+ * directory.  The child dies with the test (PR_SET_PDEATHSIG). */
+static pid_t
+spawn(struct rep *r, const char *const *args)
+{
+	const char *argv[16];
+	char *out = crk_xasprintf("%s/stdout", r->dir);
+	char *err = crk_xasprintf("%s/stderr", r->dir);
+	size_t n = 0, i;
+	pid_t pid;
+
+	argv[n++] = "crickets";
+	argv[n++] = "-c";
+	argv[n++] = r->config;
+	argv[n++] = "--now";
+	argv[n++] = "2026-11-17";
+	for (i = 0; args[i] != NULL && n < CRK_N_ELEMENTS(argv) - 1; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fo, 1);
+		dup2(fe, 2);
+		execv(CRK_TEST_BINARY, (char *const *)argv);
+		_exit(127);
+	}
+	free(out);
+	free(err);
+	return pid;
+}
+
+static int
+run(struct rep *r, char **out_r, char **err_r, ...)
+{
+	const char *args[12];
+	char *path;
+	va_list ap;
+	size_t n = 0;
+	int status;
+	pid_t pid;
+
+	va_start(ap, err_r);
+	while (n < CRK_N_ELEMENTS(args) - 1 &&
+	    (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	args[n] = NULL;
+	va_end(ap);
+	pid = spawn(r, args);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	path = crk_xasprintf("%s/stdout", r->dir);
+	*out_r = crk_test_read_file(path, NULL);
+	free(path);
+	path = crk_xasprintf("%s/stderr", r->dir);
+	*err_r = crk_test_read_file(path, NULL);
+	free(path);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* The state of the proposal with this subject prefix, or -1. */
+static int
+state_of(struct rep *r, const char *subject)
+{
+	struct crk_store *store = NULL;
+	struct crk_proposal_list list = { 0 };
+	int state = -1;
+	size_t i;
+
+	if (crk_store_open(r->db, &store, NULL) != CRK_OK)
+		return -1;
+	if (crk_store_proposals(store, CRK_PROPOSALS_ALL, &list, NULL) ==
+	    CRK_OK) {
+		for (i = 0; i < list.count; i++)
+			if (list.items[i].subject != NULL &&
+			    strncmp(list.items[i].subject, subject,
+			    strlen(subject)) == 0)
+				state = (int)list.items[i].state;
+	}
+	crk_proposal_list_clear(&list);
+	crk_store_free(&store);
+	return state;
+}
+
+static bool
+wait_state(struct rep *r, const char *subject, enum crk_state state,
+    int secs)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (state_of(r, subject) == (int)state)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+static char *
+stderr_of(struct rep *r)
+{
+	char *path = crk_xasprintf("%s/stderr", r->dir);
+	char *s = crk_test_read_file(path, NULL);
+
+	free(path);
+	return s != NULL ? s : crk_xstrdup("");
+}
+
+static int
+stop(pid_t pid)
+{
+	int status, i;
+
+	kill(pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		usleep(100 * 1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* ---- sync and doctor ---------------------------------------------------- */
+
+START_TEST(test_sync_command_tracks_proposals_and_replies)
+{
+	struct rep r;
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rep_open(&r, "cmdsync", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	put(&r, "Sent", "thunderbird-quote.eml");
+	put(&r, "INBOX", "gmail-reply.eml");
+	rc = run(&r, &out, &err, "sync", NULL);
+	ck_assert_msg(rc == 0, "sync exited %d: %s", rc, err);
+	ck_assert_int_eq(state_of(&r, "Proposal: ACME"), CRK_STATE_REPLIED);
+	ck_assert_int_eq(state_of(&r, "Quote for Globex"), CRK_STATE_WAITING);
+	free(out);
+	free(err);
+	rc = run(&r, &out, &err, "list", "--json", NULL);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "\"state\": \"replied\""));
+	/* the password never reaches the logs */
+	ck_assert_ptr_null(strstr(err, CRK_DOVECOT_PASSWORD));
+	free(out);
+	free(err);
+	rep_close(&r);
+}
+END_TEST
+
+static const struct {
+	const char *tls;
+	const char *host;
+	bool with_ca;
+	const char *expect;
+} refusals[] = {
+	{ "imaps", "localhost", false, "signed by an unknown authority" },
+	{ "imaps", "127.0.0.1", true,
+	    "certificate is for localhost, not 127.0.0.1" },
+	{ "starttls", "localhost", false, "signed by an unknown authority" },
+	{ "starttls", "127.0.0.1", true,
+	    "certificate is for localhost, not 127.0.0.1" },
+};
+
+START_TEST(test_sync_refuses_bad_certificates_before_any_password)
+{
+	struct rep r;
+	char *out = NULL, *err = NULL, *log, *needle;
+	int rc;
+
+	rep_open(&r, "refuse", refusals[_i].tls, refusals[_i].host,
+	    refusals[_i].with_ca, false);
+	rc = run(&r, &out, &err, "sync", NULL);
+	ck_assert_int_eq(rc, EX_PROTOCOL);
+	ck_assert_msg(strstr(err, refusals[_i].expect) != NULL, "stderr: %s",
+	    err);
+	/* the password was not even read, let alone sent */
+	ck_assert_msg(access(r.pw_marker, F_OK) != 0,
+	    "password_command ran before TLS was verified");
+	log = crk_dovecot_log(dc);
+	needle = crk_xasprintf("user=<%s>, method=", r.user);
+	ck_assert_ptr_null(strstr(log, needle));
+	free(needle);
+	free(log);
+	free(out);
+	free(err);
+	rep_close(&r);
+}
+END_TEST
+
+START_TEST(test_doctor_reports_tls_folders_and_capabilities)
+{
+	struct rep r;
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rep_open(&r, "doctor", "imaps", "localhost", true, true);
+	rc = run(&r, &out, &err, "doctor", NULL);
+	ck_assert_msg(rc == 0, "doctor exited %d: %s %s", rc, out, err);
+	ck_assert_ptr_nonnull(strstr(out, "certificate for localhost "
+	    "verified"));
+	ck_assert_ptr_nonnull(strstr(out, "Sent folder: Sent"));
+	ck_assert_ptr_nonnull(strstr(out, "Drafts folder: Drafts"));
+	ck_assert_ptr_nonnull(strstr(out, "IDLE         yes"));
+	ck_assert_ptr_nonnull(strstr(out, "CONDSTORE    yes"));
+	ck_assert_ptr_null(strstr(out, "Trash,"));
+	free(out);
+	free(err);
+	rep_close(&r);
+}
+END_TEST
+
+START_TEST(test_doctor_says_why_tls_failed)
+{
+	struct rep r;
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rep_open(&r, "doctorbad", "imaps", "localhost", false, false);
+	rc = run(&r, &out, &err, "doctor", NULL);
+	ck_assert_int_eq(rc, EX_PROTOCOL);
+	ck_assert_ptr_nonnull(strstr(out, "unknown authority"));
+	ck_assert_ptr_nonnull(strstr(out, "set ca_file"));
+	free(out);
+	free(err);
+	rep_close(&r);
+}
+END_TEST
+
+/* ---- watch ------------------------------------------------------------------ */
+
+START_TEST(test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm)
+{
+	struct rep r;
+	const char *args[] = { "watch", "--foreground", "--interval", "60",
+		NULL };
+	char *log;
+	pid_t pid;
+
+	rep_open(&r, "watch", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	pid = spawn(&r, args);
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_WAITING, 20),
+	    "first sync did not happen: %s", log = stderr_of(&r));
+	sleep(1); /* let it settle into IDLE */
+	put(&r, "INBOX", "gmail-reply.eml");
+	/* IDLE: well before the 60 s interval */
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_REPLIED, 10),
+	    "reply not seen: %s", log = stderr_of(&r));
+	ck_assert_int_eq(stop(pid), 0);
+	log = stderr_of(&r);
+	ck_assert_ptr_nonnull(strstr(log, "stopping"));
+	free(log);
+	rep_close(&r);
+}
+END_TEST
+
+START_TEST(test_watch_misses_nothing_across_a_dovecot_restart)
+{
+	struct rep r;
+	const char *args[] = { "watch", "--foreground", "--interval", "60",
+		NULL };
+	char *log, *path, *data;
+	struct stat st;
+	pid_t pid;
+
+	rep_open(&r, "restart", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	put(&r, "INBOX", "exchange-ooo.eml"); /* makes INBOX's maildir */
+	crk_imap_free(&r.imap);
+	pid = spawn(&r, args);
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_WAITING, 20),
+	    "first sync did not happen: %s", log = stderr_of(&r));
+	sleep(1);
+
+	/* The server goes away; a reply arrives meanwhile (delivered
+	 * straight into the Maildir, as the MTA would). */
+	crk_dovecot_halt(dc);
+	path = crk_xasprintf("%s/mail/%s/new", dc->dir, r.user);
+	ck_assert_int_eq(stat(path, &st), 0);
+	free(path);
+	path = crk_xasprintf("%s/mail/%s/new/1763000000.M1P1.test", dc->dir,
+	    r.user);
+	data = crk_test_mail("gmail-reply.eml");
+	crk_test_write_file(path, data);
+	ck_assert_int_eq(chown(path, st.st_uid, st.st_gid), 0);
+	free(data);
+	free(path);
+	sleep(2);
+	crk_dovecot_restart(dc);
+
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_REPLIED, 30),
+	    "reply missed after restart: %s", log = stderr_of(&r));
+	ck_assert_int_eq(stop(pid), 0);
+	log = stderr_of(&r);
+	ck_assert_msg(strstr(log, "retrying in") != NULL, "%s", log);
+	free(log);
+	rep_close(&r);
+}
+END_TEST
+
+Suite *
+crk_test_suite(void)
+{
+	Suite *s = suite_create("watch");
+	TCase *tc;
+
+	if (!crk_dovecot_available()) {
+		if (getenv("CRK_NO_SKIP") != NULL &&
+		    strcmp(getenv("CRK_NO_SKIP"), "1") == 0) {
+			printf("Bail out! dovecot is not installed\n");
+			exit(EXIT_FAILURE);
+		}
+		printf("1..0 # SKIP dovecot is not installed\n");
+		exit(EXIT_SUCCESS);
+	}
+	tc = tcase_create("dovecot");
+	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_set_timeout(tc, 90);
+	tcase_add_test(tc, test_sync_command_tracks_proposals_and_replies);
+	CRK_TABLE_TEST(tc,
+	    test_sync_refuses_bad_certificates_before_any_password, refusals);
+	tcase_add_test(tc, test_doctor_reports_tls_folders_and_capabilities);
+	tcase_add_test(tc, test_doctor_says_why_tls_failed);
+	tcase_add_test(tc,
+	    test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm);
+	tcase_add_test(tc, test_watch_misses_nothing_across_a_dovecot_restart);
+	suite_add_tcase(s, tc);
+	return s;
+}
