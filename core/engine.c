@@ -1525,14 +1525,33 @@ crk_engine_refresh(struct crk_engine *engine, time_t now, char **error_r)
 
 /* ---- the rep's actions ------------------------------------------------ */
 
-/* Opens a batch, brings the proposal up to date as of now and returns its
- * state; the caller commits or rolls back. */
+/* What an action of the rep records, and the states it may start from. */
+struct engine_action {
+	const char *type;      /* actions.type */
+	unsigned allowed;      /* bit (1 << state) for each allowed state */
+	const char *refusal;   /* follows "it is <state>" in the error */
+	const char *channel;
+	const char *note;
+	crk_day day_arg;
+};
+
+#define STATE_BIT(s) (1u << (s))
+#define OPEN_STATES (STATE_BIT(CRK_STATE_WAITING) | \
+	STATE_BIT(CRK_STATE_REPLIED) | STATE_BIT(CRK_STATE_BOUNCED) | \
+	STATE_BIT(CRK_STATE_SNOOZED))
+#define CLOSED_STATES (STATE_BIT(CRK_STATE_WON) | STATE_BIT(CRK_STATE_LOST) | \
+	STATE_BIT(CRK_STATE_DROPPED))
+
+/* One batch: brings the proposal up to date as of now, checks the action
+ * is allowed in its state, records it and replays. */
 static enum crk_status
-engine_action_begin(struct crk_engine *engine, int64_t proposal, time_t now,
-    enum crk_state *state_r, char **error_r)
+engine_act(struct crk_engine *engine, int64_t proposal,
+    const struct engine_action *action, const char *source, time_t now,
+    char **error_r)
 {
-	sqlite3_stmt *stmt;
+	enum crk_state state = CRK_STATE_WAITING;
 	enum crk_status status;
+	sqlite3_stmt *stmt;
 	int rc;
 
 	if ((status = crk_engine_begin(engine, error_r)) != CRK_OK)
@@ -1544,7 +1563,7 @@ engine_action_begin(struct crk_engine *engine, int64_t proposal, time_t now,
 	sqlite3_bind_int64(stmt, 1, proposal);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
-		*state_r = (enum crk_state)sqlite3_column_int(stmt, 0);
+		state = (enum crk_state)sqlite3_column_int(stmt, 0);
 	sqlite3_reset(stmt);
 	if (rc == SQLITE_DONE) {
 		crk_error_set(error_r, "no proposal %lld", (long long)proposal);
@@ -1556,85 +1575,72 @@ engine_action_begin(struct crk_engine *engine, int64_t proposal, time_t now,
 		    "loading proposal");
 		goto fail;
 	}
-	return CRK_OK;
+	if ((action->allowed & STATE_BIT(state)) == 0) {
+		crk_error_set(error_r, "it is %s%s%s",
+		    crk_state_is_closed(state) ? "already " : "",
+		    crk_state_name(state), action->refusal);
+		status = CRK_E_STATE;
+		goto fail;
+	}
+	status = engine_add_action(engine, proposal, now, action->type,
+	    action->channel, action->note, action->day_arg, source, error_r);
+	if (status != CRK_OK)
+		goto fail;
+	return crk_engine_commit(engine, now, error_r);
 fail:
 	crk_engine_rollback(engine);
 	return status;
-}
-
-static enum crk_status
-engine_action_finish(struct crk_engine *engine, int64_t proposal,
-    time_t now, const char *type, const char *channel, const char *note,
-    crk_day day_arg, const char *source, char **error_r)
-{
-	enum crk_status status;
-
-	status = engine_add_action(engine, proposal, now, type, channel, note,
-	    day_arg, source, error_r);
-	if (status != CRK_OK) {
-		crk_engine_rollback(engine);
-		return status;
-	}
-	return crk_engine_commit(engine, now, error_r);
 }
 
 enum crk_status
 crk_engine_close(struct crk_engine *engine, int64_t proposal_id,
     enum crk_state outcome, const char *source, time_t now, char **error_r)
 {
-	enum crk_state state;
-	enum crk_status status;
-	const char *type;
+	struct engine_action a = {
+		.refusal = "",
+		.day_arg = CRK_DAY_NONE,
+	};
 
 	switch (outcome) {
-	case CRK_STATE_WON: type = "won"; break;
-	case CRK_STATE_LOST: type = "lost"; break;
-	case CRK_STATE_DROPPED: type = "drop"; break;
+	case CRK_STATE_WON: a.type = "won"; break;
+	case CRK_STATE_LOST: a.type = "lost"; break;
+	case CRK_STATE_DROPPED: a.type = "drop"; break;
 	default:
 		crk_error_set(error_r, "a proposal closes as won, lost or "
 		    "dropped, not %s", crk_state_name(outcome));
 		return CRK_E_INVAL;
 	}
-	status = engine_action_begin(engine, proposal_id, now, &state,
-	    error_r);
-	if (status != CRK_OK)
-		return status;
-	if (state == outcome) {
-		crk_engine_rollback(engine);
-		crk_error_set(error_r, "already %s", crk_state_name(state));
-		return CRK_E_STATE;
-	}
-	return engine_action_finish(engine, proposal_id, now, type, NULL, NULL,
-	    CRK_DAY_NONE, source, error_r);
+	/* changing one's mind (won, then lost) is allowed */
+	a.allowed = (OPEN_STATES | CLOSED_STATES) & ~STATE_BIT(outcome);
+	return engine_act(engine, proposal_id, &a, source, now, error_r);
 }
 
 enum crk_status
 crk_engine_notyet(struct crk_engine *engine, int64_t proposal_id,
     const char *source, time_t now, char **error_r)
 {
-	enum crk_state state;
-	enum crk_status status;
+	static const struct engine_action a = {
+		.type = "notyet",
+		.allowed = STATE_BIT(CRK_STATE_REPLIED) |
+		    STATE_BIT(CRK_STATE_BOUNCED),
+		.refusal = "; 'not yet' answers a reply without a clear yes "
+		    "or no",
+		.day_arg = CRK_DAY_NONE,
+	};
 
-	status = engine_action_begin(engine, proposal_id, now, &state,
-	    error_r);
-	if (status != CRK_OK)
-		return status;
-	if (state != CRK_STATE_REPLIED && state != CRK_STATE_BOUNCED) {
-		crk_engine_rollback(engine);
-		crk_error_set(error_r, "it is %s; 'not yet' answers a reply "
-		    "without a clear yes or no", crk_state_name(state));
-		return CRK_E_STATE;
-	}
-	return engine_action_finish(engine, proposal_id, now, "notyet", NULL,
-	    NULL, CRK_DAY_NONE, source, error_r);
+	return engine_act(engine, proposal_id, &a, source, now, error_r);
 }
 
 enum crk_status
 crk_engine_snooze(struct crk_engine *engine, int64_t proposal_id,
     crk_day until, const char *source, time_t now, char **error_r)
 {
-	enum crk_state state;
-	enum crk_status status;
+	struct engine_action a = {
+		.type = "snooze",
+		.allowed = OPEN_STATES,
+		.refusal = "; reopen it first",
+		.day_arg = until,
+	};
 	char buf[16];
 
 	if (until <= crk_day_of_time(now)) {
@@ -1642,39 +1648,21 @@ crk_engine_snooze(struct crk_engine *engine, int64_t proposal_id,
 		    "the future", crk_day_format(until, buf));
 		return CRK_E_INVAL;
 	}
-	status = engine_action_begin(engine, proposal_id, now, &state,
-	    error_r);
-	if (status != CRK_OK)
-		return status;
-	if (crk_state_is_closed(state)) {
-		crk_engine_rollback(engine);
-		crk_error_set(error_r, "it is %s; reopen it first",
-		    crk_state_name(state));
-		return CRK_E_STATE;
-	}
-	return engine_action_finish(engine, proposal_id, now, "snooze", NULL,
-	    NULL, until, source, error_r);
+	return engine_act(engine, proposal_id, &a, source, now, error_r);
 }
 
 enum crk_status
 crk_engine_reopen(struct crk_engine *engine, int64_t proposal_id,
     const char *source, time_t now, char **error_r)
 {
-	enum crk_state state;
-	enum crk_status status;
+	static const struct engine_action a = {
+		.type = "reopen",
+		.allowed = CLOSED_STATES,
+		.refusal = ", not closed",
+		.day_arg = CRK_DAY_NONE,
+	};
 
-	status = engine_action_begin(engine, proposal_id, now, &state,
-	    error_r);
-	if (status != CRK_OK)
-		return status;
-	if (!crk_state_is_closed(state)) {
-		crk_engine_rollback(engine);
-		crk_error_set(error_r, "it is %s, not closed",
-		    crk_state_name(state));
-		return CRK_E_STATE;
-	}
-	return engine_action_finish(engine, proposal_id, now, "reopen", NULL,
-	    NULL, CRK_DAY_NONE, source, error_r);
+	return engine_act(engine, proposal_id, &a, source, now, error_r);
 }
 
 enum crk_status
@@ -1685,31 +1673,25 @@ crk_engine_touch(struct crk_engine *engine, int64_t proposal_id,
 	static const char *const channels[] = {
 		"mail", "phone", "meeting", "other",
 	};
-	enum crk_state state;
-	enum crk_status status;
+	struct engine_action a = {
+		.type = "touch",
+		.allowed = OPEN_STATES,
+		.refusal = "; reopen it first",
+		.note = note,
+		.day_arg = CRK_DAY_NONE,
+	};
 	size_t i;
 
 	for (i = 0; i < CRK_N_ELEMENTS(channels); i++) {
 		if (channel != NULL && strcmp(channel, channels[i]) == 0)
-			break;
+			a.channel = channels[i];
 	}
-	if (i == CRK_N_ELEMENTS(channels)) {
+	if (a.channel == NULL) {
 		crk_error_set(error_r, "channel must be mail, phone, meeting "
 		    "or other");
 		return CRK_E_INVAL;
 	}
-	status = engine_action_begin(engine, proposal_id, now, &state,
-	    error_r);
-	if (status != CRK_OK)
-		return status;
-	if (crk_state_is_closed(state)) {
-		crk_engine_rollback(engine);
-		crk_error_set(error_r, "it is %s; reopen it first",
-		    crk_state_name(state));
-		return CRK_E_STATE;
-	}
-	return engine_action_finish(engine, proposal_id, now, "touch",
-	    channels[i], note, CRK_DAY_NONE, source, error_r);
+	return engine_act(engine, proposal_id, &a, source, now, error_r);
 }
 
 /* Rebuilds what crk_classify_prospects needs of a stored message. */
