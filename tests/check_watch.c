@@ -255,7 +255,7 @@ stop(pid_t pid)
 START_TEST(test_sync_command_tracks_proposals_and_replies)
 {
 	struct rep r;
-	char *out = NULL, *err = NULL;
+	char *out = NULL, *err = NULL, *path;
 	int rc;
 
 	rep_open(&r, "cmdsync", "imaps", "localhost", true, true);
@@ -275,6 +275,14 @@ START_TEST(test_sync_command_tracks_proposals_and_replies)
 	ck_assert_ptr_null(strstr(err, CRK_DOVECOT_PASSWORD));
 	free(out);
 	free(err);
+	/* the feeds were written after the sync */
+	path = crk_xasprintf("%s/feed/followups.ics", r.dir);
+	out = crk_test_read_file(path, NULL);
+	ck_assert_msg(out != NULL, "no %s", path);
+	ck_assert_ptr_nonnull(strstr(out, "BEGIN:VCALENDAR"));
+	ck_assert_ptr_nonnull(strstr(out, "Globex"));
+	free(out);
+	free(path);
 	rep_close(&r);
 }
 END_TEST

@@ -1018,23 +1018,27 @@ crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
 
 /* ---- fetch ---------------------------------------------------------------- */
 
+static void
+imap_msg_clear(struct crk_imap_msg *m)
+{
+	crk_strv_clear(&m->flags);
+	free(m->header);
+	crk_strv_clear(&m->attachments);
+	free(m->content_type);
+	free(m->text_section);
+	free(m->text_encoding);
+	free(m->text_charset);
+	crk_strv_clear(&m->report_sections);
+	memset(m, 0, sizeof(*m));
+}
+
 void
 crk_imap_msg_list_clear(struct crk_imap_msg_list *list)
 {
 	size_t i;
 
-	for (i = 0; i < list->count; i++) {
-		struct crk_imap_msg *m = &list->items[i];
-
-		crk_strv_clear(&m->flags);
-		free(m->header);
-		crk_strv_clear(&m->attachments);
-		free(m->content_type);
-		free(m->text_section);
-		free(m->text_encoding);
-		free(m->text_charset);
-		crk_strv_clear(&m->report_sections);
-	}
+	for (i = 0; i < list->count; i++)
+		imap_msg_clear(&list->items[i]);
 	free(list->items);
 	list->items = NULL;
 	list->count = 0;
@@ -1526,9 +1530,7 @@ imap_fetch_set(struct crk_imap *imap, struct mailimap_set *set,
 		imap_parse_msg_att(clist_content(it), m);
 		if (m->uid == 0) {
 			/* unsolicited FETCH of another message: skip */
-			crk_imap_msg_list_clear(&(struct crk_imap_msg_list){
-			    m, 1 });
-			list_r->items[n] = (struct crk_imap_msg){ 0 };
+			imap_msg_clear(m);
 			continue;
 		}
 		n++;

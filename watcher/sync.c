@@ -265,6 +265,302 @@ fail:
 	return CRK_E_NET;
 }
 
+/* ---- out-of-office return dates ------------------------------------------ */
+
+static const struct {
+	const char *name; /* lowercase, UTF-8 */
+	int month;
+} sync_months[] = {
+	/* longest first where one name is the prefix of another */
+	{ "january", 1 }, { "januari", 1 }, { "januar", 1 }, { "janvier", 1 },
+	{ "enero", 1 }, { "gennaio", 1 }, { "jän", 1 }, { "jan", 1 },
+	{ "february", 2 }, { "februari", 2 }, { "februar", 2 },
+	{ "février", 2 }, { "fevrier", 2 }, { "febrero", 2 },
+	{ "febbraio", 2 }, { "feb", 2 }, { "fév", 2 },
+	{ "march", 3 }, { "märz", 3 }, { "maerz", 3 }, { "mars", 3 },
+	{ "marzo", 3 }, { "maart", 3 }, { "mar", 3 },
+	{ "april", 4 }, { "avril", 4 }, { "abril", 4 }, { "aprile", 4 },
+	{ "apr", 4 }, { "avr", 4 },
+	{ "maggio", 5 }, { "mayo", 5 }, { "may", 5 }, { "mai", 5 },
+	{ "mei", 5 },
+	{ "june", 6 }, { "juni", 6 }, { "juin", 6 }, { "junio", 6 },
+	{ "giugno", 6 }, { "jun", 6 },
+	{ "july", 7 }, { "juli", 7 }, { "juillet", 7 }, { "julio", 7 },
+	{ "luglio", 7 }, { "jul", 7 },
+	{ "augustus", 8 }, { "august", 8 }, { "août", 8 }, { "aout", 8 },
+	{ "agosto", 8 }, { "aug", 8 },
+	{ "september", 9 }, { "septembre", 9 }, { "septiembre", 9 },
+	{ "setiembre", 9 }, { "settembre", 9 }, { "sept", 9 }, { "sep", 9 },
+	{ "october", 10 }, { "oktober", 10 }, { "octobre", 10 },
+	{ "octubre", 10 }, { "ottobre", 10 }, { "oct", 10 }, { "okt", 10 },
+	{ "november", 11 }, { "novembre", 11 }, { "noviembre", 11 },
+	{ "nov", 11 },
+	{ "december", 12 }, { "dezember", 12 }, { "décembre", 12 },
+	{ "decembre", 12 }, { "diciembre", 12 }, { "dicembre", 12 },
+	{ "dec", 12 }, { "dez", 12 }, { "déc", 12 },
+};
+
+/* Phrases that introduce the day someone is back (not the last day
+ * away). */
+static const char *const sync_back_phrases[] = {
+	"back on", "back in the office on", "return on", "returning on",
+	"return to the office on", "wieder am", "wieder erreichbar am",
+	"zurück am", "ab dem", "de retour le", "de retour au bureau le",
+	"de vuelta el", "de regreso el", "di ritorno il", "rientro il",
+	"terug op", "weer aanwezig op",
+};
+
+static bool
+sync_is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+static bool
+sync_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Reads 1..max digits at *p; -1 when none. */
+static int
+sync_number(const char **p, int max_digits)
+{
+	int v = 0, n = 0;
+
+	while (n < max_digits && sync_is_digit(**p)) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	if (n == 0 || sync_is_digit(**p))
+		return -1;
+	return v;
+}
+
+/* A month name at p (whole word, abbreviation with optional '.'). */
+static int
+sync_month(const char **p)
+{
+	size_t i, len;
+
+	for (i = 0; i < CRK_N_ELEMENTS(sync_months); i++) {
+		len = strlen(sync_months[i].name);
+		if (strncmp(*p, sync_months[i].name, len) == 0 &&
+		    !sync_is_alpha((unsigned char)(*p)[len])) {
+			*p += len;
+			if (**p == '.')
+				(*p)++;
+			return sync_months[i].month;
+		}
+	}
+	return 0;
+}
+
+static void
+sync_skip_space(const char **p)
+{
+	while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r' ||
+	    **p == ',')
+		(*p)++;
+}
+
+/* An optional year after a day and month: " 2026", ", 2026", ".2026". */
+static int
+sync_year(const char **p)
+{
+	const char *q = *p;
+	int y;
+
+	sync_skip_space(&q);
+	if (strncmp(q, "de ", 3) == 0)
+		q += 3;
+	y = sync_number(&q, 4);
+	if (y >= 2000 && y < 2100) {
+		*p = q;
+		return y;
+	}
+	return 0;
+}
+
+static bool
+sync_make_day(int y, int m, int d, crk_day ref, crk_day *day_r)
+{
+	int yy, mm, dd;
+	crk_day day;
+
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	if (y == 0) {
+		crk_day_to_ymd(ref, &y, &mm, &dd);
+		day = crk_day_from_ymd(y, m, d);
+		if (day < ref - 1)
+			y++;
+	} else if (y < 100) {
+		y += 2000;
+	}
+	day = crk_day_from_ymd(y, m, d);
+	crk_day_to_ymd(day, &yy, &mm, &dd);
+	if (yy != y || mm != m || dd != d)
+		return false;
+	*day_r = day;
+	return true;
+}
+
+/* Tries to read a date starting exactly at p; *end_r after it. */
+static bool
+sync_date_at(const char *p, crk_day ref, crk_day *day_r, const char **end_r)
+{
+	const char *q = p;
+	int a, b, c, m;
+
+	if (sync_is_digit(*q)) {
+		a = sync_number(&q, 4);
+		if (a < 0)
+			return false;
+		/* 2026-11-20 */
+		if (a >= 2000 && *q == '-') {
+			q++;
+			b = sync_number(&q, 2);
+			if (b < 0 || *q != '-')
+				return false;
+			q++;
+			c = sync_number(&q, 2);
+			if (c < 0 || !sync_make_day(a, b, c, ref, day_r))
+				return false;
+			*end_r = q;
+			return true;
+		}
+		if (a > 31)
+			return false;
+		/* 20.11.2026, 20.11.26, 20.11., 20/11/2026 */
+		if ((*q == '.' || *q == '/') && sync_is_digit(q[1])) {
+			char sep = *q++;
+			const char *r;
+
+			b = sync_number(&q, 2);
+			if (b < 0)
+				return false;
+			c = 0;
+			if (*q == sep && sync_is_digit(q[1])) {
+				r = q + 1;
+				c = sync_number(&r, 4);
+				if (c < 0 || (c > 99 && c < 2000))
+					return false;
+				q = r;
+			} else if (sep == '.' && *q == '.') {
+				q++; /* German "20.11." */
+			} else {
+				return false; /* a time like 10.30 */
+			}
+			/* 11/20/2026 is American; 20/11 European */
+			if (sep == '/' && b > 12 && a <= 12) {
+				m = a;
+				a = b;
+				b = m;
+			}
+			if (!sync_make_day(c, b, a, ref, day_r))
+				return false;
+			*end_r = q;
+			return true;
+		}
+		/* 20 November, 20. November, 20th of November, 20 de
+		 * noviembre, 1er décembre */
+		if (*q == '.')
+			q++;
+		if (strncmp(q, "st", 2) == 0 || strncmp(q, "nd", 2) == 0 ||
+		    strncmp(q, "rd", 2) == 0 || strncmp(q, "th", 2) == 0)
+			q += 2;
+		else if (strncmp(q, "er", 2) == 0)
+			q += 2;
+		sync_skip_space(&q);
+		if (strncmp(q, "of ", 3) == 0 || strncmp(q, "de ", 3) == 0)
+			q += 3;
+		m = sync_month(&q);
+		if (m == 0)
+			return false;
+		c = sync_year(&q);
+		if (!sync_make_day(c, m, a, ref, day_r))
+			return false;
+		*end_r = q;
+		return true;
+	}
+	/* November 20, 2026 */
+	if (sync_is_alpha((unsigned char)*q)) {
+		m = sync_month(&q);
+		if (m == 0)
+			return false;
+		sync_skip_space(&q);
+		a = sync_number(&q, 2);
+		if (a < 0)
+			return false;
+		if (strncmp(q, "st", 2) == 0 || strncmp(q, "nd", 2) == 0 ||
+		    strncmp(q, "rd", 2) == 0 || strncmp(q, "th", 2) == 0)
+			q += 2;
+		c = sync_year(&q);
+		if (!sync_make_day(c, m, a, ref, day_r))
+			return false;
+		*end_r = q;
+		return true;
+	}
+	return false;
+}
+
+static bool
+sync_back_phrase_before(const char *text, const char *at)
+{
+	size_t i, len;
+	const char *from = at - text > 40 ? at - 40 : text;
+	char *window = crk_xstrndup(from, (size_t)(at - from));
+	bool found = false;
+
+	for (i = 0; i < CRK_N_ELEMENTS(sync_back_phrases) && !found; i++) {
+		len = strlen(sync_back_phrases[i]);
+		const char *hit = strstr(window, sync_back_phrases[i]);
+
+		/* only when the phrase leads straight to the date, maybe via
+		 * a weekday ("back on Monday, 23 November") */
+		found = hit != NULL && strlen(hit + len) < 20;
+	}
+	free(window);
+	return found;
+}
+
+bool
+crk_sync_return_date(const char *text, time_t received, crk_day *day_r)
+{
+	char *lower;
+	const char *p, *end;
+	crk_day ref, day, best = CRK_DAY_NONE;
+	bool best_back = false;
+
+	*day_r = CRK_DAY_NONE;
+	if (text == NULL)
+		return false;
+	lower = crk_str_lower(crk_xstrdup(text));
+	ref = crk_day_of_time(received);
+	for (p = lower; *p != '\0'; p++) {
+		/* dates start at a word or number boundary */
+		if (p > lower && (sync_is_digit(p[-1]) ||
+		    (sync_is_alpha((unsigned char)p[-1]) &&
+		    sync_is_alpha((unsigned char)*p))))
+			continue;
+		if (!sync_date_at(p, ref, &day, &end))
+			continue;
+		if (day >= ref - 1 && day <= ref + 180 &&
+		    (best == CRK_DAY_NONE || day > best)) {
+			best = day;
+			best_back = sync_back_phrase_before(lower, p);
+		}
+		p = end - 1;
+	}
+	free(lower);
+	if (best == CRK_DAY_NONE)
+		return false;
+	*day_r = best_back ? best - 1 : best;
+	return true;
+}
+
 /* ---- one folder ------------------------------------------------------------ */
 
 static void
@@ -431,10 +727,10 @@ crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
 			    error_r);
 			stats->fetched += (unsigned)list.count;
 			stats->changed += (unsigned)list.count;
-			crk_imap_msg_list_clear(&list);
-			if (st != CRK_OK)
-				goto out;
 		}
+		crk_imap_msg_list_clear(&list);
+		if (st != CRK_OK)
+			goto out;
 	}
 
 	if (mb.uidnext != 0 && state.uidvalidity != 0 &&

@@ -8,6 +8,7 @@
 
 #include "core/classify.h"
 #include "core/common.h"
+#include "core/date.h"
 #include "core/engine.h"
 #include "core/store.h"
 #include "watcher/config.h"
@@ -83,6 +84,18 @@ enum crk_status crk_sync_connected(struct crk_imap *imap,
 enum crk_status crk_sync_message(struct crk_imap *imap,
     const struct crk_rules *rules, const struct crk_imap_msg *fetched,
     struct crk_message **msg_r, char **error_r);
+
+/* Finds the day an out-of-office reply says its sender is back, for
+ * crk_engine_set_return_date_parser: dates like "until 20 November 2026",
+ * "bis einschließlich 20.11.2026", "jusqu'au 20 novembre", "hasta el 20
+ * de noviembre", "November 20", "2026-11-20", in English, German,
+ * French, Spanish, Italian and Dutch.  Of the dates within 180 days after
+ * received the latest counts (an absence "from ... until ..."); a date
+ * introduced as the day of return ("back on", "wieder am", "de retour
+ * le" ...) counts as the day before, so the follow-up lands on the
+ * return day itself.  A missing year is the next such day. */
+bool crk_sync_return_date(const char *text, time_t received,
+    crk_day *day_r);
 
 /* Decodes a part's transfer encoding ("base64", "quoted-printable", ...)
  * and charset into sanitized UTF-8.  Owned. */
