@@ -193,14 +193,13 @@ static void
 feed_line(struct buf *b, const char *line)
 {
 	const unsigned char *p = (const unsigned char *)line;
-	size_t col = 0, tok;
+	size_t left = strlen(line), col = 0, tok;
 	unsigned cp;
 
-	while (*p != '\0') {
-		if (*p == '\\' && p[1] != '\0')
+	while (left > 0) {
+		if (*p == '\\' && left > 1)
 			tok = 2;
-		else if ((tok = utf8_seq_len(
-			      p, strlen((const char *)p), &cp)) == 0)
+		else if ((tok = utf8_seq_len(p, left, &cp)) == 0)
 			tok = 1; /* cannot happen: text is cleaned */
 		if (col + tok > FEED_FOLD_OCTETS) {
 			buf_puts(b, "\r\n ");
@@ -209,6 +208,7 @@ feed_line(struct buf *b, const char *line)
 		buf_add(b, (const char *)p, tok);
 		col += tok;
 		p += tok;
+		left -= tok;
 	}
 	buf_puts(b, "\r\n");
 }
