@@ -17,7 +17,12 @@ def check(feed_dir, entry):
     items = [c for c in subs if c.name == kind]
     if cal.name != "VCALENDAR":
         problems.append("top component %s" % cal.name)
-    if len(subs) != entry["count"] or len(items) != entry["count"]:
+    if entry["count"] is None:
+        if len(subs) != len(items) or len(items) < entry["min_count"]:
+            problems.append("%d components, %d %s, want at least %d"
+                            % (len(subs), len(items), kind,
+                               entry["min_count"]))
+    elif len(subs) != entry["count"] or len(items) != entry["count"]:
         problems.append("%d components, %d %s, want %d"
                         % (len(subs), len(items), kind, entry["count"]))
     for c in [cal] + list(cal.walk()):
@@ -41,7 +46,10 @@ def check(feed_dir, entry):
         uid = str(c["UID"])
         prop = "DTSTART" if kind == "VEVENT" else "DUE"
         t = c.decoded(prop)
-        want = entry["dates"].get(uid)
+        if entry["dates"] is None:
+            want = t.isoformat()
+        else:
+            want = entry["dates"].get(uid)
         if want is None:
             problems.append("unexpected UID %s" % uid)
         elif isinstance(t, datetime.datetime) or t.isoformat() != want:
@@ -51,7 +59,7 @@ def check(feed_dir, entry):
             if isinstance(end, datetime.datetime) or \
                     end - t != datetime.timedelta(days=1):
                 problems.append("%s: DTEND %r" % (uid, end))
-    if completed != entry["completed"]:
+    if entry["completed"] is not None and completed != entry["completed"]:
         problems.append("%d completed, want %d"
                         % (completed, entry["completed"]))
     return problems
