@@ -409,39 +409,67 @@ crk_feed_uri_encode(const char *s)
 	return buf_steal(&b);
 }
 
-/* "Jane Doe (Acme)" or "Jane Doe (ACME)" or "jane@acme.com (Acme)", plus
- * " +2" for more prospects.  Owned, clean. */
+/* "Jane Doe (Acme)", "Jane Doe (ACME)" or "jane@acme.com (Acme)".  Owned,
+ * clean. */
+static char *
+feed_person_label(const char *addr, const char *name)
+{
+	char *label, *company, *cc;
+
+	label = feed_clean(
+	    name != NULL && *name != '\0' ? name : addr, FEED_NAME_MAX);
+	if (*label == '\0') {
+		free(label);
+		label = crk_xstrdup("(unnamed)");
+	}
+	company = crk_feed_company(addr, name);
+	if (company != NULL) {
+		cc = feed_clean(company, FEED_COMPANY_MAX);
+		free(company);
+		company = label;
+		label = crk_xasprintf("%s (%s)", company, cc);
+		free(cc);
+		free(company);
+	}
+	return label;
+}
+
+/* The first prospect's label plus " +2" for more prospects.  Owned. */
 static char *
 feed_prospect_label(const struct crk_proposal *p)
 {
 	const struct crk_addr *a;
-	char *name, *company, *label, *cc;
+	char *name, *label;
 
 	if (p->prospects.count == 0)
 		return crk_xstrdup("(no recipient)");
 	a = &p->prospects.items[0];
-	name =
-	    feed_clean(a->name != NULL && *a->name != '\0' ? a->name : a->addr,
-		FEED_NAME_MAX);
-	if (*name == '\0') {
-		free(name);
-		name = crk_xstrdup("(unnamed)");
-	}
-	company = crk_feed_company(a->addr, a->name);
-	if (company != NULL) {
-		cc = feed_clean(company, FEED_COMPANY_MAX);
-		label = crk_xasprintf("%s (%s)", name, cc);
-		free(cc);
-		free(name);
-		name = label;
-	}
-	free(company);
+	name = feed_person_label(a->addr, a->name);
 	if (p->prospects.count > 1) {
 		label = crk_xasprintf("%s +%zu", name, p->prospects.count - 1);
 		free(name);
 		name = label;
 	}
 	return name;
+}
+
+/* Who replied: the prospect with that address (for the name), else the
+ * address, else the first prospect.  Owned. */
+static char *
+feed_replier_label(const struct crk_proposal *p)
+{
+	const char *from = p->last_reply_from;
+	size_t i;
+
+	if (from == NULL || *from == '\0')
+		return feed_prospect_label(p);
+	for (i = 0; i < p->prospects.count; i++) {
+		const struct crk_addr *a = &p->prospects.items[i];
+
+		if (a->addr != NULL && crk_strcasecmp(a->addr, from) == 0)
+			return feed_person_label(a->addr, a->name);
+	}
+	return feed_person_label(from, NULL);
 }
 
 /* The subject, clean and capped; "(no subject)" when empty.  Owned. */
@@ -584,15 +612,11 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 			    sid, sid, sid);
 		break;
 	case FEED_DECIDE:
-		who = feed_clean(p->last_reply_from, FEED_NAME_MAX);
-		if (*who == '\0') {
-			free(who);
-			who = crk_xstrdup(label);
-		}
+		who = feed_replier_label(p);
 		buf_printf(&s,
 		    "%s replied to '%s': a clear yes, a no, or not "
 		    "yet?",
-		    label, subject);
+		    who, subject);
 		buf_printf(&d, "%s replied on %s.\n", who,
 		    feed_date_human(feed_local_day(p->last_reply), daybuf));
 		free(who);

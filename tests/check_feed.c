@@ -744,6 +744,47 @@ START_TEST(test_completed_followups_stay_14_days_then_drop)
 }
 END_TEST
 
+static const struct {
+	const char *from;
+	const char *summary_start;
+} repliers[] = {
+    {"DAN@initech.example", "Dan Boss (Initech) replied to 'Q1 rollout'"},
+    {"carol@initech.example", "Carol Smith (Initech) replied"},
+    {"x@other.example", "x@other.example (Other) replied"},
+    {NULL, "Carol Smith (Initech) +1 replied"},
+};
+
+START_TEST(test_decide_item_names_who_replied)
+{
+	struct crk_feed_sample s;
+	icalcomponent *cal, *c;
+	char *ev;
+	const char *sum;
+
+	set_tz("Europe/Berlin");
+	crk_feed_sample_fill(&s);
+	s.proposals[3].prospects.items = crk_xreallocarray(
+	    s.proposals[3].prospects.items, 2, sizeof(struct crk_addr));
+	s.proposals[3].prospects.items[1].addr =
+	    crk_xstrdup("dan@initech.example");
+	s.proposals[3].prospects.items[1].name = crk_xstrdup("Dan Boss");
+	s.proposals[3].prospects.count = 2;
+	free(s.proposals[3].last_reply_from);
+	s.proposals[3].last_reply_from = crk_xstrdup(repliers[_i].from);
+	render(&s, NULL, &ev, NULL);
+	cal = parse_ok(ev);
+	c = find_uid(cal, "crickets-r2d2xx-r1-decide-event");
+	ck_assert_ptr_nonnull(c);
+	sum = icalcomponent_get_summary(c);
+	ck_assert_msg(strncmp(sum, repliers[_i].summary_start,
+			  strlen(repliers[_i].summary_start)) == 0,
+	    "%s", sum);
+	icalcomponent_free(cal);
+	free(ev);
+	crk_feed_sample_clear(&s);
+}
+END_TEST
+
 /* ---- wording helpers ----------------------------------------------------- */
 
 static const struct {
@@ -1111,6 +1152,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_absurd_lengths_are_capped);
 	CRK_TABLE_TEST(
 	    tc, test_completed_followups_stay_14_days_then_drop, done_ages);
+	CRK_TABLE_TEST(tc, test_decide_item_names_who_replied, repliers);
 	CRK_TABLE_TEST(tc, test_company_comes_from_name_or_domain, companies);
 	CRK_TABLE_TEST(tc, test_message_ids_are_percent_encoded, uris);
 	tcase_add_test(tc, test_each_touch_has_its_angle_then_monthly);
