@@ -803,6 +803,26 @@ START_TEST(test_crickets_serve_prints_urls_serves_and_stops_on_sigterm)
 		free(conf);
 		ck_assert(found);
 	}
+	/* a change in the store (here `crickets won` on the ACME proposal)
+	 * reaches the served feed within seconds */
+	{
+		const char *won[] = {"won",
+		    "AM0PR07MB4530D1E2F3A4B5C6D7E8F9A0B1C2D3E4@AM0PR07MB4530."
+		    "eurprd07.prod.outlook.com",
+		    NULL};
+		bool gone = false;
+
+		ck_assert_ptr_nonnull(strstr(data, "ACME Q3 rollout"));
+		ck_assert_int_eq(cli_spawn(won, true, NULL, NULL), 0);
+		for (i = 0; i < 100 && !gone; i++) {
+			usleep(100 * 1000);
+			http_port(port, AF_INET, "GET", path, NULL, &r);
+			ck_assert_int_eq(r.status, 200);
+			gone = strstr(r.body, "ACME Q3 rollout") == NULL;
+			reply_clear(&r);
+		}
+		ck_assert_msg(gone, "the feed did not follow the store");
+	}
 	ck_assert_int_eq(kill(pid, SIGTERM), 0);
 	for (i = 0; i < 100; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid)

@@ -262,6 +262,14 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 			continue;
 		feed_rerender = 0;
 		last = time(NULL);
+		/* snoozes that ended and follow-ups that came due since */
+		status =
+		    crk_engine_refresh(cli->engine, cli->now + elapsed, &error);
+		if (status != CRK_OK) {
+			crk_warn("cannot refresh the proposals: %s",
+			    error != NULL ? error : crk_status_str(status));
+			crk_free_str(&error);
+		}
 		status = crk_feed_publish_store(cli->store,
 		    cli->config->feed_dir, cli->config->feed_mode,
 		    cli->now + elapsed, NULL, &error);
