@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the IMAP client and its TLS checks against a real dovecot on loopback. */
+/* Tests of the IMAP client and its TLS checks against a real dovecot. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -56,27 +56,28 @@ static void
 append_mail(struct crk_imap *imap, const char *folder, const char *file,
     const char *keyword)
 {
-	struct crk_strv flags = { 0 };
+	struct crk_strv flags = {0};
 	char *data = crk_test_mail(file), *error = NULL;
 	enum crk_status st;
 
 	if (keyword != NULL)
 		crk_strv_add(&flags, keyword);
-	st = crk_imap_append(imap, folder, &flags, data, strlen(data), NULL,
-	    &error);
+	st = crk_imap_append(
+	    imap, folder, &flags, data, strlen(data), NULL, &error);
 	ck_assert_msg(st == CRK_OK, "append %s: %s", file, error);
 	crk_strv_clear(&flags);
 	free(data);
 }
 
-/* ---- TLS ------------------------------------------------------------------ */
+/* ---- TLS ------------------------------------------------------------------
+ */
 
 START_TEST(test_imaps_with_the_test_ca_is_verified_and_logs_in)
 {
 	struct crk_imap *imap = open_as("tls-ok", CRK_TLS_IMAPS, "localhost");
 
-	ck_assert_ptr_nonnull(strstr(crk_imap_tls_verdict(imap),
-	    "certificate for localhost verified"));
+	ck_assert_ptr_nonnull(strstr(
+	    crk_imap_tls_verdict(imap), "certificate for localhost verified"));
 	ck_assert(crk_imap_has_capability(imap, "IDLE"));
 	crk_imap_free(&imap);
 	ck_assert_ptr_null(imap);
@@ -85,11 +86,10 @@ END_TEST
 
 START_TEST(test_starttls_is_verified_before_login)
 {
-	struct crk_imap *imap = open_as("starttls-ok", CRK_TLS_STARTTLS,
-	    "localhost");
+	struct crk_imap *imap =
+	    open_as("starttls-ok", CRK_TLS_STARTTLS, "localhost");
 
-	ck_assert_ptr_nonnull(strstr(crk_imap_tls_verdict(imap),
-	    "verified"));
+	ck_assert_ptr_nonnull(strstr(crk_imap_tls_verdict(imap), "verified"));
 	/* After STARTTLS the server no longer offers it: the capabilities
 	 * were read again over TLS. */
 	ck_assert(!crk_imap_has_capability(imap, "STARTTLS"));
@@ -114,17 +114,15 @@ static const struct {
 	enum which_ca ca;
 	const char *expect;
 } refused[] = {
-	{ CRK_TLS_IMAPS, "localhost", CA_NONE,
-	    "certificate for localhost is signed by an unknown authority "
-	    "(CN=crickets test CA); set ca_file = " },
-	{ CRK_TLS_IMAPS, "localhost", CA_OTHER,
-	    "signed by an unknown authority" },
-	{ CRK_TLS_IMAPS, "127.0.0.1", CA_TEST,
-	    "certificate is for localhost, not 127.0.0.1" },
-	{ CRK_TLS_STARTTLS, "localhost", CA_NONE,
-	    "signed by an unknown authority" },
-	{ CRK_TLS_STARTTLS, "127.0.0.1", CA_TEST,
-	    "certificate is for localhost, not 127.0.0.1" },
+    {CRK_TLS_IMAPS, "localhost", CA_NONE,
+	"certificate for localhost is signed by an unknown authority "
+	"(CN=crickets test CA); set ca_file = "},
+    {CRK_TLS_IMAPS, "localhost", CA_OTHER, "signed by an unknown authority"},
+    {CRK_TLS_IMAPS, "127.0.0.1", CA_TEST,
+	"certificate is for localhost, not 127.0.0.1"},
+    {CRK_TLS_STARTTLS, "localhost", CA_NONE, "signed by an unknown authority"},
+    {CRK_TLS_STARTTLS, "127.0.0.1", CA_TEST,
+	"certificate is for localhost, not 127.0.0.1"},
 };
 
 START_TEST(test_refused_certificates_never_reach_login)
@@ -137,17 +135,19 @@ START_TEST(test_refused_certificates_never_reach_login)
 	user = crk_xasprintf("refused%d", _i);
 	crk_dovecot_account(dc, user, refused[_i].tls, refused[_i].host, &acc);
 	free(acc.ca_file);
-	acc.ca_file = refused[_i].ca == CA_TEST ? crk_xstrdup(dc->ca_file) :
-	    refused[_i].ca == CA_OTHER ? crk_xstrdup(dc->other_ca_file) : NULL;
+	acc.ca_file = refused[_i].ca == CA_TEST ? crk_xstrdup(dc->ca_file)
+	    : refused[_i].ca == CA_OTHER        ? crk_xstrdup(dc->other_ca_file)
+						: NULL;
 	/* The watcher's order: connect (TLS verified), then log in. */
 	st = crk_imap_connect(&acc, 10, &imap, &error);
 	if (st == CRK_OK)
-		(void)crk_imap_login(imap, user, CRK_DOVECOT_PASSWORD, false,
-		    NULL);
+		(void)crk_imap_login(
+		    imap, user, CRK_DOVECOT_PASSWORD, false, NULL);
 	ck_assert_int_eq(st, CRK_E_TLS);
 	ck_assert_ptr_null(imap);
-	ck_assert_msg(error != NULL && strstr(error, refused[_i].expect) !=
-	    NULL, "error was: %s", error != NULL ? error : "(none)");
+	ck_assert_msg(
+	    error != NULL && strstr(error, refused[_i].expect) != NULL,
+	    "error was: %s", error != NULL ? error : "(none)");
 	/* The server never saw a login attempt for this user. */
 	usleep(200 * 1000);
 	log = crk_dovecot_log(dc);
@@ -163,7 +163,7 @@ END_TEST
 
 START_TEST(test_tls_none_is_refused_for_a_remote_host)
 {
-	struct crk_account_config acc = { 0 };
+	struct crk_account_config acc = {0};
 	struct crk_imap *imap = NULL;
 	char *error = NULL;
 
@@ -171,8 +171,7 @@ START_TEST(test_tls_none_is_refused_for_a_remote_host)
 	acc.host = (char *)"imap.example.com";
 	acc.tls = CRK_TLS_NONE;
 	acc.port = 143;
-	ck_assert_int_eq(crk_imap_connect(&acc, 5, &imap, &error),
-	    CRK_E_INVAL);
+	ck_assert_int_eq(crk_imap_connect(&acc, 5, &imap, &error), CRK_E_INVAL);
 	ck_assert_ptr_null(imap);
 	ck_assert_ptr_nonnull(strstr(error, "tls = none"));
 	free(error);
@@ -183,16 +182,24 @@ static const struct {
 	const char *host;
 	bool loopback;
 } loopbacks[] = {
-	{ "localhost", true }, { "LOCALHOST", true }, { "127.0.0.1", true },
-	{ "127.1.2.3", true }, { "::1", true }, { "mail.localhost", true },
-	{ "imap.example.com", false }, { "128.0.0.1", false },
-	{ "10.0.0.1", false }, { "::2", false }, { "localhost.evil.com", false },
+    {"localhost", true},
+    {"LOCALHOST", true},
+    {"127.0.0.1", true},
+    {"127.1.2.3", true},
+    {"::1", true},
+    {"mail.localhost", true},
+    {"imap.example.com", false},
+    {"128.0.0.1", false},
+    {"10.0.0.1", false},
+    {"::2", false},
+    {"localhost.evil.com", false},
 };
 
 START_TEST(test_only_loopback_hosts_count_as_loopback)
 {
-	ck_assert_msg(crk_tls_is_loopback(loopbacks[_i].host) ==
-	    loopbacks[_i].loopback, "%s", loopbacks[_i].host);
+	ck_assert_msg(
+	    crk_tls_is_loopback(loopbacks[_i].host) == loopbacks[_i].loopback,
+	    "%s", loopbacks[_i].host);
 }
 END_TEST
 
@@ -243,11 +250,15 @@ fake_server_start(unsigned *port_r, const char *marker)
 				fclose(m);
 		}
 		if (strstr(line, "CAPABILITY") != NULL)
-			snprintf(out, sizeof(out), "* CAPABILITY IMAP4rev1 "
-			    "AUTH=PLAIN\r\n%s OK done\r\n", tag);
+			snprintf(out, sizeof(out),
+			    "* CAPABILITY IMAP4rev1 "
+			    "AUTH=PLAIN\r\n%s OK done\r\n",
+			    tag);
 		else if (strstr(line, "LOGOUT") != NULL)
-			snprintf(out, sizeof(out), "* BYE bye\r\n%s OK done"
-			    "\r\n", tag);
+			snprintf(out, sizeof(out),
+			    "* BYE bye\r\n%s OK done"
+			    "\r\n",
+			    tag);
 		else
 			snprintf(out, sizeof(out), "%s NO not here\r\n", tag);
 		(void)!write(fd, out, strlen(out));
@@ -257,7 +268,7 @@ fake_server_start(unsigned *port_r, const char *marker)
 
 START_TEST(test_starttls_is_required_when_configured)
 {
-	struct crk_account_config acc = { 0 };
+	struct crk_account_config acc = {0};
 	struct crk_imap *imap = NULL;
 	char *error = NULL, *dir = crk_test_tmpdir();
 	char *marker = crk_xasprintf("%s/login-seen", dir);
@@ -272,8 +283,8 @@ START_TEST(test_starttls_is_required_when_configured)
 	acc.port = port;
 	ck_assert_int_eq(crk_imap_connect(&acc, 5, &imap, &error), CRK_E_TLS);
 	ck_assert_ptr_null(imap);
-	ck_assert_msg(strstr(error, "does not offer STARTTLS") != NULL, "%s",
-	    error);
+	ck_assert_msg(
+	    strstr(error, "does not offer STARTTLS") != NULL, "%s", error);
 	/* The server ends when the client hangs up. */
 	for (i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; i++)
 		usleep(50 * 1000);
@@ -297,8 +308,9 @@ START_TEST(test_wrong_password_is_an_auth_error)
 
 	crk_dovecot_account(dc, "wrongpw", CRK_TLS_IMAPS, "localhost", &acc);
 	ck_assert_int_eq(crk_imap_connect(&acc, 10, &imap, &error), CRK_OK);
-	ck_assert_int_eq(crk_imap_login(imap, "wrongpw", "not-it", false,
-	    &error), CRK_E_AUTH);
+	ck_assert_int_eq(
+	    crk_imap_login(imap, "wrongpw", "not-it", false, &error),
+	    CRK_E_AUTH);
 	ck_assert_ptr_nonnull(strstr(error, "wrongpw"));
 	/* the password is never part of a message */
 	ck_assert_ptr_null(strstr(error, "not-it"));
@@ -312,15 +324,15 @@ START_TEST(test_authenticate_plain_logs_in)
 {
 	struct crk_account_config acc;
 	struct crk_imap *imap = NULL;
-	struct crk_imap_folder_list folders = { 0 };
+	struct crk_imap_folder_list folders = {0};
 	char *error = NULL;
 
 	crk_dovecot_account(dc, "plainauth", CRK_TLS_IMAPS, "localhost", &acc);
 	ck_assert_int_eq(crk_imap_connect(&acc, 10, &imap, &error), CRK_OK);
 	ck_assert_msg(crk_imap_login(imap, "plainauth", CRK_DOVECOT_PASSWORD,
-	    true, &error) == CRK_OK, "%s", error);
-	ck_assert_int_eq(crk_imap_list_folders(imap, &folders, &error),
-	    CRK_OK);
+			  true, &error) == CRK_OK,
+	    "%s", error);
+	ck_assert_int_eq(crk_imap_list_folders(imap, &folders, &error), CRK_OK);
 	ck_assert_uint_gt(folders.count, 0);
 	crk_imap_folder_list_clear(&folders);
 	crk_imap_free(&imap);
@@ -328,19 +340,19 @@ START_TEST(test_authenticate_plain_logs_in)
 }
 END_TEST
 
-/* ---- folders -------------------------------------------------------------- */
+/* ---- folders --------------------------------------------------------------
+ */
 
 START_TEST(test_special_use_folders_are_found)
 {
 	struct crk_imap *imap = open_as("folders", CRK_TLS_IMAPS, "localhost");
-	struct crk_imap_folder_list folders = { 0 };
+	struct crk_imap_folder_list folders = {0};
 	const struct crk_imap_folder *f;
 	char *error = NULL;
 
-	ck_assert_int_eq(crk_imap_create(imap, "Gesendete Elemente", &error),
-	    CRK_OK);
-	ck_assert_int_eq(crk_imap_list_folders(imap, &folders, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_create(imap, "Gesendete Elemente", &error), CRK_OK);
+	ck_assert_int_eq(crk_imap_list_folders(imap, &folders, &error), CRK_OK);
 	f = crk_imap_folder_find_role(&folders, CRK_FOLDER_SENT);
 	ck_assert_ptr_nonnull(f);
 	/* SPECIAL-USE wins over a folder that only has a Sent-like name */
@@ -349,10 +361,10 @@ START_TEST(test_special_use_folders_are_found)
 	f = crk_imap_folder_find_role(&folders, CRK_FOLDER_DRAFTS);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_str_eq(f->name, "Drafts");
-	ck_assert_ptr_nonnull(crk_imap_folder_find_role(&folders,
-	    CRK_FOLDER_TRASH));
-	ck_assert_ptr_nonnull(crk_imap_folder_find_role(&folders,
-	    CRK_FOLDER_JUNK));
+	ck_assert_ptr_nonnull(
+	    crk_imap_folder_find_role(&folders, CRK_FOLDER_TRASH));
+	ck_assert_ptr_nonnull(
+	    crk_imap_folder_find_role(&folders, CRK_FOLDER_JUNK));
 	f = crk_imap_folder_find(&folders, "inbox");
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_ne(f->flags & CRK_FOLDER_INBOX, 0);
@@ -365,13 +377,13 @@ static const struct {
 	const char *mutf7;
 	const char *utf8;
 } mutf7[] = {
-	{ "INBOX", "INBOX" },
-	{ "Envoy&AOk-s", "Envoyés" },
-	{ "Entw&APw-rfe", "Entwürfe" },
-	{ "Gel&APY-schte Elemente", "Gelöschte Elemente" },
-	{ "&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-", "Отправленные" },
-	{ "Tom &- Jerry", "Tom & Jerry" },
-	{ "&2D3eAA-", "\xf0\x9f\x98\x80" },
+    {"INBOX", "INBOX"},
+    {"Envoy&AOk-s", "Envoyés"},
+    {"Entw&APw-rfe", "Entwürfe"},
+    {"Gel&APY-schte Elemente", "Gelöschte Elemente"},
+    {"&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-", "Отправленные"},
+    {"Tom &- Jerry", "Tom & Jerry"},
+    {"&2D3eAA-", "\xf0\x9f\x98\x80"},
 };
 
 START_TEST(test_mailbox_names_round_trip_modified_utf7)
@@ -386,13 +398,14 @@ START_TEST(test_mailbox_names_round_trip_modified_utf7)
 }
 END_TEST
 
-/* ---- fetch ------------------------------------------------------------------ */
+/* ---- fetch ------------------------------------------------------------------
+ */
 
 START_TEST(test_fetch_reads_headers_flags_and_attachment_names_without_seen)
 {
 	struct crk_imap *imap = open_as("fetch", CRK_TLS_IMAPS, "localhost");
 	struct crk_imap_mailbox mb;
-	struct crk_imap_msg_list list = { 0 };
+	struct crk_imap_msg_list list = {0};
 	uint32_t *uids = NULL;
 	size_t n = 0;
 	char *error = NULL;
@@ -403,34 +416,34 @@ START_TEST(test_fetch_reads_headers_flags_and_attachment_names_without_seen)
 	ck_assert_uint_ne(mb.uidvalidity, 0);
 	ck_assert_uint_eq(mb.exists, 2);
 	ck_assert_uint_gt(mb.highestmodseq, 0);
-	ck_assert_int_eq(crk_imap_search_uids(imap, 0, &uids, &n, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_search_uids(imap, 0, &uids, &n, &error), CRK_OK);
 	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(crk_imap_fetch(imap, uids, n, 0, &list, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_fetch(imap, uids, n, 0, &list, &error), CRK_OK);
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_uint_eq(list.items[0].uid, uids[0]);
-	ck_assert_ptr_nonnull(strstr(list.items[0].header,
-	    "AM0PR07MB4530D1E2F3A4B5C6D7E8F9A0B1C2D3E4"));
+	ck_assert_ptr_nonnull(strstr(
+	    list.items[0].header, "AM0PR07MB4530D1E2F3A4B5C6D7E8F9A0B1C2D3E4"));
 	/* only the fields asked for */
 	ck_assert_ptr_null(strstr(list.items[0].header, "Thread-Index"));
 	ck_assert_ptr_null(strstr(list.items[0].header, "as discussed"));
 	ck_assert(crk_strv_contains(&list.items[0].flags, "crickets-track"));
 	ck_assert(!crk_strv_contains(&list.items[0].flags, "\\Seen"));
 	ck_assert_uint_eq(list.items[0].attachments.count, 1);
-	ck_assert_str_eq(list.items[0].attachments.items[0],
-	    "ACME Angebot Müller.pdf");
+	ck_assert_str_eq(
+	    list.items[0].attachments.items[0], "ACME Angebot Müller.pdf");
 	ck_assert_str_eq(list.items[0].content_type, "multipart/mixed");
 	ck_assert_str_eq(list.items[0].text_section, "1");
 	ck_assert_str_eq(list.items[0].text_encoding, "quoted-printable");
 	ck_assert_int_ne(list.items[0].internal_date, 0);
-	ck_assert_str_eq(list.items[1].attachments.items[0],
-	    "Globex-quote-2026-11.pdf");
+	ck_assert_str_eq(
+	    list.items[1].attachments.items[0], "Globex-quote-2026-11.pdf");
 	crk_imap_msg_list_clear(&list);
 
 	/* a second look: still not \Seen */
-	ck_assert_int_eq(crk_imap_fetch_range(imap, 1, 0, 0, &list, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_fetch_range(imap, 1, 0, 0, &list, &error), CRK_OK);
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert(!crk_strv_contains(&list.items[0].flags, "\\Seen"));
 	ck_assert(!crk_strv_contains(&list.items[1].flags, "\\Seen"));
@@ -438,8 +451,9 @@ START_TEST(test_fetch_reads_headers_flags_and_attachment_names_without_seen)
 
 	/* nothing after the last UID, even though "n:*" names the last */
 	free(uids);
-	ck_assert_int_eq(crk_imap_search_uids(imap, mb.uidnext - 1, &uids, &n,
-	    &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_search_uids(imap, mb.uidnext - 1, &uids, &n, &error),
+	    CRK_OK);
 	ck_assert_uint_eq(n, 0);
 	free(uids);
 	crk_imap_free(&imap);
@@ -450,15 +464,15 @@ START_TEST(test_delivery_report_parts_are_found_and_fetched)
 {
 	struct crk_imap *imap = open_as("dsn", CRK_TLS_IMAPS, "localhost");
 	struct crk_imap_mailbox mb;
-	struct crk_imap_msg_list list = { 0 };
+	struct crk_imap_msg_list list = {0};
 	char *error = NULL, *data = NULL;
 	size_t len = 0;
 
 	append_mail(imap, "INBOX", "postfix-dsn.eml", NULL);
 	append_mail(imap, "INBOX", "exchange-ooo.eml", NULL);
 	ck_assert_int_eq(crk_imap_examine(imap, "INBOX", &mb, &error), CRK_OK);
-	ck_assert_int_eq(crk_imap_fetch_range(imap, 1, 0, 0, &list, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_fetch_range(imap, 1, 0, 0, &list, &error), CRK_OK);
 	ck_assert_uint_eq(list.count, 2);
 	ck_assert_str_eq(list.items[0].content_type, "multipart/report");
 	ck_assert_uint_eq(list.items[0].report_sections.count, 2);
@@ -466,19 +480,23 @@ START_TEST(test_delivery_report_parts_are_found_and_fetched)
 	ck_assert_str_eq(list.items[0].report_sections.items[1], "3");
 	ck_assert_uint_eq(list.items[0].attachments.count, 0);
 	ck_assert_int_eq(crk_imap_fetch_section(imap, list.items[0].uid, "2",
-	    4096, &data, &len, &error), CRK_OK);
-	ck_assert_ptr_nonnull(strstr(data, "Final-Recipient: rfc822; "
+			     4096, &data, &len, &error),
+	    CRK_OK);
+	ck_assert_ptr_nonnull(strstr(data,
+	    "Final-Recipient: rfc822; "
 	    "b.wrong@globex.example"));
 	free(data);
 	ck_assert_int_eq(crk_imap_fetch_section(imap, list.items[0].uid, "3",
-	    4096, &data, &len, &error), CRK_OK);
+			     4096, &data, &len, &error),
+	    CRK_OK);
 	ck_assert_ptr_nonnull(strstr(data, "3f2a9c1e-5b7d"));
 	free(data);
 	/* the out-of-office: a single text part with a charset */
 	ck_assert_str_eq(list.items[1].text_section, "1");
 	ck_assert_str_eq(list.items[1].text_charset, "iso-8859-1");
 	ck_assert_int_eq(crk_imap_fetch_section(imap, list.items[1].uid, "1",
-	    40, &data, &len, &error), CRK_OK);
+			     40, &data, &len, &error),
+	    CRK_OK);
 	ck_assert_uint_eq(len, 40); /* the size cap holds */
 	free(data);
 	crk_imap_msg_list_clear(&list);
@@ -491,8 +509,8 @@ START_TEST(test_changedsince_reports_a_keyword_set_by_another_client)
 	struct crk_imap *a = open_as("modseq", CRK_TLS_IMAPS, "localhost");
 	struct crk_imap *b = open_as("modseq", CRK_TLS_NONE, "127.0.0.1");
 	struct crk_imap_mailbox mb, mb2;
-	struct crk_imap_msg_list list = { 0 };
-	struct crk_strv kw = { 0 };
+	struct crk_imap_msg_list list = {0};
+	struct crk_strv kw = {0};
 	char *error = NULL;
 
 	append_mail(a, "Sent", "outlook-proposal.eml", NULL);
@@ -502,14 +520,14 @@ START_TEST(test_changedsince_reports_a_keyword_set_by_another_client)
 
 	ck_assert_int_eq(crk_imap_select(b, "Sent", &mb2, &error), CRK_OK);
 	crk_strv_add(&kw, "crickets-won");
-	ck_assert_int_eq(crk_imap_store_flags(b, 2, &kw, true, &error),
-	    CRK_OK);
+	ck_assert_int_eq(crk_imap_store_flags(b, 2, &kw, true, &error), CRK_OK);
 	crk_strv_clear(&kw);
 
 	ck_assert_int_eq(crk_imap_examine(a, "Sent", &mb2, &error), CRK_OK);
 	ck_assert_uint_gt(mb2.highestmodseq, mb.highestmodseq);
-	ck_assert_int_eq(crk_imap_fetch_range(a, 1, 0, mb.highestmodseq, &list,
-	    &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_fetch_range(a, 1, 0, mb.highestmodseq, &list, &error),
+	    CRK_OK);
 	ck_assert_uint_eq(list.count, 1);
 	ck_assert_uint_eq(list.items[0].uid, 2);
 	ck_assert(crk_strv_contains(&list.items[0].flags, "crickets-won"));
@@ -554,11 +572,10 @@ START_TEST(test_idle_returns_when_a_message_arrives)
 		_exit(0);
 	}
 	t0 = now_secs();
-	ck_assert_msg(crk_imap_idle(imap, 20, -1, &news, &error) == CRK_OK,
-	    "%s", error);
+	ck_assert_msg(
+	    crk_imap_idle(imap, 20, -1, &news, &error) == CRK_OK, "%s", error);
 	ck_assert(news);
-	ck_assert_msg(now_secs() - t0 < 10, "IDLE took %.1fs",
-	    now_secs() - t0);
+	ck_assert_msg(now_secs() - t0 < 10, "IDLE took %.1fs", now_secs() - t0);
 	waitpid(pid, &status, 0);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ck_assert_int_eq(crk_imap_examine(imap, "INBOX", &mb, &error), CRK_OK);
@@ -614,8 +631,8 @@ crk_test_suite(void)
 
 	tc = tcase_create("offline");
 	tcase_add_test(tc, test_tls_none_is_refused_for_a_remote_host);
-	CRK_TABLE_TEST(tc, test_only_loopback_hosts_count_as_loopback,
-	    loopbacks);
+	CRK_TABLE_TEST(
+	    tc, test_only_loopback_hosts_count_as_loopback, loopbacks);
 	CRK_TABLE_TEST(tc, test_mailbox_names_round_trip_modified_utf7, mutf7);
 	tcase_add_test(tc, test_starttls_is_required_when_configured);
 	suite_add_tcase(s, tc);
@@ -626,16 +643,16 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_imaps_with_the_test_ca_is_verified_and_logs_in);
 	tcase_add_test(tc, test_starttls_is_verified_before_login);
 	tcase_add_test(tc, test_plain_imap_is_allowed_on_loopback);
-	CRK_TABLE_TEST(tc, test_refused_certificates_never_reach_login,
-	    refused);
+	CRK_TABLE_TEST(
+	    tc, test_refused_certificates_never_reach_login, refused);
 	tcase_add_test(tc, test_wrong_password_is_an_auth_error);
 	tcase_add_test(tc, test_authenticate_plain_logs_in);
 	tcase_add_test(tc, test_special_use_folders_are_found);
 	tcase_add_test(tc,
 	    test_fetch_reads_headers_flags_and_attachment_names_without_seen);
 	tcase_add_test(tc, test_delivery_report_parts_are_found_and_fetched);
-	tcase_add_test(tc,
-	    test_changedsince_reports_a_keyword_set_by_another_client);
+	tcase_add_test(
+	    tc, test_changedsince_reports_a_keyword_set_by_another_client);
 	tcase_add_test(tc, test_idle_returns_when_a_message_arrives);
 	tcase_add_test(tc, test_idle_is_bounded_and_can_be_woken);
 	suite_add_tcase(s, tc);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the IMAP sync into the engine against a real dovecot: what counts as what, incremental, UIDVALIDITY, keywords. */
+/* Tests of the IMAP sync into the engine against a real dovecot. */
 #include "config.h"
 
 #include <stdio.h>
@@ -90,23 +90,22 @@ put(struct world *w, const char *folder, const char *file)
 	char *data = crk_test_mail(file), *error = NULL;
 	enum crk_status st;
 
-	st = crk_imap_append(w->imap, folder, NULL, data, strlen(data), NULL,
-	    &error);
-	ck_assert_msg(st == CRK_OK, "append %s to %s: %s", file, folder,
-	    error);
+	st = crk_imap_append(
+	    w->imap, folder, NULL, data, strlen(data), NULL, &error);
+	ck_assert_msg(st == CRK_OK, "append %s to %s: %s", file, folder, error);
 	free(data);
 }
 
 static struct crk_sync_stats
 sync_ok(struct world *w)
 {
-	struct crk_sync_options opts = { .now = w->now, .timeout_secs = 10 };
-	struct crk_sync_stats stats = { 0 };
+	struct crk_sync_options opts = {.now = w->now, .timeout_secs = 10};
+	struct crk_sync_stats stats = {0};
 	char *error = NULL;
 	enum crk_status st;
 
-	st = crk_sync_account(&w->acc, w->engine, w->store, &w->rules, &opts,
-	    &stats, &error);
+	st = crk_sync_account(
+	    &w->acc, w->engine, w->store, &w->rules, &opts, &stats, &error);
 	ck_assert_msg(st == CRK_OK, "sync: %s", error);
 	return stats;
 }
@@ -116,8 +115,9 @@ proposals(struct world *w, struct crk_proposal_list *list)
 {
 	char *error = NULL;
 
-	ck_assert_msg(crk_store_proposals(w->store, CRK_PROPOSALS_ALL, list,
-	    &error) == CRK_OK, "%s", error);
+	ck_assert_msg(crk_store_proposals(
+			  w->store, CRK_PROPOSALS_ALL, list, &error) == CRK_OK,
+	    "%s", error);
 }
 
 /* The one proposal with this subject prefix; fails when missing. */
@@ -128,8 +128,8 @@ find(const struct crk_proposal_list *list, const char *subject)
 
 	for (i = 0; i < list->count; i++)
 		if (list->items[i].subject != NULL &&
-		    strncmp(list->items[i].subject, subject,
-		    strlen(subject)) == 0)
+		    strncmp(list->items[i].subject, subject, strlen(subject)) ==
+			0)
 			return &list->items[i];
 	ck_abort_msg("no proposal '%s'", subject);
 	return NULL;
@@ -150,68 +150,59 @@ static const struct {
 	unsigned round;
 	unsigned touches;
 } rules_table[] = {
-	{ "gmail reply in thread",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "INBOX", "gmail-reply.eml" } },
-	    "Proposal: ACME", CRK_STATE_REPLIED, 1, 0 },
-	{ "reply before its proposal is synced (INBOX first)",
-	    { { "INBOX", "gmail-reply.eml" },
-	      { "Archive", "outlook-proposal.eml" } },
-	    "Proposal: ACME", CRK_STATE_REPLIED, 1, 0 },
-	{ "Exchange out-of-office is not a reply",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "INBOX", "exchange-ooo.eml" } },
-	    "Proposal: ACME", CRK_STATE_WAITING, 1, 0 },
-	{ "German out-of-office by subject only is not a reply",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "INBOX", "german-ooo.eml" } },
-	    "Proposal: ACME", CRK_STATE_WAITING, 1, 0 },
-	{ "Outlook reply that broke threading (AW:, no references)",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "INBOX", "outlook-unthreaded-reply.eml" } },
-	    "Proposal: ACME", CRK_STATE_REPLIED, 1, 0 },
-	{ "a colleague answering in the thread is not the prospect",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "INBOX", "colleague-reply.eml" } },
-	    "Proposal: ACME", CRK_STATE_WAITING, 1, 0 },
-	{ "a newsletter with the same subject is ignored",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "INBOX", "mailing-list.eml" } },
-	    "Proposal: ACME", CRK_STATE_WAITING, 1, 0 },
-	{ "the rep's own follow-up in the thread is a touch",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "Sent", "outlook-followup.eml" } },
-	    "Proposal: ACME", CRK_STATE_WAITING, 1, 1 },
-	{ "writing again after a reply starts a new round",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "INBOX", "gmail-reply.eml" },
-	      { "Sent", "outlook-followup.eml" } },
-	    "Proposal: ACME", CRK_STATE_WAITING, 2, 1 },
-	{ "a Postfix delivery report marks the proposal bounced",
-	    { { "Sent", "thunderbird-quote.eml" },
-	      { "INBOX", "postfix-dsn.eml" } },
-	    "Quote for Globex", CRK_STATE_BOUNCED, 1, 0 },
-	{ "a reply filed away in another folder is found",
-	    { { "Sent", "outlook-proposal.eml" },
-	      { "Customers/ACME", "gmail-reply.eml" } },
-	    "Proposal: ACME", CRK_STATE_REPLIED, 1, 0 },
+    {"gmail reply in thread",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "gmail-reply.eml"}},
+	"Proposal: ACME", CRK_STATE_REPLIED, 1, 0},
+    {"reply before its proposal is synced (INBOX first)",
+	{{"INBOX", "gmail-reply.eml"}, {"Archive", "outlook-proposal.eml"}},
+	"Proposal: ACME", CRK_STATE_REPLIED, 1, 0},
+    {"Exchange out-of-office is not a reply",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "exchange-ooo.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 1, 0},
+    {"German out-of-office by subject only is not a reply",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "german-ooo.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 1, 0},
+    {"Outlook reply that broke threading (AW:, no references)",
+	{{"Sent", "outlook-proposal.eml"},
+	    {"INBOX", "outlook-unthreaded-reply.eml"}},
+	"Proposal: ACME", CRK_STATE_REPLIED, 1, 0},
+    {"a colleague answering in the thread is not the prospect",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "colleague-reply.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 1, 0},
+    {"a newsletter with the same subject is ignored",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "mailing-list.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 1, 0},
+    {"the rep's own follow-up in the thread is a touch",
+	{{"Sent", "outlook-proposal.eml"}, {"Sent", "outlook-followup.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 1, 1},
+    {"writing again after a reply starts a new round",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "gmail-reply.eml"},
+	    {"Sent", "outlook-followup.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 2, 1},
+    {"a Postfix delivery report marks the proposal bounced",
+	{{"Sent", "thunderbird-quote.eml"}, {"INBOX", "postfix-dsn.eml"}},
+	"Quote for Globex", CRK_STATE_BOUNCED, 1, 0},
+    {"a reply filed away in another folder is found",
+	{{"Sent", "outlook-proposal.eml"},
+	    {"Customers/ACME", "gmail-reply.eml"}},
+	"Proposal: ACME", CRK_STATE_REPLIED, 1, 0},
 };
 
 START_TEST(test_what_counts_as_what_after_one_sync)
 {
 	struct world w;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	const struct crk_proposal *p;
 	char *error = NULL;
 	size_t i;
 
 	world_open(&w, "rules");
 	for (i = 0; i < CRK_N_ELEMENTS(rules_table[_i].mail) &&
-	    rules_table[_i].mail[i].file != NULL; i++) {
+	     rules_table[_i].mail[i].file != NULL;
+	     i++) {
 		const char *folder = rules_table[_i].mail[i].folder;
 
-		if (strcmp(folder, "INBOX") != 0 &&
-		    strcmp(folder, "Sent") != 0)
+		if (strcmp(folder, "INBOX") != 0 && strcmp(folder, "Sent") != 0)
 			(void)crk_imap_create(w.imap, folder, &error);
 		crk_free_str(&error);
 		put(&w, folder, rules_table[_i].mail[i].file);
@@ -235,7 +226,7 @@ END_TEST
 START_TEST(test_attachment_names_from_bodystructure_reach_the_reason)
 {
 	struct world w;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	const struct crk_proposal *p;
 
 	world_open(&w, "reason");
@@ -254,13 +245,14 @@ START_TEST(test_attachment_names_from_bodystructure_reach_the_reason)
 }
 END_TEST
 
-/* ---- incremental, UIDVALIDITY, keywords, \Seen ---------------------------- */
+/* ---- incremental, UIDVALIDITY, keywords, \Seen ----------------------------
+ */
 
 START_TEST(test_incremental_sync_reads_only_new_messages)
 {
 	struct world w;
 	struct crk_sync_stats stats;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 
 	world_open(&w, "incr");
 	put(&w, "Sent", "outlook-proposal.eml");
@@ -274,10 +266,10 @@ START_TEST(test_incremental_sync_reads_only_new_messages)
 	ck_assert_uint_eq(stats.fetched, 1);
 	proposals(&w, &list);
 	ck_assert_uint_eq(list.count, 2);
-	ck_assert_int_eq(find(&list, "Proposal: ACME")->state,
-	    CRK_STATE_REPLIED);
-	ck_assert_int_eq(find(&list, "Quote for Globex")->state,
-	    CRK_STATE_WAITING);
+	ck_assert_int_eq(
+	    find(&list, "Proposal: ACME")->state, CRK_STATE_REPLIED);
+	ck_assert_int_eq(
+	    find(&list, "Quote for Globex")->state, CRK_STATE_WAITING);
 	crk_proposal_list_clear(&list);
 	world_close(&w);
 }
@@ -287,7 +279,7 @@ START_TEST(test_uidvalidity_change_resyncs_without_duplicates)
 {
 	struct world w;
 	struct crk_sync_stats stats;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	struct crk_folder_state before, after;
 	char *error = NULL;
 
@@ -295,8 +287,9 @@ START_TEST(test_uidvalidity_change_resyncs_without_duplicates)
 	ck_assert_int_eq(crk_imap_create(w.imap, "Deals", &error), CRK_OK);
 	put(&w, "Deals", "outlook-proposal.eml");
 	sync_ok(&w);
-	ck_assert_int_eq(crk_store_folder_get(w.store, w.acc.name, "Deals",
-	    &before, &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(w.store, w.acc.name, "Deals", &before, &error),
+	    CRK_OK);
 	ck_assert_uint_ne(before.uidvalidity, 0);
 
 	/* The folder is recreated (another client, a server migration):
@@ -309,8 +302,9 @@ START_TEST(test_uidvalidity_change_resyncs_without_duplicates)
 	stats = sync_ok(&w);
 	ck_assert_uint_eq(stats.resets, 1);
 	ck_assert_uint_eq(stats.fetched, 2);
-	ck_assert_int_eq(crk_store_folder_get(w.store, w.acc.name, "Deals",
-	    &after, &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(w.store, w.acc.name, "Deals", &after, &error),
+	    CRK_OK);
 	ck_assert_uint_ne(after.uidvalidity, before.uidvalidity);
 	ck_assert_uint_eq(after.last_uid, 2);
 	proposals(&w, &list);
@@ -325,18 +319,18 @@ static const struct {
 	const char *keyword;
 	enum crk_state state;
 } keywords[] = {
-	{ "crickets-won", CRK_STATE_WON },
-	{ "crickets-lost", CRK_STATE_LOST },
-	{ "crickets-drop", CRK_STATE_DROPPED },
+    {"crickets-won", CRK_STATE_WON},
+    {"crickets-lost", CRK_STATE_LOST},
+    {"crickets-drop", CRK_STATE_DROPPED},
 };
 
 START_TEST(test_keyword_set_by_another_client_closes_the_proposal)
 {
 	struct world w;
 	struct crk_sync_stats stats;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	struct crk_imap_mailbox mb;
-	struct crk_strv kw = { 0 };
+	struct crk_strv kw = {0};
 	char *error = NULL;
 
 	world_open(&w, "kw");
@@ -346,18 +340,18 @@ START_TEST(test_keyword_set_by_another_client_closes_the_proposal)
 
 	ck_assert_int_eq(crk_imap_select(w.imap, "Sent", &mb, &error), CRK_OK);
 	crk_strv_add(&kw, keywords[_i].keyword);
-	ck_assert_int_eq(crk_imap_store_flags(w.imap, 1, &kw, true, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_store_flags(w.imap, 1, &kw, true, &error), CRK_OK);
 	crk_strv_clear(&kw);
 
 	stats = sync_ok(&w);
 	ck_assert_uint_eq(stats.changed, 1); /* CONDSTORE: only that one */
 	proposals(&w, &list);
 	ck_assert_uint_eq(list.count, 2);
-	ck_assert_int_eq(find(&list, "Proposal: ACME")->state,
-	    keywords[_i].state);
-	ck_assert_int_eq(find(&list, "Quote for Globex")->state,
-	    CRK_STATE_WAITING);
+	ck_assert_int_eq(
+	    find(&list, "Proposal: ACME")->state, keywords[_i].state);
+	ck_assert_int_eq(
+	    find(&list, "Quote for Globex")->state, CRK_STATE_WAITING);
 	crk_proposal_list_clear(&list);
 	world_close(&w);
 }
@@ -367,24 +361,25 @@ START_TEST(test_sync_never_sets_seen)
 {
 	struct world w;
 	struct crk_imap_mailbox mb;
-	struct crk_imap_msg_list list = { 0 };
+	struct crk_imap_msg_list list = {0};
 	char *error = NULL;
 	size_t i;
 
 	world_open(&w, "seen");
 	put(&w, "Sent", "thunderbird-quote.eml");
-	put(&w, "INBOX", "postfix-dsn.eml");	/* its parts are fetched */
-	put(&w, "INBOX", "exchange-ooo.eml");	/* its text is fetched */
+	put(&w, "INBOX", "postfix-dsn.eml");  /* its parts are fetched */
+	put(&w, "INBOX", "exchange-ooo.eml"); /* its text is fetched */
 	put(&w, "INBOX", "gmail-reply.eml");
 	sync_ok(&w);
-	ck_assert_int_eq(crk_imap_examine(w.imap, "INBOX", &mb, &error),
-	    CRK_OK);
-	ck_assert_int_eq(crk_imap_fetch_range(w.imap, 1, 0, 0, &list, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_examine(w.imap, "INBOX", &mb, &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_fetch_range(w.imap, 1, 0, 0, &list, &error), CRK_OK);
 	ck_assert_uint_eq(list.count, 3);
 	for (i = 0; i < list.count; i++)
-		ck_assert_msg(!crk_strv_contains(&list.items[i].flags,
-		    "\\Seen"), "UID %u became \\Seen", list.items[i].uid);
+		ck_assert_msg(
+		    !crk_strv_contains(&list.items[i].flags, "\\Seen"),
+		    "UID %u became \\Seen", list.items[i].uid);
 	crk_imap_msg_list_clear(&list);
 	world_close(&w);
 }
@@ -393,7 +388,7 @@ END_TEST
 START_TEST(test_configured_folders_restrict_the_sync)
 {
 	struct world w;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 
 	world_open(&w, "only");
 	crk_strv_add(&w.acc.folders, "Sent");
@@ -411,9 +406,9 @@ END_TEST
 START_TEST(test_dry_run_changes_nothing)
 {
 	struct world w;
-	struct crk_sync_options opts = { 0 };
-	struct crk_sync_stats stats = { 0 };
-	struct crk_proposal_list list = { 0 };
+	struct crk_sync_options opts = {0};
+	struct crk_sync_stats stats = {0};
+	struct crk_proposal_list list = {0};
 	struct crk_folder_state fs;
 	char *error = NULL;
 
@@ -422,13 +417,15 @@ START_TEST(test_dry_run_changes_nothing)
 	put(&w, "Sent", "thunderbird-quote.eml");
 	opts.now = w.now;
 	opts.dry_run = true;
-	ck_assert_int_eq(crk_sync_account(&w.acc, w.engine, w.store,
-	    &w.rules, &opts, &stats, &error), CRK_OK);
+	ck_assert_int_eq(crk_sync_account(&w.acc, w.engine, w.store, &w.rules,
+			     &opts, &stats, &error),
+	    CRK_OK);
 	ck_assert_uint_eq(stats.proposals, 2);
 	proposals(&w, &list);
 	ck_assert_uint_eq(list.count, 0);
-	ck_assert_int_eq(crk_store_folder_get(w.store, w.acc.name, "Sent",
-	    &fs, &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(w.store, w.acc.name, "Sent", &fs, &error),
+	    CRK_OK);
 	ck_assert_uint_eq(fs.uidvalidity, 0);
 	world_close(&w);
 }
@@ -437,14 +434,15 @@ END_TEST
 START_TEST(test_plan_skips_trash_junk_and_drafts)
 {
 	struct world w;
-	struct crk_strv folders = { 0 };
+	struct crk_strv folders = {0};
 	char *sent = NULL, *drafts = NULL, *error = NULL;
 
 	world_open(&w, "plan");
-	ck_assert_int_eq(crk_imap_create(w.imap, "Customers/ACME", &error),
+	ck_assert_int_eq(
+	    crk_imap_create(w.imap, "Customers/ACME", &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_sync_plan(w.imap, &w.acc, &folders, &sent, &drafts, &error),
 	    CRK_OK);
-	ck_assert_int_eq(crk_sync_plan(w.imap, &w.acc, &folders, &sent,
-	    &drafts, &error), CRK_OK);
 	ck_assert_str_eq(sent, "Sent");
 	ck_assert_str_eq(drafts, "Drafts");
 	ck_assert_str_eq(folders.items[0], "Sent");
@@ -458,8 +456,9 @@ START_TEST(test_plan_skips_trash_junk_and_drafts)
 	free(drafts);
 
 	crk_strv_add(&w.acc.folders, "No Such Folder");
-	ck_assert_int_eq(crk_sync_plan(w.imap, &w.acc, &folders, NULL, NULL,
-	    &error), CRK_E_NOTFOUND);
+	ck_assert_int_eq(
+	    crk_sync_plan(w.imap, &w.acc, &folders, NULL, NULL, &error),
+	    CRK_E_NOTFOUND);
 	ck_assert_ptr_nonnull(strstr(error, "No Such Folder"));
 	free(error);
 	world_close(&w);
@@ -472,11 +471,11 @@ static const struct {
 	const char *charset;
 	const char *expect;
 } texts[] = {
-	{ "bis 20.11. nicht im B=FCro=\r\n da", "quoted-printable",
-	    "iso-8859-1", "bis 20.11. nicht im Büro da" },
-	{ "SGFsbG8gSsO8cmdlbg==", "base64", "utf-8", "Hallo Jürgen" },
-	{ "plain text", "7bit", NULL, "plain text" },
-	{ "caf\xe9", "8bit", "windows-1252", "café" },
+    {"bis 20.11. nicht im B=FCro=\r\n da", "quoted-printable", "iso-8859-1",
+	"bis 20.11. nicht im Büro da"},
+    {"SGFsbG8gSsO8cmdlbg==", "base64", "utf-8", "Hallo Jürgen"},
+    {"plain text", "7bit", NULL, "plain text"},
+    {"caf\xe9", "8bit", "windows-1252", "café"},
 };
 
 START_TEST(test_text_parts_are_decoded_to_utf8)
@@ -493,25 +492,24 @@ static const struct {
 	const char *text;
 	const char *expect; /* NULL: no date */
 } returns[] = {
-	{ "I am out of the office until 20 November 2026 with limited "
-	    "access", "2026-11-20" },
-	{ "Ich bin bis einschließlich 20.11.2026 nicht im Büro.",
-	    "2026-11-20" },
-	{ "Ich bin ab dem 23.11. wieder im Büro.", "2026-11-22" },
-	{ "I'm back on Monday, November 23rd.", "2026-11-22" },
-	{ "Je suis absente jusqu'au 27 novembre inclus.", "2026-11-27" },
-	{ "Estaré fuera de la oficina hasta el 30 de noviembre de 2026.",
-	    "2026-11-30" },
-	{ "Sono fuori ufficio fino al 4 dicembre.", "2026-12-04" },
-	{ "Ik ben afwezig tot en met 1 december.", "2026-12-01" },
-	{ "Out from 2026-11-12 to 2026-11-25, back after that.",
-	    "2026-11-25" },
-	{ "On leave until 1/5/2027.", "2027-05-01" },
-	{ "Away until 11/24/2026.", "2026-11-24" },
-	{ "Call me at 10.30 tomorrow or write to max@acme.example.", NULL },
-	{ "I am away and will answer when I am back.", NULL },
-	{ "Back in January.", NULL },
-	{ "Out until 5 January.", "2027-01-05" },
+    {"I am out of the office until 20 November 2026 with limited "
+     "access",
+	"2026-11-20"},
+    {"Ich bin bis einschließlich 20.11.2026 nicht im Büro.", "2026-11-20"},
+    {"Ich bin ab dem 23.11. wieder im Büro.", "2026-11-22"},
+    {"I'm back on Monday, November 23rd.", "2026-11-22"},
+    {"Je suis absente jusqu'au 27 novembre inclus.", "2026-11-27"},
+    {"Estaré fuera de la oficina hasta el 30 de noviembre de 2026.",
+	"2026-11-30"},
+    {"Sono fuori ufficio fino al 4 dicembre.", "2026-12-04"},
+    {"Ik ben afwezig tot en met 1 december.", "2026-12-01"},
+    {"Out from 2026-11-12 to 2026-11-25, back after that.", "2026-11-25"},
+    {"On leave until 1/5/2027.", "2027-05-01"},
+    {"Away until 11/24/2026.", "2026-11-24"},
+    {"Call me at 10.30 tomorrow or write to max@acme.example.", NULL},
+    {"I am away and will answer when I am back.", NULL},
+    {"Back in January.", NULL},
+    {"Out until 5 January.", "2027-01-05"},
 };
 
 START_TEST(test_out_of_office_return_dates_are_read)
@@ -522,8 +520,8 @@ START_TEST(test_out_of_office_return_dates_are_read)
 	bool found;
 
 	crk_test_set_tz("Europe/Berlin");
-	ck_assert_int_eq(crk_time_parse("2026-11-11T07:02", &received, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_time_parse("2026-11-11T07:02", &received, NULL), CRK_OK);
 	found = crk_sync_return_date(returns[_i].text, received, &day);
 	if (returns[_i].expect == NULL) {
 		ck_assert_msg(!found, "%s: found %s", returns[_i].text,
@@ -538,7 +536,7 @@ END_TEST
 START_TEST(test_out_of_office_moves_the_follow_up_past_the_return)
 {
 	struct world w;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	char buf[16];
 
 	world_open(&w, "oooday");
@@ -551,8 +549,8 @@ START_TEST(test_out_of_office_moves_the_follow_up_past_the_return)
 	ck_assert_uint_eq(list.count, 1);
 	ck_assert_int_eq(list.items[0].state, CRK_STATE_WAITING);
 	/* back after Friday 20 November: Monday 23 November, not the 11th */
-	ck_assert_str_eq(crk_day_format(list.items[0].next_due, buf),
-	    "2026-11-23");
+	ck_assert_str_eq(
+	    crk_day_format(list.items[0].next_due, buf), "2026-11-23");
 	crk_proposal_list_clear(&list);
 	world_close(&w);
 }
@@ -581,10 +579,10 @@ crk_test_suite(void)
 	tc = tcase_create("dovecot");
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_set_timeout(tc, 60);
-	CRK_TABLE_TEST(tc, test_what_counts_as_what_after_one_sync,
-	    rules_table);
-	tcase_add_test(tc,
-	    test_attachment_names_from_bodystructure_reach_the_reason);
+	CRK_TABLE_TEST(
+	    tc, test_what_counts_as_what_after_one_sync, rules_table);
+	tcase_add_test(
+	    tc, test_attachment_names_from_bodystructure_reach_the_reason);
 	tcase_add_test(tc, test_incremental_sync_reads_only_new_messages);
 	tcase_add_test(tc, test_uidvalidity_change_resyncs_without_duplicates);
 	CRK_TABLE_TEST(tc,
@@ -593,8 +591,8 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_configured_folders_restrict_the_sync);
 	tcase_add_test(tc, test_dry_run_changes_nothing);
 	tcase_add_test(tc, test_plan_skips_trash_junk_and_drafts);
-	tcase_add_test(tc,
-	    test_out_of_office_moves_the_follow_up_past_the_return);
+	tcase_add_test(
+	    tc, test_out_of_office_moves_the_follow_up_past_the_return);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of `crickets sync`, `doctor` and `watch` as a rep runs them, against a real dovecot. */
+/* Tests of crickets sync, doctor and watch against a real dovecot. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -41,11 +41,41 @@ suite_teardown(void)
 struct rep {
 	char *dir;
 	char *user;
-	char *config;	  /* path */
-	char *db;	  /* path */
-	char *pw_marker;  /* exists once password_command ran */
+	char *config;          /* path */
+	char *db;              /* path */
+	char *pw_marker;       /* exists once password_command ran */
 	struct crk_imap *imap; /* another client */
 };
+
+/* Writes the rep's config: one account on the test dovecot. */
+static void
+rep_config(struct rep *r, const char *tls, const char *host, bool with_ca)
+{
+	char *text, *script = crk_xasprintf("%s/password.sh", r->dir);
+	unsigned port;
+
+	port = strcmp(tls, "imaps") == 0 ? dc->imaps_port : dc->imap_port;
+	text = crk_xasprintf("[crickets]\n"
+			     "database = %s\n"
+			     "feed_dir = %s/feed\n"
+			     "timezone = Europe/Berlin\n"
+			     "\n"
+			     "[account work]\n"
+			     "host = %s\n"
+			     "port = %u\n"
+			     "tls = %s\n"
+			     "%s%s%s"
+			     "user = %s\n"
+			     "password_command = %s\n"
+			     "identities = robin.smith@example.com\n"
+			     "internal_domains = example.com\n"
+			     "drafts = no\n",
+	    r->db, r->dir, host, port, tls, with_ca ? "ca_file = " : "",
+	    with_ca ? dc->ca_file : "", with_ca ? "\n" : "", r->user, script);
+	crk_test_write_file(r->config, text);
+	free(text);
+	free(script);
+}
 
 /* A rep with a config: one account on the test dovecot, the password
  * from a password_command that leaves a marker when it runs. */
@@ -55,7 +85,6 @@ rep_open(struct rep *r, const char *tag, const char *tls, const char *host,
 {
 	struct crk_account_config acc;
 	char *script, *text, *error = NULL;
-	unsigned port;
 
 	memset(r, 0, sizeof(*r));
 	r->dir = crk_test_tmpdir();
@@ -64,40 +93,21 @@ rep_open(struct rep *r, const char *tag, const char *tls, const char *host,
 	r->db = crk_xasprintf("%s/crickets.db", r->dir);
 	r->pw_marker = crk_xasprintf("%s/password-was-read", r->dir);
 	script = crk_xasprintf("%s/password.sh", r->dir);
-	text = crk_xasprintf("#!/bin/sh\ntouch '%s'\necho '%s'\n",
-	    r->pw_marker, CRK_DOVECOT_PASSWORD);
+	text = crk_xasprintf("#!/bin/sh\ntouch '%s'\necho '%s'\n", r->pw_marker,
+	    CRK_DOVECOT_PASSWORD);
 	crk_test_write_file(script, text);
 	chmod(script, 0700);
 	free(text);
-	port = strcmp(tls, "imaps") == 0 ? dc->imaps_port : dc->imap_port;
-	text = crk_xasprintf(
-	    "[crickets]\n"
-	    "database = %s\n"
-	    "feed_dir = %s/feed\n"
-	    "timezone = Europe/Berlin\n"
-	    "\n"
-	    "[account work]\n"
-	    "host = %s\n"
-	    "port = %u\n"
-	    "tls = %s\n"
-	    "%s%s%s"
-	    "user = %s\n"
-	    "password_command = %s\n"
-	    "identities = robin.smith@example.com\n"
-	    "internal_domains = example.com\n"
-	    "drafts = no\n",
-	    r->db, r->dir, host, port, tls, with_ca ? "ca_file = " : "",
-	    with_ca ? dc->ca_file : "", with_ca ? "\n" : "", r->user, script);
-	crk_test_write_file(r->config, text);
-	free(text);
+	rep_config(r, tls, host, with_ca);
 	free(script);
 
 	if (!client)
 		return;
 	crk_dovecot_account(dc, r->user, CRK_TLS_NONE, "127.0.0.1", &acc);
 	ck_assert_int_eq(crk_imap_connect(&acc, 10, &r->imap, &error), CRK_OK);
-	ck_assert_int_eq(crk_imap_login(r->imap, r->user,
-	    CRK_DOVECOT_PASSWORD, false, &error), CRK_OK);
+	ck_assert_int_eq(crk_imap_login(r->imap, r->user, CRK_DOVECOT_PASSWORD,
+			     false, &error),
+	    CRK_OK);
 	crk_dovecot_account_clear(&acc);
 }
 
@@ -118,8 +128,9 @@ put(struct rep *r, const char *folder, const char *file)
 {
 	char *data = crk_test_mail(file), *error = NULL;
 
-	ck_assert_msg(crk_imap_append(r->imap, folder, NULL, data,
-	    strlen(data), NULL, &error) == CRK_OK, "append: %s", error);
+	ck_assert_msg(crk_imap_append(r->imap, folder, NULL, data, strlen(data),
+			  NULL, &error) == CRK_OK,
+	    "append: %s", error);
 	free(data);
 }
 
@@ -191,7 +202,7 @@ static int
 state_of(struct rep *r, const char *subject)
 {
 	struct crk_store *store = NULL;
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	int state = -1;
 	size_t i;
 
@@ -202,7 +213,7 @@ state_of(struct rep *r, const char *subject)
 		for (i = 0; i < list.count; i++)
 			if (list.items[i].subject != NULL &&
 			    strncmp(list.items[i].subject, subject,
-			    strlen(subject)) == 0)
+				strlen(subject)) == 0)
 				state = (int)list.items[i].state;
 	}
 	crk_proposal_list_clear(&list);
@@ -211,8 +222,7 @@ state_of(struct rep *r, const char *subject)
 }
 
 static bool
-wait_state(struct rep *r, const char *subject, enum crk_state state,
-    int secs)
+wait_state(struct rep *r, const char *subject, enum crk_state state, int secs)
 {
 	int i;
 
@@ -293,12 +303,11 @@ static const struct {
 	bool with_ca;
 	const char *expect;
 } refusals[] = {
-	{ "imaps", "localhost", false, "signed by an unknown authority" },
-	{ "imaps", "127.0.0.1", true,
-	    "certificate is for localhost, not 127.0.0.1" },
-	{ "starttls", "localhost", false, "signed by an unknown authority" },
-	{ "starttls", "127.0.0.1", true,
-	    "certificate is for localhost, not 127.0.0.1" },
+    {"imaps", "localhost", false, "signed by an unknown authority"},
+    {"imaps", "127.0.0.1", true, "certificate is for localhost, not 127.0.0.1"},
+    {"starttls", "localhost", false, "signed by an unknown authority"},
+    {"starttls", "127.0.0.1", true,
+	"certificate is for localhost, not 127.0.0.1"},
 };
 
 START_TEST(test_sync_refuses_bad_certificates_before_any_password)
@@ -311,8 +320,8 @@ START_TEST(test_sync_refuses_bad_certificates_before_any_password)
 	    refusals[_i].with_ca, false);
 	rc = run(&r, &out, &err, "sync", NULL);
 	ck_assert_int_eq(rc, EX_PROTOCOL);
-	ck_assert_msg(strstr(err, refusals[_i].expect) != NULL, "stderr: %s",
-	    err);
+	ck_assert_msg(
+	    strstr(err, refusals[_i].expect) != NULL, "stderr: %s", err);
 	/* the password was not even read, let alone sent */
 	ck_assert_msg(access(r.pw_marker, F_OK) != 0,
 	    "password_command ran before TLS was verified");
@@ -336,7 +345,8 @@ START_TEST(test_doctor_reports_tls_folders_and_capabilities)
 	rep_open(&r, "doctor", "imaps", "localhost", true, true);
 	rc = run(&r, &out, &err, "doctor", NULL);
 	ck_assert_msg(rc == 0, "doctor exited %d: %s %s", rc, out, err);
-	ck_assert_ptr_nonnull(strstr(out, "certificate for localhost "
+	ck_assert_ptr_nonnull(strstr(out,
+	    "certificate for localhost "
 	    "verified"));
 	ck_assert_ptr_nonnull(strstr(out, "Sent folder: Sent"));
 	ck_assert_ptr_nonnull(strstr(out, "Drafts folder: Drafts"));
@@ -366,13 +376,14 @@ START_TEST(test_doctor_says_why_tls_failed)
 }
 END_TEST
 
-/* ---- watch ------------------------------------------------------------------ */
+/* ---- watch ------------------------------------------------------------------
+ */
 
 START_TEST(test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm)
 {
 	struct rep r;
-	const char *args[] = { "watch", "--foreground", "--interval", "60",
-		NULL };
+	const char *args[] = {
+	    "watch", "--foreground", "--interval", "60", NULL};
 	char *log;
 	pid_t pid;
 
@@ -397,8 +408,8 @@ END_TEST
 START_TEST(test_watch_misses_nothing_across_a_dovecot_restart)
 {
 	struct rep r;
-	const char *args[] = { "watch", "--foreground", "--interval", "60",
-		NULL };
+	const char *args[] = {
+	    "watch", "--foreground", "--interval", "60", NULL};
 	char *log, *path, *data;
 	struct stat st;
 	pid_t pid;
@@ -418,8 +429,8 @@ START_TEST(test_watch_misses_nothing_across_a_dovecot_restart)
 	path = crk_xasprintf("%s/mail/%s/new", dc->dir, r.user);
 	ck_assert_int_eq(stat(path, &st), 0);
 	free(path);
-	path = crk_xasprintf("%s/mail/%s/new/1763000000.M1P1.test", dc->dir,
-	    r.user);
+	path = crk_xasprintf(
+	    "%s/mail/%s/new/1763000000.M1P1.test", dc->dir, r.user);
 	data = crk_test_mail("gmail-reply.eml");
 	crk_test_write_file(path, data);
 	ck_assert_int_eq(chown(path, st.st_uid, st.st_gid), 0);
@@ -433,6 +444,51 @@ START_TEST(test_watch_misses_nothing_across_a_dovecot_restart)
 	ck_assert_int_eq(stop(pid), 0);
 	log = stderr_of(&r);
 	ck_assert_msg(strstr(log, "retrying in") != NULL, "%s", log);
+	free(log);
+	rep_close(&r);
+}
+END_TEST
+
+static bool
+wait_log(struct rep *r, const char *needle, int secs)
+{
+	char *log;
+	bool found;
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		log = stderr_of(r);
+		found = strstr(log, needle) != NULL;
+		free(log);
+		if (found)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+START_TEST(test_sighup_reloads_the_config_after_a_final_error)
+{
+	struct rep r;
+	const char *args[] = {"watch", "--foreground", NULL};
+	char *log;
+	pid_t pid;
+
+	rep_open(&r, "hup", "imaps", "localhost", false, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	pid = spawn(&r, args);
+	/* an unknown CA is final: no retries that hammer the server */
+	ck_assert_msg(wait_log(&r, "not retrying until the config changes", 20),
+	    "%s", log = stderr_of(&r));
+	ck_assert_int_eq(state_of(&r, "Proposal: ACME"), -1);
+
+	rep_config(&r, "imaps", "localhost", true);
+	ck_assert_int_eq(kill(pid, SIGHUP), 0);
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_WAITING, 20),
+	    "no sync after SIGHUP: %s", log = stderr_of(&r));
+	ck_assert_int_eq(stop(pid), 0);
+	log = stderr_of(&r);
+	ck_assert_ptr_nonnull(strstr(log, "config reloaded"));
 	free(log);
 	rep_close(&r);
 }
@@ -461,9 +517,10 @@ crk_test_suite(void)
 	    test_sync_refuses_bad_certificates_before_any_password, refusals);
 	tcase_add_test(tc, test_doctor_reports_tls_folders_and_capabilities);
 	tcase_add_test(tc, test_doctor_says_why_tls_failed);
-	tcase_add_test(tc,
-	    test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm);
+	tcase_add_test(
+	    tc, test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm);
 	tcase_add_test(tc, test_watch_misses_nothing_across_a_dovecot_restart);
+	tcase_add_test(tc, test_sighup_reloads_the_config_after_a_final_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The IMAP commands: sync (one pass), watch (the daemon: IDLE, back-off, signals) and doctor. */
+/* The IMAP commands: sync, watch (IDLE, back-off, signals) and doctor. */
 #include "config.h"
 
 #include <errno.h>
@@ -22,8 +22,7 @@
 
 /* ---- shared -------------------------------------------------------------- */
 
-static int
-sync_usage(const char *name, const char *fmt, ...) CRK_PRINTF(2, 3);
+static int sync_usage(const char *name, const char *fmt, ...) CRK_PRINTF(2, 3);
 
 static int
 sync_usage(const char *name, const char *fmt, ...)
@@ -43,22 +42,23 @@ static int
 sync_option_error(int c, char **argv)
 {
 	if (c == ':')
-		return sync_usage(argv[0], "option '%s' needs a value",
-		    argv[optind - 1]);
+		return sync_usage(
+		    argv[0], "option '%s' needs a value", argv[optind - 1]);
 	return sync_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
 }
 
 /* The config with at least one account (or the one named). */
 static int
-sync_accounts(struct crk_cli *cli, const char *only, size_t *first_r,
-    size_t *count_r)
+sync_accounts(
+    struct crk_cli *cli, const char *only, size_t *first_r, size_t *count_r)
 {
 	size_t i;
 
 	if (cli->config->n_accounts == 0) {
 		crk_cli_error("no [account NAME] section in %s; add one with "
-		    "host, user and password_command", cli->config->path !=
-		    NULL ? cli->config->path : "the config");
+			      "host, user and password_command",
+		    cli->config->path != NULL ? cli->config->path
+					      : "the config");
 		return EX_CONFIG;
 	}
 	if (only == NULL) {
@@ -105,12 +105,12 @@ int
 crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "account", required_argument, NULL, 'a' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"account", required_argument, NULL, 'a'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct crk_sync_options opts = { 0 };
+	struct crk_sync_options opts = {0};
 	const char *only = NULL;
 	enum crk_status st, worst = CRK_OK;
 	size_t first, count, i;
@@ -118,27 +118,23 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, ":a:nh", options, NULL)) != -1) {
 		switch (c) {
-		case 'a':
-			only = optarg;
-			break;
-		case 'n':
-			opts.dry_run = true;
-			break;
+		case 'a': only = optarg; break;
+		case 'n': opts.dry_run = true; break;
 		case 'h':
-			printf("Usage: crickets sync [--account NAME] "
+			printf(
+			    "Usage: crickets sync [--account NAME] "
 			    "[--dry-run]\n\nOne pass over the IMAP accounts: "
 			    "new mail, and keywords set in other clients.\n"
 			    "  -a, --account NAME  only this account\n"
 			    "  -n, --dry-run       show what would be tracked, "
 			    "change nothing\n");
 			return EX_OK;
-		default:
-			return sync_option_error(c, argv);
+		default: return sync_option_error(c, argv);
 		}
 	}
 	if (optind != argc)
-		return sync_usage(argv[0], "unexpected argument '%s'",
-		    argv[optind]);
+		return sync_usage(
+		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
 	if ((rc = sync_accounts(cli, only, &first, &count)) != EX_OK)
@@ -149,22 +145,23 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 	opts.now = cli->now;
 	opts.progress = !cli->quiet && isatty(STDERR_FILENO);
 	for (i = first; i < first + count; i++) {
-		const struct crk_account_config *acc = &cli->config->accounts[i];
-		struct crk_sync_stats stats = { 0 };
+		const struct crk_account_config *acc =
+		    &cli->config->accounts[i];
+		struct crk_sync_stats stats = {0};
 		char *error = NULL;
 
 		st = crk_sync_account(acc, cli->engine, cli->store,
 		    &cli->config->rules, &opts, &stats, &error);
 		if (st != CRK_OK) {
-			crk_cli_error("%s", error != NULL ? error :
-			    crk_status_str(st));
+			crk_cli_error(
+			    "%s", error != NULL ? error : crk_status_str(st));
 			if (worst == CRK_OK)
 				worst = st;
 		}
 		if (opts.dry_run)
 			crk_info("account %s: %u messages read, %u would be "
-			    "tracked (dry run: nothing changed)", acc->name,
-			    stats.fetched, stats.proposals);
+				 "tracked (dry run: nothing changed)",
+			    acc->name, stats.fetched, stats.proposals);
 		else
 			crk_info("account %s: %u folders, %u messages read",
 			    acc->name, stats.folders, stats.fetched);
@@ -175,7 +172,8 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 	return crk_cli_exit_code(worst);
 }
 
-/* ---- crickets watch ------------------------------------------------------- */
+/* ---- crickets watch -------------------------------------------------------
+ */
 
 /* Error classes, as isync has them: a temporary error is retried soon, a
  * back-off error after a growing pause, a final one only after the
@@ -191,28 +189,25 @@ watch_classify(enum crk_status st)
 {
 	switch (st) {
 	case CRK_E_NET:
-	case CRK_E_BUSY:
-		return WATCH_TEMPORARY;
+	case CRK_E_BUSY: return WATCH_TEMPORARY;
 	case CRK_E_AUTH:
 	case CRK_E_TLS:
 	case CRK_E_INVAL:
 	case CRK_E_NOTFOUND:
-	case CRK_E_UNSUPPORTED:
-		return WATCH_FINAL;
-	default:
-		return WATCH_BACKOFF;
+	case CRK_E_UNSUPPORTED: return WATCH_FINAL;
+	default: return WATCH_BACKOFF;
 	}
 }
 
 struct watch_account {
 	const struct crk_account_config *config; /* borrowed */
-	struct crk_imap *imap;			 /* owned */
-	double next_try;  /* monotonic seconds; 0: now */
-	double delay;	  /* current back-off, seconds */
-	bool final;	  /* given up until the config changes */
+	struct crk_imap *imap;                   /* owned */
+	double next_try;                         /* monotonic seconds; 0: now */
+	double delay;                            /* current back-off, seconds */
+	bool final; /* given up until the config changes */
 };
 
-static int watch_pipe[2] = { -1, -1 };
+static int watch_pipe[2] = {-1, -1};
 static volatile sig_atomic_t watch_stop, watch_reload;
 
 static void
@@ -250,7 +245,7 @@ watch_drain(void)
 static void
 watch_sleep(double secs)
 {
-	struct pollfd pfd = { .fd = watch_pipe[0], .events = POLLIN };
+	struct pollfd pfd = {.fd = watch_pipe[0], .events = POLLIN};
 
 	if (secs <= 0)
 		return;
@@ -262,8 +257,8 @@ static bool watch_use_syslog, watch_verbose, watch_quiet;
 static void
 watch_log(enum crk_log_level level, const char *msg, void *context)
 {
-	static const char *const prefix[] = { "debug: ", "", "warning: ",
-		"error: " };
+	static const char *const prefix[] = {
+	    "debug: ", "", "warning: ", "error: "};
 	int pri = LOG_INFO;
 
 	(void)context;
@@ -296,7 +291,8 @@ watch_fail(struct watch_account *wa, enum crk_status st, const char *error)
 	if (cls == WATCH_FINAL) {
 		wa->final = true;
 		crk_err("account %s: %s; not retrying until the config "
-		    "changes (SIGHUP)", wa->config->name, error);
+			"changes (SIGHUP)",
+		    wa->config->name, error);
 		return;
 	}
 	base = cls == WATCH_TEMPORARY ? 1 : 30;
@@ -321,8 +317,8 @@ static void
 watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
     double start_mono)
 {
-	struct crk_sync_options opts = { 0 };
-	struct crk_sync_stats stats = { 0 };
+	struct crk_sync_options opts = {0};
+	struct crk_sync_stats stats = {0};
 	struct crk_imap_mailbox mb;
 	char *error = NULL;
 	enum crk_status st;
@@ -358,13 +354,13 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 		if ((st = crk_imap_examine(wa->imap, "INBOX", &mb, &error)) !=
 		    CRK_OK)
 			goto fail;
-		st = crk_imap_idle(wa->imap, idle_secs, watch_pipe[0], &news,
-		    &error);
+		st = crk_imap_idle(
+		    wa->imap, idle_secs, watch_pipe[0], &news, &error);
 		if (st != CRK_OK)
 			goto fail;
 		if (news)
-			crk_debug("account %s: news in INBOX",
-			    wa->config->name);
+			crk_debug(
+			    "account %s: news in INBOX", wa->config->name);
 	} else {
 		watch_sleep(idle_secs);
 		if ((st = crk_imap_noop(wa->imap, &error)) != CRK_OK)
@@ -386,16 +382,16 @@ watch_reload_config(struct crk_cli *cli)
 
 	st = crk_config_load(cli->config_path, false, &config, &error);
 	if (st != CRK_OK) {
-		crk_err("config not reloaded: %s", error != NULL ? error :
-		    crk_status_str(st));
+		crk_err("config not reloaded: %s",
+		    error != NULL ? error : crk_status_str(st));
 		free(error);
 		return -1;
 	}
 	crk_engine_free(&cli->engine);
 	crk_config_free(&cli->config);
 	cli->config = config;
-	cli->engine = crk_engine_new(cli->store, &cli->config->rules,
-	    &cli->config->cadence);
+	cli->engine = crk_engine_new(
+	    cli->store, &cli->config->rules, &cli->config->cadence);
 	crk_engine_set_return_date_parser(cli->engine, crk_sync_return_date);
 	crk_info("config reloaded: %zu accounts", cli->config->n_accounts);
 	return 0;
@@ -405,11 +401,11 @@ int
 crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "syslog", no_argument, NULL, 's' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"syslog", no_argument, NULL, 's'},
+	    {"interval", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct watch_account *was = NULL;
 	struct sigaction sa;
@@ -420,33 +416,30 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, ":fsi:h", options, NULL)) != -1) {
 		switch (c) {
-		case 'f':
-			force = 0;
-			break;
-		case 's':
-			force = 1;
-			break;
+		case 'f': force = 0; break;
+		case 's': force = 1; break;
 		case 'i':
 			interval = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || interval < 1 || interval > 1500)
-				return sync_usage(argv[0], "--interval wants "
+				return sync_usage(argv[0],
+				    "--interval wants "
 				    "1 to 1500 seconds");
 			break;
 		case 'h':
-			printf("Usage: crickets watch [--foreground|--syslog] "
+			printf(
+			    "Usage: crickets watch [--foreground|--syslog] "
 			    "[--interval SECONDS]\n\nKeeps syncing: IDLE on "
 			    "INBOX, the other folders every interval "
 			    "(default 60 s).\nSIGHUP reloads the config; "
 			    "SIGTERM and SIGINT stop.  Logs go to stderr on a "
 			    "terminal,\nelse to syslog.\n");
 			return EX_OK;
-		default:
-			return sync_option_error(c, argv);
+		default: return sync_option_error(c, argv);
 		}
 	}
 	if (optind != argc)
-		return sync_usage(argv[0], "unexpected argument '%s'",
-		    argv[optind]);
+		return sync_usage(
+		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
 	if ((rc = sync_accounts(cli, NULL, &i, &n)) != EX_OK)
@@ -496,8 +489,9 @@ restart:
 			}
 			any = true;
 			/* Several accounts share the interval. */
-			watch_account(cli, &was[i], interval / (int)n > 0 ?
-			    interval / (int)n : 1, start);
+			watch_account(cli, &was[i],
+			    interval / (int)n > 0 ? interval / (int)n : 1,
+			    start);
 		}
 		if (watch_reload) {
 			watch_reload = 0;
@@ -533,21 +527,23 @@ restart:
 	return EX_OK;
 }
 
-/* ---- crickets doctor ------------------------------------------------------ */
+/* ---- crickets doctor ------------------------------------------------------
+ */
 
 static const char *const doctor_caps[][2] = {
-	{ "IDLE", "new mail at once (else a poll every interval)" },
-	{ "CONDSTORE", "keywords set in other clients (else only on new "
-	    "mail)" },
-	{ "SPECIAL-USE", "Sent and Drafts by role (else by name)" },
-	{ "UIDPLUS", "exactly one draft per follow-up" },
+    {"IDLE", "new mail at once (else a poll every interval)"},
+    {"CONDSTORE",
+	"keywords set in other clients (else only on new "
+	"mail)"},
+    {"SPECIAL-USE", "Sent and Drafts by role (else by name)"},
+    {"UIDPLUS", "exactly one draft per follow-up"},
 };
 
 static int
 doctor_account(const struct crk_account_config *acc)
 {
 	struct crk_imap *imap = NULL;
-	struct crk_strv folders = { 0 };
+	struct crk_strv folders = {0};
 	char *error = NULL, *sent = NULL, *drafts = NULL, *caps = NULL;
 	enum crk_status st;
 	size_t i;
@@ -555,8 +551,9 @@ doctor_account(const struct crk_account_config *acc)
 
 	printf("account %s: %s port %u, tls = %s, user %s\n", acc->name,
 	    acc->host != NULL ? acc->host : "(no host)", acc->port,
-	    acc->tls == CRK_TLS_IMAPS ? "imaps" : acc->tls ==
-	    CRK_TLS_STARTTLS ? "starttls" : "none",
+	    acc->tls == CRK_TLS_IMAPS          ? "imaps"
+		: acc->tls == CRK_TLS_STARTTLS ? "starttls"
+					       : "none",
 	    acc->user != NULL ? acc->user : "(none)");
 	st = crk_imap_connect(acc, 0, &imap, &error);
 	if (st != CRK_OK) {
@@ -572,13 +569,15 @@ doctor_account(const struct crk_account_config *acc)
 		rc = crk_cli_exit_code(st);
 		goto out;
 	}
-	printf("  login: ok (%s)\n", acc->auth != NULL &&
-	    crk_strcasecmp(acc->auth, "plain") == 0 ? "AUTHENTICATE PLAIN" :
-	    "LOGIN");
+	printf("  login: ok (%s)\n",
+	    acc->auth != NULL && crk_strcasecmp(acc->auth, "plain") == 0
+		? "AUTHENTICATE PLAIN"
+		: "LOGIN");
 	for (i = 0; i < CRK_N_ELEMENTS(doctor_caps); i++)
 		printf("  %-12s %-3s  %s\n", doctor_caps[i][0],
-		    crk_imap_has_capability(imap, doctor_caps[i][0]) ? "yes" :
-		    "no", doctor_caps[i][1]);
+		    crk_imap_has_capability(imap, doctor_caps[i][0]) ? "yes"
+								     : "no",
+		    doctor_caps[i][1]);
 	caps = crk_imap_capabilities(imap);
 	printf("  capabilities: %s\n", caps);
 	st = crk_sync_plan(imap, acc, &folders, &sent, &drafts, &error);
@@ -587,10 +586,10 @@ doctor_account(const struct crk_account_config *acc)
 		rc = crk_cli_exit_code(st);
 		goto out;
 	}
-	printf("  Sent folder: %s\n", sent != NULL ? sent :
-	    "NOT FOUND (set sent_folder = ...)");
-	printf("  Drafts folder: %s\n", drafts != NULL ? drafts :
-	    "not found (set drafts_folder = ...)");
+	printf("  Sent folder: %s\n",
+	    sent != NULL ? sent : "NOT FOUND (set sent_folder = ...)");
+	printf("  Drafts folder: %s\n",
+	    drafts != NULL ? drafts : "not found (set drafts_folder = ...)");
 	printf("  folders synced:");
 	for (i = 0; i < folders.count; i++) {
 		char *d = crk_imap_mutf7_decode(folders.items[i]);
@@ -615,9 +614,9 @@ int
 crk_cmd_doctor(struct crk_cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "account", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"account", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *only = NULL;
 	size_t first, count, i;
@@ -625,26 +624,25 @@ crk_cmd_doctor(struct crk_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, ":a:h", options, NULL)) != -1) {
 		switch (c) {
-		case 'a':
-			only = optarg;
-			break;
+		case 'a': only = optarg; break;
 		case 'h':
-			printf("Usage: crickets doctor [--account NAME]\n\n"
+			printf(
+			    "Usage: crickets doctor [--account NAME]\n\n"
 			    "Checks the config, the store, and every account: "
 			    "connection, TLS verdict,\nlogin, capabilities "
 			    "and the folders crickets will use.\n");
 			return EX_OK;
-		default:
-			return sync_option_error(c, argv);
+		default: return sync_option_error(c, argv);
 		}
 	}
 	if (optind != argc)
-		return sync_usage(argv[0], "unexpected argument '%s'",
-		    argv[optind]);
+		return sync_usage(
+		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
-	printf("config: %s: ok, %zu accounts\n", cli->config->path != NULL ?
-	    cli->config->path : "(defaults)", cli->config->n_accounts);
+	printf("config: %s: ok, %zu accounts\n",
+	    cli->config->path != NULL ? cli->config->path : "(defaults)",
+	    cli->config->n_accounts);
 	if ((rc = sync_accounts(cli, only, &first, &count)) != EX_OK)
 		return rc;
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)

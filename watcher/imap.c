@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The IMAP client of the watcher (libetpan): connection, verified TLS, login, folders, fetch. */
+/* The IMAP client (libetpan): connect, verified TLS, login, folders, fetch. */
 #include "config.h"
 
 #include <errno.h>
@@ -28,21 +28,19 @@ struct imap_transport {
 };
 
 struct crk_imap {
-	mailimap *session; /* owned */
+	mailimap *session;                /* owned */
 	struct imap_transport *transport; /* borrowed from the stream */
-	char *host;	/* owned */
-	char *verdict;	/* owned */
+	char *host;                       /* owned */
+	char *verdict;                    /* owned */
 	int timeout_secs;
 	bool condstore_enabled;
 };
 
-const char *const crk_imap_header_fields[] = {
-	"Message-ID", "In-Reply-To", "References", "From", "To", "Cc",
-	"Date", "Subject", "Auto-Submitted", "Precedence", "X-Autoreply",
-	"X-Autorespond", "X-Auto-Response-Suppress", "List-Id",
-	"List-Unsubscribe", "Content-Type", "Return-Path",
-	"X-Failed-Recipients", NULL
-};
+const char *const crk_imap_header_fields[] = {"Message-ID", "In-Reply-To",
+    "References", "From", "To", "Cc", "Date", "Subject", "Auto-Submitted",
+    "Precedence", "X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress",
+    "List-Id", "List-Unsubscribe", "Content-Type", "Return-Path",
+    "X-Failed-Recipients", NULL};
 
 /* ---- transport: a mailstream_low driver over our socket --------------- */
 
@@ -116,18 +114,18 @@ transport_free(mailstream_low *low)
 }
 
 static mailstream_low_driver transport_driver = {
-	.mailstream_read = transport_read,
-	.mailstream_write = transport_write,
-	.mailstream_close = transport_close,
-	.mailstream_get_fd = transport_get_fd,
-	.mailstream_free = transport_free,
+    .mailstream_read = transport_read,
+    .mailstream_write = transport_write,
+    .mailstream_close = transport_close,
+    .mailstream_get_fd = transport_get_fd,
+    .mailstream_free = transport_free,
 };
 
 /* Connects with a bounded wait; every later read and write is bounded by
  * SO_RCVTIMEO / SO_SNDTIMEO. */
 static enum crk_status
-imap_tcp_connect(const char *host, unsigned port, int timeout_secs,
-    int *fd_r, char **error_r)
+imap_tcp_connect(const char *host, unsigned port, int timeout_secs, int *fd_r,
+    char **error_r)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char portbuf[16];
@@ -143,8 +141,8 @@ imap_tcp_connect(const char *host, unsigned port, int timeout_secs,
 	snprintf(portbuf, sizeof(portbuf), "%u", port);
 	r = getaddrinfo(host, portbuf, &hints, &res);
 	if (r != 0) {
-		crk_error_set(error_r, "cannot resolve %s: %s", host,
-		    gai_strerror(r));
+		crk_error_set(
+		    error_r, "cannot resolve %s: %s", host, gai_strerror(r));
 		return CRK_E_NET;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -169,8 +167,8 @@ imap_tcp_connect(const char *host, unsigned port, int timeout_secs,
 			} else if (r > 0) {
 				errlen = sizeof(err);
 				err = 0;
-				(void)getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-				    &errlen);
+				(void)getsockopt(
+				    fd, SOL_SOCKET, SO_ERROR, &err, &errlen);
 				r = err == 0 ? 0 : -1;
 			} else {
 				err = errno;
@@ -187,8 +185,8 @@ imap_tcp_connect(const char *host, unsigned port, int timeout_secs,
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		crk_error_set(error_r, "cannot connect to %s port %u: %s",
-		    host, port, strerror(err != 0 ? err : ECONNREFUSED));
+		crk_error_set(error_r, "cannot connect to %s port %u: %s", host,
+		    port, strerror(err != 0 ? err : ECONNREFUSED));
 		return CRK_E_NET;
 	}
 	tv.tv_sec = timeout_secs;
@@ -218,20 +216,20 @@ imap_saw_bye(struct crk_imap *imap)
 static enum crk_status
 imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 {
-	const char *resp = imap->session != NULL ?
-	    imap->session->imap_response : NULL;
+	const char *resp =
+	    imap->session != NULL ? imap->session->imap_response : NULL;
 
 	switch (r) {
 	case MAILIMAP_NO_ERROR:
 	case MAILIMAP_NO_ERROR_AUTHENTICATED:
-	case MAILIMAP_NO_ERROR_NON_AUTHENTICATED:
-		return CRK_OK;
+	case MAILIMAP_NO_ERROR_NON_AUTHENTICATED: return CRK_OK;
 	case MAILIMAP_ERROR_STREAM:
-		crk_error_set(error_r, "%s: connection to %s lost or timed "
-		    "out", what, imap->host);
+		crk_error_set(error_r,
+		    "%s: connection to %s lost or timed "
+		    "out",
+		    what, imap->host);
 		return CRK_E_NET;
-	case MAILIMAP_ERROR_MEMORY:
-		crk_oom();
+	case MAILIMAP_ERROR_MEMORY: crk_oom();
 	case MAILIMAP_ERROR_PARSE:
 		/* libetpan cannot parse an untagged BYE where it expects a
 		 * tagged answer: that is a server going away (restart,
@@ -246,9 +244,8 @@ imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 		    what, imap->host);
 		return CRK_E_PROTO;
 	case MAILIMAP_ERROR_LOGIN:
-		crk_error_set(error_r, "%s refused by %s%s%s", what,
-		    imap->host, resp != NULL ? ": " : "",
-		    resp != NULL ? resp : "");
+		crk_error_set(error_r, "%s refused by %s%s%s", what, imap->host,
+		    resp != NULL ? ": " : "", resp != NULL ? resp : "");
 		return CRK_E_AUTH;
 	default:
 		crk_error_set(error_r, "%s failed at %s%s%s", what, imap->host,
@@ -293,21 +290,24 @@ crk_imap_connect(const struct crk_account_config *account, int timeout_secs,
 	}
 	if (account->tls == CRK_TLS_NONE &&
 	    !crk_tls_is_loopback(account->host)) {
-		crk_error_set(error_r, "tls = none is only allowed for a "
+		crk_error_set(error_r,
+		    "tls = none is only allowed for a "
 		    "server on this machine, not %s: use tls = imaps or "
-		    "starttls", account->host);
+		    "starttls",
+		    account->host);
 		return CRK_E_INVAL;
 	}
 	if (timeout_secs <= 0)
 		timeout_secs = CRK_IMAP_TIMEOUT_DEFAULT;
-	port = account->port != 0 ? account->port :
-	    account->tls == CRK_TLS_IMAPS ? 993 : 143;
+	port = account->port != 0           ? account->port
+	    : account->tls == CRK_TLS_IMAPS ? 993
+					    : 143;
 
 	imap = crk_xcalloc(1, sizeof(*imap));
 	imap->host = crk_xstrdup(account->host);
 	imap->timeout_secs = timeout_secs;
-	if ((st = imap_tcp_connect(account->host, port, timeout_secs, &fd,
-	    error_r)) != CRK_OK)
+	if ((st = imap_tcp_connect(
+		 account->host, port, timeout_secs, &fd, error_r)) != CRK_OK)
 		goto out;
 	t = crk_xcalloc(1, sizeof(*t));
 	t->fd = fd;
@@ -345,9 +345,11 @@ crk_imap_connect(const struct crk_account_config *account, int timeout_secs,
 	r = imap_refresh_caps(imap);
 	if (account->tls == CRK_TLS_STARTTLS) {
 		if (!crk_imap_has_capability(imap, "STARTTLS")) {
-			crk_error_set(error_r, "%s does not offer STARTTLS; "
+			crk_error_set(error_r,
+			    "%s does not offer STARTTLS; "
 			    "refusing to send the password in clear (use tls "
-			    "= imaps if the server has it)", account->host);
+			    "= imaps if the server has it)",
+			    account->host);
 			st = CRK_E_TLS;
 			goto out;
 		}
@@ -360,8 +362,10 @@ crk_imap_connect(const struct crk_account_config *account, int timeout_secs,
 		/* Bytes the server sent after its OK but before the handshake
 		 * are an injection attempt (CVE-2020-15953). */
 		if (imap->session->imap_stream->read_buffer_len != 0) {
-			crk_error_set(error_r, "%s sent data after STARTTLS "
-			    "before TLS started; refusing", account->host);
+			crk_error_set(error_r,
+			    "%s sent data after STARTTLS "
+			    "before TLS started; refusing",
+			    account->host);
 			st = CRK_E_TLS;
 			goto out;
 		}
@@ -370,8 +374,8 @@ crk_imap_connect(const struct crk_account_config *account, int timeout_secs,
 		    &imap->transport->tls, error_r);
 		if (st != CRK_OK)
 			goto out;
-		imap->verdict = crk_xstrdup(crk_tls_verdict(
-		    imap->transport->tls));
+		imap->verdict =
+		    crk_xstrdup(crk_tls_verdict(imap->transport->tls));
 		/* RFC 3501 section 6.2.1: forget what was said in clear. */
 		r = imap_refresh_caps(imap);
 	}
@@ -407,7 +411,7 @@ crk_imap_free(struct crk_imap **imapp)
 		if (imap->session->imap_stream != NULL &&
 		    imap->session->imap_state != MAILIMAP_STATE_DISCONNECTED &&
 		    imap->session->imap_state !=
-		    MAILIMAP_STATE_NON_AUTHENTICATED)
+			MAILIMAP_STATE_NON_AUTHENTICATED)
 			(void)mailimap_logout(imap->session);
 		mailimap_free(imap->session);
 	}
@@ -441,8 +445,8 @@ crk_imap_login(struct crk_imap *imap, const char *user, const char *password,
 	}
 	/* Servers announce more after login (RFC 3501 section 7.2.1). */
 	r = imap_refresh_caps(imap);
-	if (r == MAILIMAP_NO_ERROR && mailimap_has_extension(imap->session,
-	    "CONDSTORE")) {
+	if (r == MAILIMAP_NO_ERROR &&
+	    mailimap_has_extension(imap->session, "CONDSTORE")) {
 		/* ENABLE is not needed: SELECT (CONDSTORE) turns it on. */
 		imap->condstore_enabled = true;
 	}
@@ -474,8 +478,7 @@ crk_imap_has_capability(struct crk_imap *imap, const char *name)
 			return true;
 		if (cap->cap_type == MAILIMAP_CAPABILITY_AUTH_TYPE &&
 		    crk_str_has_prefix_ci(name, "AUTH=") &&
-		    crk_strcasecmp(cap->cap_data.cap_auth_type,
-		    name + 5) == 0)
+		    crk_strcasecmp(cap->cap_data.cap_auth_type, name + 5) == 0)
 			return true;
 	}
 	return false;
@@ -484,20 +487,21 @@ crk_imap_has_capability(struct crk_imap *imap, const char *name)
 char *
 crk_imap_capabilities(struct crk_imap *imap)
 {
-	struct crk_strv v = { 0 };
+	struct crk_strv v = {0};
 	clist *caps = imap_caps(imap);
 	clistiter *it;
 	char *s;
 
 	for (it = caps != NULL ? clist_begin(caps) : NULL; it != NULL;
-	    it = clist_next(it)) {
+	     it = clist_next(it)) {
 		struct mailimap_capability *cap = clist_content(it);
 
 		if (cap->cap_type == MAILIMAP_CAPABILITY_NAME)
 			crk_strv_add(&v, cap->cap_data.cap_name);
 		else
-			crk_strv_add_owned(&v, crk_xasprintf("AUTH=%s",
-			    cap->cap_data.cap_auth_type));
+			crk_strv_add_owned(&v,
+			    crk_xasprintf(
+				"AUTH=%s", cap->cap_data.cap_auth_type));
 	}
 	s = crk_strv_join(&v, " ");
 	crk_strv_clear(&v);
@@ -660,8 +664,8 @@ crk_imap_mutf7_encode(const char *name)
 		if (*p >= 0x20 && *p < 0x7f) {
 			if (in_b64) {
 				if (nbits > 0)
-					out[len++] = mutf7_alphabet[(bits <<
-					    (6 - nbits)) & 0x3f];
+					out[len++] = mutf7_alphabet
+					    [(bits << (6 - nbits)) & 0x3f];
 				out[len++] = '-';
 				in_b64 = false;
 				bits = nbits = 0;
@@ -692,23 +696,24 @@ crk_imap_mutf7_encode(const char *name)
 			nbits += 16;
 			while (nbits >= 6) {
 				nbits -= 6;
-				out[len++] = mutf7_alphabet[(bits >> nbits) &
-				    0x3f];
+				out[len++] =
+				    mutf7_alphabet[(bits >> nbits) & 0x3f];
 			}
 			bits &= (1u << nbits) - 1;
 		}
 	}
 	if (in_b64) {
 		if (nbits > 0)
-			out[len++] = mutf7_alphabet[(bits << (6 - nbits)) &
-			    0x3f];
+			out[len++] =
+			    mutf7_alphabet[(bits << (6 - nbits)) & 0x3f];
 		out[len++] = '-';
 	}
 	out[len] = '\0';
 	return out;
 }
 
-/* ---- folders -------------------------------------------------------------- */
+/* ---- folders --------------------------------------------------------------
+ */
 
 void
 crk_imap_folder_list_clear(struct crk_imap_folder_list *list)
@@ -726,33 +731,25 @@ crk_imap_folder_list_clear(struct crk_imap_folder_list *list)
 
 /* Common names of the special folders, for servers without SPECIAL-USE.
  * Compared case-insensitively with the last level of the decoded name. */
-static const char *const sent_names[] = {
-	"Sent", "Sent Items", "Sent Messages", "Sent Mail", "Sent-Mail",
-	"Gesendet", "Gesendete Elemente", "Gesendete Objekte",
-	"Envoyés", "Éléments envoyés", "Messages envoyés", "Enviados",
-	"Elementos enviados", "Posta inviata", "Inviati", "Elementi inviati",
-	"Verzonden", "Verzonden items", "Skickat", "Skickade objekt",
-	"Sendt", "Sendte elementer", "Lähetetyt", "Wysłane", "Odeslané",
-	"Отправленные", NULL
-};
-static const char *const drafts_names[] = {
-	"Drafts", "Draft", "Entwürfe", "Brouillons", "Borradores", "Bozze",
-	"Concepten", "Utkast", "Kladder", "Luonnokset", "Szkice",
-	"Черновики", NULL
-};
-static const char *const trash_names[] = {
-	"Trash", "Deleted Items", "Deleted Messages", "Deleted", "Bin",
-	"Papierkorb", "Gelöschte Elemente", "Gelöschte Objekte", "Corbeille",
-	"Éléments supprimés", "Papelera", "Elementos eliminados", "Cestino",
-	"Prullenbak", "Verwijderde items", "Papperskorg", "Papirkurv",
-	"Roskakori", "Kosz", "Koš", "Корзина", NULL
-};
-static const char *const junk_names[] = {
-	"Junk", "Spam", "Junk E-mail", "Junk Email", "Junk Mail",
-	"Bulk Mail", "Junk-E-Mail", "Spamverdacht", "Courrier indésirable",
-	"Indésirables", "Correo no deseado", "Posta indesiderata",
-	"Ongewenste e-mail", "Skräppost", "Roskaposti", NULL
-};
+static const char *const sent_names[] = {"Sent", "Sent Items", "Sent Messages",
+    "Sent Mail", "Sent-Mail", "Gesendet", "Gesendete Elemente",
+    "Gesendete Objekte", "Envoyés", "Éléments envoyés", "Messages envoyés",
+    "Enviados", "Elementos enviados", "Posta inviata", "Inviati",
+    "Elementi inviati", "Verzonden", "Verzonden items", "Skickat",
+    "Skickade objekt", "Sendt", "Sendte elementer", "Lähetetyt", "Wysłane",
+    "Odeslané", "Отправленные", NULL};
+static const char *const drafts_names[] = {"Drafts", "Draft", "Entwürfe",
+    "Brouillons", "Borradores", "Bozze", "Concepten", "Utkast", "Kladder",
+    "Luonnokset", "Szkice", "Черновики", NULL};
+static const char *const trash_names[] = {"Trash", "Deleted Items",
+    "Deleted Messages", "Deleted", "Bin", "Papierkorb", "Gelöschte Elemente",
+    "Gelöschte Objekte", "Corbeille", "Éléments supprimés", "Papelera",
+    "Elementos eliminados", "Cestino", "Prullenbak", "Verwijderde items",
+    "Papperskorg", "Papirkurv", "Roskakori", "Kosz", "Koš", "Корзина", NULL};
+static const char *const junk_names[] = {"Junk", "Spam", "Junk E-mail",
+    "Junk Email", "Junk Mail", "Bulk Mail", "Junk-E-Mail", "Spamverdacht",
+    "Courrier indésirable", "Indésirables", "Correo no deseado",
+    "Posta indesiderata", "Ongewenste e-mail", "Skräppost", "Roskaposti", NULL};
 
 static bool
 name_in(const char *leaf, const char *const *names)
@@ -772,15 +769,18 @@ imap_oflag_role(const char *ext)
 		const char *name;
 		unsigned flag;
 	} map[] = {
-		{ "Sent", CRK_FOLDER_SENT }, { "Drafts", CRK_FOLDER_DRAFTS },
-		{ "Trash", CRK_FOLDER_TRASH }, { "Junk", CRK_FOLDER_JUNK },
-		{ "Spam", CRK_FOLDER_JUNK }, { "All", CRK_FOLDER_ALL },
-		{ "AllMail", CRK_FOLDER_ALL },
-		{ "Archive", CRK_FOLDER_ARCHIVE },
-		{ "Flagged", CRK_FOLDER_FLAGGED },
-		{ "Starred", CRK_FOLDER_FLAGGED },
-		{ "Noselect", CRK_FOLDER_NOSELECT },
-		{ "NonExistent", CRK_FOLDER_NOSELECT },
+	    {"Sent", CRK_FOLDER_SENT},
+	    {"Drafts", CRK_FOLDER_DRAFTS},
+	    {"Trash", CRK_FOLDER_TRASH},
+	    {"Junk", CRK_FOLDER_JUNK},
+	    {"Spam", CRK_FOLDER_JUNK},
+	    {"All", CRK_FOLDER_ALL},
+	    {"AllMail", CRK_FOLDER_ALL},
+	    {"Archive", CRK_FOLDER_ARCHIVE},
+	    {"Flagged", CRK_FOLDER_FLAGGED},
+	    {"Starred", CRK_FOLDER_FLAGGED},
+	    {"Noselect", CRK_FOLDER_NOSELECT},
+	    {"NonExistent", CRK_FOLDER_NOSELECT},
 	};
 	size_t i;
 
@@ -790,12 +790,13 @@ imap_oflag_role(const char *ext)
 	return 0;
 }
 
-#define CRK_FOLDER_ROLES (CRK_FOLDER_SENT | CRK_FOLDER_DRAFTS | \
-	CRK_FOLDER_TRASH | CRK_FOLDER_JUNK)
+#define CRK_FOLDER_ROLES                                                       \
+	(CRK_FOLDER_SENT | CRK_FOLDER_DRAFTS | CRK_FOLDER_TRASH |              \
+	    CRK_FOLDER_JUNK)
 
 enum crk_status
-crk_imap_list_folders(struct crk_imap *imap,
-    struct crk_imap_folder_list *list_r, char **error_r)
+crk_imap_list_folders(
+    struct crk_imap *imap, struct crk_imap_folder_list *list_r, char **error_r)
 {
 	clist *result = NULL;
 	clistiter *it, *fit;
@@ -815,8 +816,8 @@ crk_imap_list_folders(struct crk_imap *imap,
 
 		if (mb->mb_name == NULL)
 			continue;
-		list_r->items = crk_xreallocarray(list_r->items,
-		    list_r->count + 1, sizeof(*list_r->items));
+		list_r->items = crk_xreallocarray(
+		    list_r->items, list_r->count + 1, sizeof(*list_r->items));
 		(void)alloc;
 		f = &list_r->items[list_r->count++];
 		memset(f, 0, sizeof(*f));
@@ -830,9 +831,10 @@ crk_imap_list_folders(struct crk_imap *imap,
 		if (mb->mb_flag->mbf_type == MAILIMAP_MBX_LIST_FLAGS_SFLAG &&
 		    mb->mb_flag->mbf_sflag == MAILIMAP_MBX_LIST_SFLAG_NOSELECT)
 			f->flags |= CRK_FOLDER_NOSELECT;
-		for (fit = mb->mb_flag->mbf_oflags != NULL ?
-		    clist_begin(mb->mb_flag->mbf_oflags) : NULL; fit != NULL;
-		    fit = clist_next(fit)) {
+		for (fit = mb->mb_flag->mbf_oflags != NULL
+			 ? clist_begin(mb->mb_flag->mbf_oflags)
+			 : NULL;
+		     fit != NULL; fit = clist_next(fit)) {
 			struct mailimap_mbx_list_oflag *of = clist_content(fit);
 
 			if (of->of_type != MAILIMAP_MBX_LIST_OFLAG_FLAG_EXT ||
@@ -872,8 +874,8 @@ crk_imap_list_folders(struct crk_imap *imap,
 }
 
 const struct crk_imap_folder *
-crk_imap_folder_find_role(const struct crk_imap_folder_list *list,
-    unsigned role)
+crk_imap_folder_find_role(
+    const struct crk_imap_folder_list *list, unsigned role)
 {
 	const struct crk_imap_folder *by_name = NULL;
 	size_t i;
@@ -891,8 +893,7 @@ crk_imap_folder_find_role(const struct crk_imap_folder_list *list,
 }
 
 const struct crk_imap_folder *
-crk_imap_folder_find(const struct crk_imap_folder_list *list,
-    const char *name)
+crk_imap_folder_find(const struct crk_imap_folder_list *list, const char *name)
 {
 	size_t i;
 
@@ -902,7 +903,7 @@ crk_imap_folder_find(const struct crk_imap_folder_list *list,
 		if (strcmp(f->name, name) == 0 ||
 		    strcmp(f->display, name) == 0 ||
 		    ((f->flags & CRK_FOLDER_INBOX) != 0 &&
-		    crk_strcasecmp(name, "INBOX") == 0))
+			crk_strcasecmp(name, "INBOX") == 0))
 			return f;
 	}
 	return NULL;
@@ -911,10 +912,11 @@ crk_imap_folder_find(const struct crk_imap_folder_list *list,
 /* ---- one folder --------------------------------------------------------- */
 
 static void
-imap_mailbox_info(struct crk_imap *imap, uint64_t modseq,
-    struct crk_imap_mailbox *mailbox_r)
+imap_mailbox_info(
+    struct crk_imap *imap, uint64_t modseq, struct crk_imap_mailbox *mailbox_r)
 {
-	struct mailimap_selection_info *sel = imap->session->imap_selection_info;
+	struct mailimap_selection_info *sel =
+	    imap->session->imap_selection_info;
 
 	memset(mailbox_r, 0, sizeof(*mailbox_r));
 	if (sel != NULL) {
@@ -999,8 +1001,8 @@ crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
 	mailimap_search_key_free(key);
 	if ((st = imap_error(imap, r, "UID SEARCH", error_r)) != CRK_OK)
 		return st;
-	uids = crk_xreallocarray(NULL, (size_t)clist_count(result) + 1,
-	    sizeof(*uids));
+	uids = crk_xreallocarray(
+	    NULL, (size_t)clist_count(result) + 1, sizeof(*uids));
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		uint32_t uid = *(uint32_t *)clist_content(it);
 
@@ -1016,7 +1018,8 @@ crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
 	return CRK_OK;
 }
 
-/* ---- fetch ---------------------------------------------------------------- */
+/* ---- fetch ----------------------------------------------------------------
+ */
 
 static void
 imap_msg_clear(struct crk_imap_msg *m)
@@ -1074,7 +1077,7 @@ param_find(const struct mailimap_body_fld_param *params, const char *name)
 	if (params == NULL || params->pa_list == NULL)
 		return NULL;
 	for (it = clist_begin(params->pa_list); it != NULL;
-	    it = clist_next(it)) {
+	     it = clist_next(it)) {
 		struct mailimap_single_body_fld_param *p = clist_content(it);
 
 		if (p->pa_name != NULL && p->pa_value != NULL &&
@@ -1105,7 +1108,8 @@ to_utf8(const char *charset, const char *s, size_t len)
 	if (charset != NULL && *charset != '\0' &&
 	    crk_strcasecmp(charset, "utf-8") != 0 &&
 	    crk_strcasecmp(charset, "us-ascii") != 0 &&
-	    charconv("utf-8", charset, s, len, &conv) == MAIL_CHARCONV_NO_ERROR &&
+	    charconv("utf-8", charset, s, len, &conv) ==
+		MAIL_CHARCONV_NO_ERROR &&
 	    conv != NULL) {
 		out = crk_utf8_sanitize(conv, strlen(conv));
 		/* charconv() mallocs its result; charconv_buffer_free() is
@@ -1122,7 +1126,7 @@ to_utf8(const char *charset, const char *s, size_t len)
 static char *
 param_value(const struct mailimap_body_fld_param *params, const char *name)
 {
-	struct crk_strv parts = { 0 };
+	struct crk_strv parts = {0};
 	char *charset = NULL, *raw = NULL, *out = NULL;
 	const char *v;
 	size_t nlen = strlen(name), len = 0, i;
@@ -1205,8 +1209,8 @@ attachment_name(struct crk_imap_msg *m,
 	char *name = NULL;
 
 	if (ext != NULL && ext->bd_disposition != NULL)
-		name = param_value(ext->bd_disposition->dsp_attributes,
-		    "filename");
+		name = param_value(
+		    ext->bd_disposition->dsp_attributes, "filename");
 	if (name == NULL)
 		name = param_value(ctype_params, "name");
 	if (name != NULL && *name != '\0')
@@ -1240,8 +1244,8 @@ media_type_name(const struct mailimap_media_basic *mb)
 	case MAILIMAP_MEDIA_BASIC_MESSAGE: return "message";
 	case MAILIMAP_MEDIA_BASIC_VIDEO: return "video";
 	default:
-		return mb->med_basic_type != NULL ? mb->med_basic_type :
-		    "application";
+		return mb->med_basic_type != NULL ? mb->med_basic_type
+						  : "application";
 	}
 }
 
@@ -1268,20 +1272,20 @@ walk_body(struct crk_imap_msg *m, const struct mailimap_body *body,
 			return;
 		report = crk_strcasecmp(mp->bd_media_subtype, "report") == 0;
 		if (depth == 0 && m->content_type == NULL)
-			m->content_type = crk_xasprintf("multipart/%s",
-			    mp->bd_media_subtype);
+			m->content_type =
+			    crk_xasprintf("multipart/%s", mp->bd_media_subtype);
 		for (it = clist_begin(mp->bd_list); it != NULL;
-		    it = clist_next(it), n++) {
-			sub = *section != '\0' ?
-			    crk_xasprintf("%s.%d", section, n) :
-			    crk_xasprintf("%d", n);
-			walk_body(m, clist_content(it), sub, report,
-			    depth + 1);
+		     it = clist_next(it), n++) {
+			sub = *section != '\0'
+			    ? crk_xasprintf("%s.%d", section, n)
+			    : crk_xasprintf("%d", n);
+			walk_body(m, clist_content(it), sub, report, depth + 1);
 			free(sub);
 		}
 		return;
 	}
-	const struct mailimap_body_type_1part *one = body->bd_data.bd_body_1part;
+	const struct mailimap_body_type_1part *one =
+	    body->bd_data.bd_body_1part;
 
 	if (one == NULL)
 		return;
@@ -1292,18 +1296,19 @@ walk_body(struct crk_imap_msg *m, const struct mailimap_body *body,
 		const struct mailimap_body_fields *fl = tx->bd_fields;
 
 		if (depth == 0 && m->content_type == NULL)
-			m->content_type = crk_xasprintf("text/%s",
-			    tx->bd_media_text);
-		if (in_report && (crk_strcasecmp(tx->bd_media_text,
-		    "rfc822-headers") == 0 || crk_strcasecmp(tx->bd_media_text,
-		    "global-headers") == 0)) {
+			m->content_type =
+			    crk_xasprintf("text/%s", tx->bd_media_text);
+		if (in_report &&
+		    (crk_strcasecmp(tx->bd_media_text, "rfc822-headers") == 0 ||
+			crk_strcasecmp(tx->bd_media_text, "global-headers") ==
+			    0)) {
 			crk_strv_add(&m->report_sections, sec1);
 			return;
 		}
 		bool is_att = one->bd_ext_1part != NULL &&
 		    one->bd_ext_1part->bd_disposition != NULL &&
 		    crk_strcasecmp(one->bd_ext_1part->bd_disposition->dsp_type,
-		    "attachment") == 0;
+			"attachment") == 0;
 		if (is_att || param_find(fl->bd_parameter, "name") != NULL ||
 		    param_find(fl->bd_parameter, "name*") != NULL) {
 			attachment_name(m, fl->bd_parameter, one->bd_ext_1part);
@@ -1312,12 +1317,12 @@ walk_body(struct crk_imap_msg *m, const struct mailimap_body *body,
 		}
 		if (m->text_section == NULL &&
 		    crk_strcasecmp(tx->bd_media_text, "plain") == 0) {
-			const char *cs = param_find(fl->bd_parameter,
-			    "charset");
+			const char *cs =
+			    param_find(fl->bd_parameter, "charset");
 
 			m->text_section = crk_xstrdup(sec1);
-			m->text_encoding = crk_xstrdup(enc_name(
-			    fl->bd_encoding));
+			m->text_encoding =
+			    crk_xstrdup(enc_name(fl->bd_encoding));
 			m->text_charset = crk_xstrdup(cs);
 			m->text_size = fl->bd_size;
 		}
@@ -1334,8 +1339,8 @@ walk_body(struct crk_imap_msg *m, const struct mailimap_body *body,
 			return;
 		}
 		/* A forwarded message's attachments are not the rep's. */
-		attachment_name(m, msg->bd_fields->bd_parameter,
-		    one->bd_ext_1part);
+		attachment_name(
+		    m, msg->bd_fields->bd_parameter, one->bd_ext_1part);
 		return;
 	}
 	case MAILIMAP_BODY_TYPE_1PART_BASIC: {
@@ -1345,22 +1350,21 @@ walk_body(struct crk_imap_msg *m, const struct mailimap_body *body,
 		const char *subtype = bs->bd_media_basic->med_subtype;
 
 		if (depth == 0 && m->content_type == NULL)
-			m->content_type = crk_xasprintf("%s/%s", type,
-			    subtype);
+			m->content_type = crk_xasprintf("%s/%s", type, subtype);
 		if (in_report && crk_strcasecmp(type, "message") == 0 &&
 		    (crk_strcasecmp(subtype, "delivery-status") == 0 ||
-		    crk_strcasecmp(subtype, "global-delivery-status") == 0 ||
-		    crk_strcasecmp(subtype, "rfc822-headers") == 0 ||
-		    crk_strcasecmp(subtype, "global") == 0)) {
+			crk_strcasecmp(subtype, "global-delivery-status") ==
+			    0 ||
+			crk_strcasecmp(subtype, "rfc822-headers") == 0 ||
+			crk_strcasecmp(subtype, "global") == 0)) {
 			crk_strv_add(&m->report_sections, sec1);
 			return;
 		}
-		attachment_name(m, bs->bd_fields->bd_parameter,
-		    one->bd_ext_1part);
+		attachment_name(
+		    m, bs->bd_fields->bd_parameter, one->bd_ext_1part);
 		return;
 	}
-	default:
-		return;
+	default: return;
 	}
 }
 
@@ -1379,17 +1383,15 @@ flag_name(struct crk_strv *flags, const struct mailimap_flag *fl)
 		break;
 	case MAILIMAP_FLAG_EXTENSION:
 		if (fl->fl_data.fl_extension != NULL)
-			crk_strv_add_owned(flags, crk_xasprintf("\\%s",
-			    fl->fl_data.fl_extension));
+			crk_strv_add_owned(flags,
+			    crk_xasprintf("\\%s", fl->fl_data.fl_extension));
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
 static void
-imap_parse_msg_att(const struct mailimap_msg_att *att,
-    struct crk_imap_msg *m)
+imap_parse_msg_att(const struct mailimap_msg_att *att, struct crk_imap_msg *m)
 {
 	clistiter *it, *fit;
 
@@ -1403,7 +1405,7 @@ imap_parse_msg_att(const struct mailimap_msg_att *att,
 			if (dyn == NULL || dyn->att_list == NULL)
 				continue;
 			for (fit = clist_begin(dyn->att_list); fit != NULL;
-			    fit = clist_next(fit)) {
+			     fit = clist_next(fit)) {
 				struct mailimap_flag_fetch *ff =
 				    clist_content(fit);
 
@@ -1418,17 +1420,15 @@ imap_parse_msg_att(const struct mailimap_msg_att *att,
 		struct mailimap_msg_att_static *s = item->att_data.att_static;
 
 		switch (s->att_type) {
-		case MAILIMAP_MSG_ATT_UID:
-			m->uid = s->att_data.att_uid;
-			break;
+		case MAILIMAP_MSG_ATT_UID: m->uid = s->att_data.att_uid; break;
 		case MAILIMAP_MSG_ATT_INTERNALDATE:
 			if (s->att_data.att_internal_date != NULL)
 				m->internal_date = imap_date_time(
 				    s->att_data.att_internal_date);
 			break;
 		case MAILIMAP_MSG_ATT_BODYSTRUCTURE:
-			walk_body(m, s->att_data.att_bodystructure, "", false,
-			    0);
+			walk_body(
+			    m, s->att_data.att_bodystructure, "", false, 0);
 			break;
 		case MAILIMAP_MSG_ATT_BODY_SECTION: {
 			struct mailimap_msg_att_body_section *bs =
@@ -1436,14 +1436,13 @@ imap_parse_msg_att(const struct mailimap_msg_att *att,
 
 			if (bs != NULL && bs->sec_body_part != NULL &&
 			    m->header == NULL) {
-				m->header = crk_xstrndup(bs->sec_body_part,
-				    bs->sec_length);
+				m->header = crk_xstrndup(
+				    bs->sec_body_part, bs->sec_length);
 				m->header_len = bs->sec_length;
 			}
 			break;
 		}
-		default:
-			break;
+		default: break;
 		}
 	}
 }
@@ -1480,21 +1479,21 @@ imap_fetch_type(void)
 	if (ft == NULL || hdrs == NULL)
 		crk_oom();
 	for (i = 0; crk_imap_header_fields[i] != NULL; i++)
-		if (clist_append(hdrs, crk_xstrdup(crk_imap_header_fields[i]))
-		    < 0)
+		if (clist_append(hdrs, crk_xstrdup(crk_imap_header_fields[i])) <
+		    0)
 			crk_oom();
-	if (mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_uid()) != 0 ||
+	if (mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_uid()) != 0 ||
+	    mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_flags()) != 0 ||
+	    mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_internaldate()) != 0 ||
+	    mailimap_fetch_type_new_fetch_att_list_add(
+		ft, mailimap_fetch_att_new_bodystructure()) != 0 ||
 	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_flags()) != 0 ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_internaldate()) != 0 ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_bodystructure()) != 0 ||
-	    mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(
-	    mailimap_section_new_header_fields(
-	    mailimap_header_list_new(hdrs)))) != 0)
+		mailimap_fetch_att_new_body_peek_section(
+		    mailimap_section_new_header_fields(
+			mailimap_header_list_new(hdrs)))) != 0)
 		crk_oom();
 	return ft;
 }
@@ -1514,16 +1513,16 @@ imap_fetch_set(struct crk_imap *imap, struct mailimap_set *set,
 	list_r->count = 0;
 	ft = imap_fetch_type();
 	if (changedsince > 0)
-		r = mailimap_uid_fetch_changedsince(imap->session, set, ft,
-		    changedsince, &result);
+		r = mailimap_uid_fetch_changedsince(
+		    imap->session, set, ft, changedsince, &result);
 	else
 		r = mailimap_uid_fetch(imap->session, set, ft, &result);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if ((st = imap_error(imap, r, "UID FETCH", error_r)) != CRK_OK)
 		return st;
-	list_r->items = crk_xcalloc((size_t)clist_count(result) + 1,
-	    sizeof(*list_r->items));
+	list_r->items = crk_xcalloc(
+	    (size_t)clist_count(result) + 1, sizeof(*list_r->items));
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		struct crk_imap_msg *m = &list_r->items[n];
 
@@ -1548,8 +1547,8 @@ crk_imap_fetch(struct crk_imap *imap, const uint32_t *uids, size_t count,
 	list_r->count = 0;
 	if (count == 0)
 		return CRK_OK;
-	return imap_fetch_set(imap, uid_set(uids, count), changedsince,
-	    list_r, error_r);
+	return imap_fetch_set(
+	    imap, uid_set(uids, count), changedsince, list_r, error_r);
 }
 
 enum crk_status
@@ -1564,9 +1563,8 @@ crk_imap_fetch_range(struct crk_imap *imap, uint32_t first, uint32_t last,
 }
 
 enum crk_status
-crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid,
-    const char *section, size_t max_bytes, char **data_r, size_t *len_r,
-    char **error_r)
+crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid, const char *section,
+    size_t max_bytes, char **data_r, size_t *len_r, char **error_r)
 {
 	struct mailimap_fetch_type *ft;
 	struct mailimap_section *sec;
@@ -1591,7 +1589,7 @@ crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid,
 			clistiter *fit;
 
 			for (fit = clist_begin(ids); fit != NULL;
-			    fit = clist_next(fit))
+			     fit = clist_next(fit))
 				free(clist_content(fit));
 			clist_free(ids);
 			crk_error_set(error_r, "bad part number %s", section);
@@ -1605,8 +1603,8 @@ crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid,
 	}
 	sec = mailimap_section_new_part(mailimap_section_part_new(ids));
 	ft = mailimap_fetch_type_new_fetch_att(
-	    mailimap_fetch_att_new_body_peek_section_partial(sec, 0,
-	    (uint32_t)max_bytes));
+	    mailimap_fetch_att_new_body_peek_section_partial(
+		sec, 0, (uint32_t)max_bytes));
 	set = mailimap_set_new_single(uid);
 	if (sec == NULL || ft == NULL || set == NULL)
 		crk_oom();
@@ -1617,38 +1615,39 @@ crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid,
 	    CRK_OK)
 		return st;
 	for (it = clist_begin(result); it != NULL && *data_r == NULL;
-	    it = clist_next(it)) {
+	     it = clist_next(it)) {
 		struct mailimap_msg_att *att = clist_content(it);
 
 		for (ait = clist_begin(att->att_list); ait != NULL;
-		    ait = clist_next(ait)) {
+		     ait = clist_next(ait)) {
 			struct mailimap_msg_att_item *item = clist_content(ait);
 			struct mailimap_msg_att_body_section *bs;
 
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
 			    item->att_data.att_static->att_type !=
-			    MAILIMAP_MSG_ATT_BODY_SECTION)
+				MAILIMAP_MSG_ATT_BODY_SECTION)
 				continue;
-			bs = item->att_data.att_static->att_data.
-			    att_body_section;
+			bs = item->att_data.att_static->att_data
+				 .att_body_section;
 			if (bs->sec_body_part == NULL)
 				continue;
-			*data_r = crk_xstrndup(bs->sec_body_part,
-			    bs->sec_length);
+			*data_r =
+			    crk_xstrndup(bs->sec_body_part, bs->sec_length);
 			*len_r = bs->sec_length;
 			break;
 		}
 	}
 	mailimap_fetch_list_free(result);
 	if (*data_r == NULL) {
-		crk_error_set(error_r, "part %s of UID %u not returned",
-		    section, uid);
+		crk_error_set(
+		    error_r, "part %s of UID %u not returned", section, uid);
 		return CRK_E_NOTFOUND;
 	}
 	return CRK_OK;
 }
 
-/* ---- changes ---------------------------------------------------------------- */
+/* ---- changes ----------------------------------------------------------------
+ */
 
 static struct mailimap_flag *
 imap_flag_new(const char *name)
@@ -1657,11 +1656,11 @@ imap_flag_new(const char *name)
 		const char *name;
 		struct mailimap_flag *(*fn)(void);
 	} sys[] = {
-		{ "\\Seen", mailimap_flag_new_seen },
-		{ "\\Answered", mailimap_flag_new_answered },
-		{ "\\Flagged", mailimap_flag_new_flagged },
-		{ "\\Deleted", mailimap_flag_new_deleted },
-		{ "\\Draft", mailimap_flag_new_draft },
+	    {"\\Seen", mailimap_flag_new_seen},
+	    {"\\Answered", mailimap_flag_new_answered},
+	    {"\\Flagged", mailimap_flag_new_flagged},
+	    {"\\Deleted", mailimap_flag_new_deleted},
+	    {"\\Draft", mailimap_flag_new_draft},
 	};
 	size_t i;
 
@@ -1680,16 +1679,16 @@ imap_flag_list(const struct crk_strv *flags)
 	if (fl == NULL)
 		crk_oom();
 	for (i = 0; flags != NULL && i < flags->count; i++)
-		if (mailimap_flag_list_add(fl, imap_flag_new(
-		    flags->items[i])) != MAILIMAP_NO_ERROR)
+		if (mailimap_flag_list_add(fl,
+			imap_flag_new(flags->items[i])) != MAILIMAP_NO_ERROR)
 			crk_oom();
 	return fl;
 }
 
 enum crk_status
 crk_imap_append(struct crk_imap *imap, const char *folder,
-    const struct crk_strv *flags, const char *data, size_t len,
-    uint32_t *uid_r, char **error_r)
+    const struct crk_strv *flags, const char *data, size_t len, uint32_t *uid_r,
+    char **error_r)
 {
 	struct mailimap_flag_list *fl;
 	uint32_t uidvalidity = 0, uid = 0;
@@ -1734,8 +1733,8 @@ crk_imap_store_flags(struct crk_imap *imap, uint32_t uid,
 	enum crk_status st;
 	int r;
 
-	sf = add ? mailimap_store_att_flags_new_add_flags_silent(fl) :
-	    mailimap_store_att_flags_new_remove_flags_silent(fl);
+	sf = add ? mailimap_store_att_flags_new_add_flags_silent(fl)
+		 : mailimap_store_att_flags_new_remove_flags_silent(fl);
 	if (set == NULL || sf == NULL)
 		crk_oom();
 	r = mailimap_uid_store(imap->session, set, sf);
@@ -1748,7 +1747,7 @@ crk_imap_store_flags(struct crk_imap *imap, uint32_t uid,
 enum crk_status
 crk_imap_expunge_uid(struct crk_imap *imap, uint32_t uid, char **error_r)
 {
-	struct crk_strv del = { 0 };
+	struct crk_strv del = {0};
 	struct mailimap_set *set;
 	enum crk_status st;
 	int r;
@@ -1773,15 +1772,15 @@ crk_imap_expunge_uid(struct crk_imap *imap, uint32_t uid, char **error_r)
 enum crk_status
 crk_imap_create(struct crk_imap *imap, const char *folder, char **error_r)
 {
-	return imap_error(imap, mailimap_create(imap->session, folder),
-	    "CREATE", error_r);
+	return imap_error(
+	    imap, mailimap_create(imap->session, folder), "CREATE", error_r);
 }
 
 enum crk_status
 crk_imap_delete(struct crk_imap *imap, const char *folder, char **error_r)
 {
-	return imap_error(imap, mailimap_delete(imap->session, folder),
-	    "DELETE", error_r);
+	return imap_error(
+	    imap, mailimap_delete(imap->session, folder), "DELETE", error_r);
 }
 
 /* ---- waiting ------------------------------------------------------------- */
@@ -1789,8 +1788,7 @@ crk_imap_delete(struct crk_imap *imap, const char *folder, char **error_r)
 enum crk_status
 crk_imap_noop(struct crk_imap *imap, char **error_r)
 {
-	return imap_error(imap, mailimap_noop(imap->session), "NOOP",
-	    error_r);
+	return imap_error(imap, mailimap_noop(imap->session), "NOOP", error_r);
 }
 
 static int
@@ -1824,7 +1822,7 @@ crk_imap_idle(struct crk_imap *imap, int timeout_secs, int wake_fd,
 		 * where poll() cannot see it. */
 		if (imap->session->imap_stream->read_buffer_len > 0 ||
 		    (imap->transport->tls != NULL &&
-		    crk_tls_pending(imap->transport->tls))) {
+			crk_tls_pending(imap->transport->tls))) {
 			*news_r = true;
 			break;
 		}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The IMAP client of the watcher (libetpan): connection, verified TLS, login, folders, fetch. */
+/* The IMAP client (libetpan): connect, verified TLS, login, folders, fetch. */
 #ifndef CRK_IMAP_H
 #define CRK_IMAP_H
 
@@ -63,10 +63,10 @@ enum crk_imap_folder_flag {
 };
 
 struct crk_imap_folder {
-	char *name;	 /* owned; as the server spells it (modified UTF-7) */
-	char *display;	 /* owned; decoded to UTF-8 for people */
-	char delimiter;	 /* hierarchy delimiter, '\0' when flat */
-	unsigned flags;	 /* enum crk_imap_folder_flag */
+	char *name;     /* owned; as the server spells it (modified UTF-7) */
+	char *display;  /* owned; decoded to UTF-8 for people */
+	char delimiter; /* hierarchy delimiter, '\0' when flat */
+	unsigned flags; /* enum crk_imap_folder_flag */
 };
 
 struct crk_imap_folder_list {
@@ -80,16 +80,16 @@ void crk_imap_folder_list_clear(struct crk_imap_folder_list *list);
  * the role is taken from the common names in many languages (Sent, Sent
  * Items, [Gmail]/Sent Mail, INBOX.Sent, Gesendet, Envoyés, Enviados ...)
  * and CRK_FOLDER_BY_NAME is set.  The caller owns the list contents. */
-enum crk_status crk_imap_list_folders(struct crk_imap *imap,
-    struct crk_imap_folder_list *list_r, char **error_r);
+enum crk_status crk_imap_list_folders(
+    struct crk_imap *imap, struct crk_imap_folder_list *list_r, char **error_r);
 
 /* The folder with a role flag (CRK_FOLDER_SENT ...), or NULL.  Borrowed. */
 const struct crk_imap_folder *crk_imap_folder_find_role(
     const struct crk_imap_folder_list *list, unsigned role);
 /* The folder of that name (server spelling or decoded; INBOX in any
  * case), or NULL.  Borrowed. */
-const struct crk_imap_folder *crk_imap_folder_find(
-    const struct crk_imap_folder_list *list, const char *name);
+const struct crk_imap_folder *
+crk_imap_folder_find(const struct crk_imap_folder_list *list, const char *name);
 
 /* Decodes a modified UTF-7 mailbox name (RFC 3501 section 5.1.3) to
  * UTF-8; invalid input is returned as it is.  Owned. */
@@ -101,7 +101,7 @@ char *crk_imap_mutf7_encode(const char *name);
 
 struct crk_imap_mailbox {
 	uint32_t uidvalidity;
-	uint32_t uidnext;	/* 0 when the server did not say */
+	uint32_t uidnext; /* 0 when the server did not say */
 	uint32_t exists;
 	uint64_t highestmodseq; /* 0 without CONDSTORE */
 };
@@ -114,22 +114,22 @@ enum crk_status crk_imap_examine(struct crk_imap *imap, const char *folder,
 
 /* UIDs of the open folder greater than after_uid, ascending.  Caller
  * frees *uids_r. */
-enum crk_status crk_imap_search_uids(struct crk_imap *imap,
-    uint32_t after_uid, uint32_t **uids_r, size_t *count_r, char **error_r);
+enum crk_status crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
+    uint32_t **uids_r, size_t *count_r, char **error_r);
 
 /* What the sync needs of one message, from a single FETCH. */
 struct crk_imap_msg {
 	uint32_t uid;
-	time_t internal_date;	    /* 0 when not sent */
-	struct crk_strv flags;	    /* system flags ("\Seen") and keywords */
-	char *header;		    /* owned; the header fields fetched */
+	time_t internal_date;  /* 0 when not sent */
+	struct crk_strv flags; /* system flags ("\Seen") and keywords */
+	char *header;          /* owned; the header fields fetched */
 	size_t header_len;
 	struct crk_strv attachments; /* file names, decoded to UTF-8 */
-	char *content_type;	    /* owned; "multipart/report" ... */
+	char *content_type;          /* owned; "multipart/report" ... */
 	/* first text/plain part: section, transfer encoding, charset */
-	char *text_section;	    /* owned; NULL when none */
-	char *text_encoding;	    /* owned; "quoted-printable" ... */
-	char *text_charset;	    /* owned; NULL: us-ascii */
+	char *text_section;  /* owned; NULL when none */
+	char *text_encoding; /* owned; "quoted-printable" ... */
+	char *text_charset;  /* owned; NULL: us-ascii */
 	uint32_t text_size;
 	/* the machine-readable parts of a delivery report:
 	 * message/delivery-status, text/rfc822-headers, message/rfc822 */
@@ -151,20 +151,20 @@ extern const char *const crk_imap_header_fields[];
  * flags changed since that modseq.  Never sets \Seen.  Messages come in
  * the server's order; UIDs that vanished are missing.  The caller owns
  * the list contents. */
-enum crk_status crk_imap_fetch(struct crk_imap *imap, const uint32_t *uids,
-    size_t count, uint64_t changedsince, struct crk_imap_msg_list *list_r,
-    char **error_r);
+enum crk_status
+crk_imap_fetch(struct crk_imap *imap, const uint32_t *uids, size_t count,
+    uint64_t changedsince, struct crk_imap_msg_list *list_r, char **error_r);
 /* The same over the UID range first:last (last 0 means "*"). */
-enum crk_status crk_imap_fetch_range(struct crk_imap *imap, uint32_t first,
-    uint32_t last, uint64_t changedsince, struct crk_imap_msg_list *list_r,
-    char **error_r);
+enum crk_status
+crk_imap_fetch_range(struct crk_imap *imap, uint32_t first, uint32_t last,
+    uint64_t changedsince, struct crk_imap_msg_list *list_r, char **error_r);
 
 /* BODY.PEEK[section]<0.max_bytes>: the raw (still transfer-encoded) text
  * of one part.  *data_r is NUL-terminated and owned by the caller;
  * NULL with CRK_E_NOTFOUND when the server returned nothing. */
-enum crk_status crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid,
-    const char *section, size_t max_bytes, char **data_r, size_t *len_r,
-    char **error_r);
+enum crk_status
+crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid, const char *section,
+    size_t max_bytes, char **data_r, size_t *len_r, char **error_r);
 
 /* ---- changes (drafts, tests, other clients) ----------------------------- */
 
@@ -172,8 +172,8 @@ enum crk_status crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid,
  * flags/keywords (may be NULL).  *uid_r gets the new UID when the server
  * has UIDPLUS, else 0; uid_r may be NULL. */
 enum crk_status crk_imap_append(struct crk_imap *imap, const char *folder,
-    const struct crk_strv *flags, const char *data, size_t len,
-    uint32_t *uid_r, char **error_r);
+    const struct crk_strv *flags, const char *data, size_t len, uint32_t *uid_r,
+    char **error_r);
 /* Opens a folder read-write (SELECT) for the changes below. */
 enum crk_status crk_imap_select(struct crk_imap *imap, const char *folder,
     struct crk_imap_mailbox *mailbox_r, char **error_r);
@@ -182,12 +182,12 @@ enum crk_status crk_imap_select(struct crk_imap *imap, const char *folder,
 enum crk_status crk_imap_store_flags(struct crk_imap *imap, uint32_t uid,
     const struct crk_strv *flags, bool add, char **error_r);
 /* Marks \Deleted and expunges one message of the selected folder. */
-enum crk_status crk_imap_expunge_uid(struct crk_imap *imap, uint32_t uid,
-    char **error_r);
-enum crk_status crk_imap_create(struct crk_imap *imap, const char *folder,
-    char **error_r);
-enum crk_status crk_imap_delete(struct crk_imap *imap, const char *folder,
-    char **error_r);
+enum crk_status
+crk_imap_expunge_uid(struct crk_imap *imap, uint32_t uid, char **error_r);
+enum crk_status
+crk_imap_create(struct crk_imap *imap, const char *folder, char **error_r);
+enum crk_status
+crk_imap_delete(struct crk_imap *imap, const char *folder, char **error_r);
 
 /* ---- waiting for news ---------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Sync of an IMAP account into the engine: folders, incremental fetch, CONDSTORE, UIDVALIDITY. */
+/* IMAP account sync into the engine: incremental, CONDSTORE, UIDVALIDITY. */
 #include "config.h"
 
 #include <stdio.h>
@@ -44,8 +44,8 @@ out:
 	crk_config_password_free(&password);
 	crk_imap_free(&imap);
 	if (st != CRK_OK)
-		crk_error_prefix(error_r, "account %s", account->name != NULL ?
-		    account->name : "?");
+		crk_error_prefix(error_r, "account %s",
+		    account->name != NULL ? account->name : "?");
 	return st;
 }
 
@@ -59,10 +59,9 @@ plan_add(struct crk_strv *folders, const char *name)
 
 enum crk_status
 crk_sync_plan(struct crk_imap *imap, const struct crk_account_config *account,
-    struct crk_strv *folders_r, char **sent_r, char **drafts_r,
-    char **error_r)
+    struct crk_strv *folders_r, char **sent_r, char **drafts_r, char **error_r)
 {
-	struct crk_imap_folder_list list = { 0 };
+	struct crk_imap_folder_list list = {0};
 	const struct crk_imap_folder *f, *sent = NULL, *drafts = NULL;
 	enum crk_status st;
 	size_t i;
@@ -76,8 +75,10 @@ crk_sync_plan(struct crk_imap *imap, const struct crk_account_config *account,
 	if (account->sent_folder != NULL) {
 		sent = crk_imap_folder_find(&list, account->sent_folder);
 		if (sent == NULL) {
-			crk_error_set(error_r, "sent_folder = %s: no such "
-			    "folder", account->sent_folder);
+			crk_error_set(error_r,
+			    "sent_folder = %s: no such "
+			    "folder",
+			    account->sent_folder);
 			st = CRK_E_NOTFOUND;
 			goto out;
 		}
@@ -95,11 +96,14 @@ crk_sync_plan(struct crk_imap *imap, const struct crk_account_config *account,
 
 	if (account->folders.count > 0) {
 		for (i = 0; i < account->folders.count; i++) {
-			f = crk_imap_folder_find(&list,
-			    account->folders.items[i]);
-			if (f == NULL || (f->flags & CRK_FOLDER_NOSELECT) != 0) {
-				crk_error_set(error_r, "folders = ...: %s: no "
-				    "such folder", account->folders.items[i]);
+			f = crk_imap_folder_find(
+			    &list, account->folders.items[i]);
+			if (f == NULL ||
+			    (f->flags & CRK_FOLDER_NOSELECT) != 0) {
+				crk_error_set(error_r,
+				    "folders = ...: %s: no "
+				    "such folder",
+				    account->folders.items[i]);
 				st = CRK_E_NOTFOUND;
 				goto out;
 			}
@@ -116,9 +120,11 @@ crk_sync_plan(struct crk_imap *imap, const struct crk_account_config *account,
 		plan_add(folders_r, f->name);
 	for (i = 0; i < list.count; i++) {
 		f = &list.items[i];
-		if ((f->flags & (CRK_FOLDER_NOSELECT | CRK_FOLDER_TRASH |
-		    CRK_FOLDER_JUNK | CRK_FOLDER_DRAFTS |
-		    CRK_FOLDER_FLAGGED)) != 0 || f == drafts)
+		if ((f->flags &
+			(CRK_FOLDER_NOSELECT | CRK_FOLDER_TRASH |
+			    CRK_FOLDER_JUNK | CRK_FOLDER_DRAFTS |
+			    CRK_FOLDER_FLAGGED)) != 0 ||
+		    f == drafts)
 			continue;
 		plan_add(folders_r, f->name);
 	}
@@ -134,7 +140,8 @@ out:
 	return st;
 }
 
-/* ---- one message ---------------------------------------------------------- */
+/* ---- one message ----------------------------------------------------------
+ */
 
 static int
 sync_mechanism(const char *encoding)
@@ -153,15 +160,15 @@ sync_mechanism(const char *encoding)
 }
 
 char *
-crk_sync_decode_text(const char *data, size_t len, const char *encoding,
-    const char *charset)
+crk_sync_decode_text(
+    const char *data, size_t len, const char *encoding, const char *charset)
 {
 	char *decoded = NULL, *conv = NULL, *out;
 	size_t indx = 0, dlen = 0;
 	int r;
 
-	r = mailmime_part_parse(data, len, &indx, sync_mechanism(encoding),
-	    &decoded, &dlen);
+	r = mailmime_part_parse(
+	    data, len, &indx, sync_mechanism(encoding), &decoded, &dlen);
 	if (r != MAILIMF_NO_ERROR || decoded == NULL) {
 		decoded = NULL;
 		dlen = 0;
@@ -169,7 +176,8 @@ crk_sync_decode_text(const char *data, size_t len, const char *encoding,
 	if (charset != NULL && crk_strcasecmp(charset, "utf-8") != 0 &&
 	    crk_strcasecmp(charset, "us-ascii") != 0 &&
 	    charconv("utf-8", charset, decoded != NULL ? decoded : data,
-	    decoded != NULL ? dlen : len, &conv) == MAIL_CHARCONV_NO_ERROR &&
+		decoded != NULL ? dlen : len,
+		&conv) == MAIL_CHARCONV_NO_ERROR &&
 	    conv != NULL) {
 		out = crk_utf8_sanitize(conv, strlen(conv));
 		/* charconv() mallocs its result; charconv_buffer_free() is
@@ -189,7 +197,7 @@ static bool
 sync_looks_like_bounce(const struct crk_message *msg)
 {
 	return (msg->from.addr != NULL &&
-	    crk_addr_is_mailer_daemon(msg->from.addr)) ||
+		   crk_addr_is_mailer_daemon(msg->from.addr)) ||
 	    crk_classify_is_bounce_subject(msg->subject);
 }
 
@@ -204,16 +212,17 @@ crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
 	enum crk_status st;
 
 	*msg_r = NULL;
-	if (fetched->header == NULL || crk_message_parse(fetched->header,
-	    fetched->header_len, &msg, NULL) != CRK_OK)
+	if (fetched->header == NULL ||
+	    crk_message_parse(
+		fetched->header, fetched->header_len, &msg, NULL) != CRK_OK)
 		msg = crk_message_new(); /* the engine makes up an id */
 	for (i = 0; i < fetched->flags.count; i++)
 		if (fetched->flags.items[i][0] != '\\')
-			crk_strv_add_unique(&msg->keywords,
-			    fetched->flags.items[i]);
+			crk_strv_add_unique(
+			    &msg->keywords, fetched->flags.items[i]);
 	for (i = 0; i < fetched->attachments.count; i++)
-		crk_strv_add_unique(&msg->attachments,
-		    fetched->attachments.items[i]);
+		crk_strv_add_unique(
+		    &msg->attachments, fetched->attachments.items[i]);
 	msg->internal_date = fetched->internal_date;
 	if (msg->content_type == NULL && fetched->content_type != NULL)
 		msg->content_type = crk_xstrdup(fetched->content_type);
@@ -271,43 +280,109 @@ static const struct {
 	const char *name; /* lowercase, UTF-8 */
 	int month;
 } sync_months[] = {
-	/* longest first where one name is the prefix of another */
-	{ "january", 1 }, { "januari", 1 }, { "januar", 1 }, { "janvier", 1 },
-	{ "enero", 1 }, { "gennaio", 1 }, { "jän", 1 }, { "jan", 1 },
-	{ "february", 2 }, { "februari", 2 }, { "februar", 2 },
-	{ "février", 2 }, { "fevrier", 2 }, { "febrero", 2 },
-	{ "febbraio", 2 }, { "feb", 2 }, { "fév", 2 },
-	{ "march", 3 }, { "märz", 3 }, { "maerz", 3 }, { "mars", 3 },
-	{ "marzo", 3 }, { "maart", 3 }, { "mar", 3 },
-	{ "april", 4 }, { "avril", 4 }, { "abril", 4 }, { "aprile", 4 },
-	{ "apr", 4 }, { "avr", 4 },
-	{ "maggio", 5 }, { "mayo", 5 }, { "may", 5 }, { "mai", 5 },
-	{ "mei", 5 },
-	{ "june", 6 }, { "juni", 6 }, { "juin", 6 }, { "junio", 6 },
-	{ "giugno", 6 }, { "jun", 6 },
-	{ "july", 7 }, { "juli", 7 }, { "juillet", 7 }, { "julio", 7 },
-	{ "luglio", 7 }, { "jul", 7 },
-	{ "augustus", 8 }, { "august", 8 }, { "août", 8 }, { "aout", 8 },
-	{ "agosto", 8 }, { "aug", 8 },
-	{ "september", 9 }, { "septembre", 9 }, { "septiembre", 9 },
-	{ "setiembre", 9 }, { "settembre", 9 }, { "sept", 9 }, { "sep", 9 },
-	{ "october", 10 }, { "oktober", 10 }, { "octobre", 10 },
-	{ "octubre", 10 }, { "ottobre", 10 }, { "oct", 10 }, { "okt", 10 },
-	{ "november", 11 }, { "novembre", 11 }, { "noviembre", 11 },
-	{ "nov", 11 },
-	{ "december", 12 }, { "dezember", 12 }, { "décembre", 12 },
-	{ "decembre", 12 }, { "diciembre", 12 }, { "dicembre", 12 },
-	{ "dec", 12 }, { "dez", 12 }, { "déc", 12 },
+    /* longest first where one name is the prefix of another */
+    {"january", 1},
+    {"januari", 1},
+    {"januar", 1},
+    {"janvier", 1},
+    {"enero", 1},
+    {"gennaio", 1},
+    {"jän", 1},
+    {"jan", 1},
+    {"february", 2},
+    {"februari", 2},
+    {"februar", 2},
+    {"février", 2},
+    {"fevrier", 2},
+    {"febrero", 2},
+    {"febbraio", 2},
+    {"feb", 2},
+    {"fév", 2},
+    {"march", 3},
+    {"märz", 3},
+    {"maerz", 3},
+    {"mars", 3},
+    {"marzo", 3},
+    {"maart", 3},
+    {"mar", 3},
+    {"april", 4},
+    {"avril", 4},
+    {"abril", 4},
+    {"aprile", 4},
+    {"apr", 4},
+    {"avr", 4},
+    {"maggio", 5},
+    {"mayo", 5},
+    {"may", 5},
+    {"mai", 5},
+    {"mei", 5},
+    {"june", 6},
+    {"juni", 6},
+    {"juin", 6},
+    {"junio", 6},
+    {"giugno", 6},
+    {"jun", 6},
+    {"july", 7},
+    {"juli", 7},
+    {"juillet", 7},
+    {"julio", 7},
+    {"luglio", 7},
+    {"jul", 7},
+    {"augustus", 8},
+    {"august", 8},
+    {"août", 8},
+    {"aout", 8},
+    {"agosto", 8},
+    {"aug", 8},
+    {"september", 9},
+    {"septembre", 9},
+    {"septiembre", 9},
+    {"setiembre", 9},
+    {"settembre", 9},
+    {"sept", 9},
+    {"sep", 9},
+    {"october", 10},
+    {"oktober", 10},
+    {"octobre", 10},
+    {"octubre", 10},
+    {"ottobre", 10},
+    {"oct", 10},
+    {"okt", 10},
+    {"november", 11},
+    {"novembre", 11},
+    {"noviembre", 11},
+    {"nov", 11},
+    {"december", 12},
+    {"dezember", 12},
+    {"décembre", 12},
+    {"decembre", 12},
+    {"diciembre", 12},
+    {"dicembre", 12},
+    {"dec", 12},
+    {"dez", 12},
+    {"déc", 12},
 };
 
 /* Phrases that introduce the day someone is back (not the last day
  * away). */
 static const char *const sync_back_phrases[] = {
-	"back on", "back in the office on", "return on", "returning on",
-	"return to the office on", "wieder am", "wieder erreichbar am",
-	"zurück am", "ab dem", "de retour le", "de retour au bureau le",
-	"de vuelta el", "de regreso el", "di ritorno il", "rientro il",
-	"terug op", "weer aanwezig op",
+    "back on",
+    "back in the office on",
+    "return on",
+    "returning on",
+    "return to the office on",
+    "wieder am",
+    "wieder erreichbar am",
+    "zurück am",
+    "ab dem",
+    "de retour le",
+    "de retour au bureau le",
+    "de vuelta el",
+    "de regreso el",
+    "di ritorno il",
+    "rientro il",
+    "terug op",
+    "weer aanwezig op",
 };
 
 static bool
@@ -541,9 +616,10 @@ crk_sync_return_date(const char *text, time_t received, crk_day *day_r)
 	ref = crk_day_of_time(received);
 	for (p = lower; *p != '\0'; p++) {
 		/* dates start at a word or number boundary */
-		if (p > lower && (sync_is_digit(p[-1]) ||
-		    (sync_is_alpha((unsigned char)p[-1]) &&
-		    sync_is_alpha((unsigned char)*p))))
+		if (p > lower &&
+		    (sync_is_digit(p[-1]) ||
+			(sync_is_alpha((unsigned char)p[-1]) &&
+			    sync_is_alpha((unsigned char)*p))))
 			continue;
 		if (!sync_date_at(p, ref, &day, &end))
 			continue;
@@ -561,7 +637,8 @@ crk_sync_return_date(const char *text, time_t received, crk_day *day_r)
 	return true;
 }
 
-/* ---- one folder ------------------------------------------------------------ */
+/* ---- one folder ------------------------------------------------------------
+ */
 
 static void
 sync_progress(const struct crk_sync_options *opts, const char *folder,
@@ -572,19 +649,19 @@ sync_progress(const struct crk_sync_options *opts, const char *folder,
 	if (!opts->progress)
 		return;
 	display = crk_imap_mutf7_decode(folder);
-	fprintf(stderr, "\r%s: %zu/%zu%s", display, done, total,
-	    end ? "\n" : "");
+	fprintf(
+	    stderr, "\r%s: %zu/%zu%s", display, done, total, end ? "\n" : "");
 	fflush(stderr);
 	free(display);
 }
 
 static enum crk_status
 sync_batch(struct crk_imap *imap, struct crk_engine *engine,
-    struct crk_store *store, const struct crk_rules *rules,
-    const char *account, const char *folder,
-    const struct crk_imap_msg_list *list, uint32_t uidvalidity,
-    const struct crk_folder_state *state, const struct crk_sync_options *opts,
-    struct crk_sync_stats *stats, char **error_r)
+    struct crk_store *store, const struct crk_rules *rules, const char *account,
+    const char *folder, const struct crk_imap_msg_list *list,
+    uint32_t uidvalidity, const struct crk_folder_state *state,
+    const struct crk_sync_options *opts, struct crk_sync_stats *stats,
+    char **error_r)
 {
 	struct crk_message *msg = NULL;
 	struct crk_location loc;
@@ -593,12 +670,11 @@ sync_batch(struct crk_imap *imap, struct crk_engine *engine,
 
 	/* The messages are complete before the batch starts, so no store
 	 * lock is held while the network is slow. */
-	struct crk_message **msgs = crk_xcalloc(list->count + 1,
-	    sizeof(*msgs));
+	struct crk_message **msgs = crk_xcalloc(list->count + 1, sizeof(*msgs));
 
 	for (i = 0; i < list->count; i++) {
-		st = crk_sync_message(imap, rules, &list->items[i], &msgs[i],
-		    error_r);
+		st = crk_sync_message(
+		    imap, rules, &list->items[i], &msgs[i], error_r);
 		if (st != CRK_OK)
 			goto out;
 	}
@@ -614,8 +690,8 @@ sync_batch(struct crk_imap *imap, struct crk_engine *engine,
 			if (v == CRK_VERDICT_YES || v == CRK_VERDICT_FORCED) {
 				crk_info("would track: %s <%s> (%s)",
 				    msg->subject != NULL ? msg->subject : "",
-				    msg->message_id != NULL ?
-				    msg->message_id : "?",
+				    msg->message_id != NULL ? msg->message_id
+							    : "?",
 				    reason != NULL ? reason : "");
 				stats->proposals++;
 			}
@@ -630,13 +706,15 @@ sync_batch(struct crk_imap *imap, struct crk_engine *engine,
 	loc.uidvalidity = uidvalidity;
 	for (i = 0; i < list->count; i++) {
 		loc.uid = list->items[i].uid;
-		st = crk_engine_ingest(engine, account, msgs[i], &loc,
-		    opts->now, error_r);
+		st = crk_engine_ingest(
+		    engine, account, msgs[i], &loc, opts->now, error_r);
 		if (st != CRK_OK) {
 			/* One bad mail must not stop the account. */
 			crk_warn("account %s: %s UID %u: %s", account, folder,
-			    list->items[i].uid, error_r != NULL &&
-			    *error_r != NULL ? *error_r : crk_status_str(st));
+			    list->items[i].uid,
+			    error_r != NULL && *error_r != NULL
+				? *error_r
+				: crk_status_str(st));
 			if (st == CRK_E_DB || st == CRK_E_BUSY)
 				goto rollback;
 			if (error_r != NULL)
@@ -679,30 +757,30 @@ sync_save_state(struct crk_engine *engine, struct crk_store *store,
 
 enum crk_status
 crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
-    struct crk_store *store, const struct crk_rules *rules,
-    const char *account, const char *folder,
-    const struct crk_sync_options *opts, struct crk_sync_stats *stats,
-    char **error_r)
+    struct crk_store *store, const struct crk_rules *rules, const char *account,
+    const char *folder, const struct crk_sync_options *opts,
+    struct crk_sync_stats *stats, char **error_r)
 {
-	struct crk_folder_state state = { 0 }, next;
+	struct crk_folder_state state = {0}, next;
 	struct crk_imap_mailbox mb;
-	struct crk_imap_msg_list list = { 0 };
+	struct crk_imap_msg_list list = {0};
 	uint32_t *uids = NULL, max_uid;
 	size_t n = 0, i, chunk;
 	enum crk_status st;
 
-	if ((st = crk_store_folder_get(store, account, folder, &state,
-	    error_r)) != CRK_OK)
+	if ((st = crk_store_folder_get(
+		 store, account, folder, &state, error_r)) != CRK_OK)
 		goto out;
 	if ((st = crk_imap_examine(imap, folder, &mb, error_r)) != CRK_OK)
 		goto out;
 	if (state.uidvalidity != 0 && state.uidvalidity != mb.uidvalidity) {
 		/* RFC 3501 section 2.3.1.1: the old UIDs mean nothing now. */
 		crk_info("account %s: %s has a new UIDVALIDITY (%u, was %u): "
-		    "reading it again", account, folder, mb.uidvalidity,
-		    state.uidvalidity);
-		if (!opts->dry_run && (st = crk_store_folder_reset(store,
-		    account, folder, error_r)) != CRK_OK)
+			 "reading it again",
+		    account, folder, mb.uidvalidity, state.uidvalidity);
+		if (!opts->dry_run &&
+		    (st = crk_store_folder_reset(
+			 store, account, folder, error_r)) != CRK_OK)
 			goto out;
 		memset(&state, 0, sizeof(state));
 		stats->resets++;
@@ -736,8 +814,8 @@ crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
 	if (mb.uidnext != 0 && state.uidvalidity != 0 &&
 	    mb.uidnext <= state.last_uid + 1) {
 		n = 0; /* nothing new: skip the SEARCH */
-	} else if ((st = crk_imap_search_uids(imap, state.last_uid, &uids, &n,
-	    error_r)) != CRK_OK) {
+	} else if ((st = crk_imap_search_uids(
+			imap, state.last_uid, &uids, &n, error_r)) != CRK_OK) {
 		goto out;
 	}
 	for (i = 0; i < n; i += chunk) {
@@ -747,8 +825,8 @@ crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
 		if (st != CRK_OK)
 			goto out;
 		max_uid = uids[i + chunk - 1];
-		next.last_uid = max_uid > next.last_uid ? max_uid :
-		    next.last_uid;
+		next.last_uid =
+		    max_uid > next.last_uid ? max_uid : next.last_uid;
 		st = sync_batch(imap, engine, store, rules, account, folder,
 		    &list, mb.uidvalidity, &next, opts, stats, error_r);
 		stats->fetched += (unsigned)list.count;
@@ -759,8 +837,8 @@ crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
 	if (n > 0)
 		sync_progress(opts, folder, n, n, true);
 	if (n == 0 && memcmp(&next, &state, sizeof(next)) != 0)
-		st = sync_save_state(engine, store, account, folder, &next,
-		    opts, error_r);
+		st = sync_save_state(
+		    engine, store, account, folder, &next, opts, error_r);
 	if (st == CRK_OK) {
 		stats->folders++;
 		if (n > 0)
@@ -790,7 +868,7 @@ crk_sync_connected(struct crk_imap *imap,
     const struct crk_sync_options *opts, struct crk_sync_stats *stats,
     char **error_r)
 {
-	struct crk_strv folders = { 0 };
+	struct crk_strv folders = {0};
 	enum crk_status st, first = CRK_OK;
 	char *error = NULL;
 	size_t i;
@@ -813,8 +891,8 @@ crk_sync_connected(struct crk_imap *imap,
 		}
 		if (sync_is_fatal(st))
 			break;
-		crk_warn("account %s: %s", account->name, error != NULL ?
-		    error : crk_status_str(st));
+		crk_warn("account %s: %s", account->name,
+		    error != NULL ? error : crk_status_str(st));
 		crk_free_str(&error);
 	}
 	free(error);
@@ -834,8 +912,8 @@ crk_sync_account(const struct crk_account_config *account,
 	st = crk_sync_connect(account, opts->timeout_secs, &imap, error_r);
 	if (st != CRK_OK)
 		return st;
-	st = crk_sync_connected(imap, account, engine, store, rules, opts,
-	    stats, error_r);
+	st = crk_sync_connected(
+	    imap, account, engine, store, rules, opts, stats, error_r);
 	if (st != CRK_OK)
 		crk_error_prefix(error_r, "account %s", account->name);
 	crk_imap_free(&imap);

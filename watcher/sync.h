@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Sync of an IMAP account into the engine: folders, incremental fetch, CONDSTORE, UIDVALIDITY. */
+/* IMAP account sync into the engine: incremental, CONDSTORE, UIDVALIDITY. */
 #ifndef CRK_SYNC_H
 #define CRK_SYNC_H
 
@@ -18,9 +18,9 @@
 #define CRK_SYNC_BATCH 500
 
 struct crk_sync_options {
-	time_t now;	  /* the time of ingestion */
-	bool dry_run;	  /* fetch and judge, but change nothing */
-	bool progress;	  /* "folder: n/total" on stderr (a terminal) */
+	time_t now;       /* the time of ingestion */
+	bool dry_run;     /* fetch and judge, but change nothing */
+	bool progress;    /* "folder: n/total" on stderr (a terminal) */
 	int timeout_secs; /* per read/write; 0: CRK_IMAP_TIMEOUT_DEFAULT */
 };
 
@@ -44,9 +44,9 @@ enum crk_status crk_sync_connect(const struct crk_account_config *account,
  * *sent_r / *drafts_r (owned, may be NULL; either pointer may be NULL)
  * name the Sent and Drafts folders (config, SPECIAL-USE, common names).
  * CRK_E_NOTFOUND when a configured folder does not exist. */
-enum crk_status crk_sync_plan(struct crk_imap *imap,
-    const struct crk_account_config *account, struct crk_strv *folders_r,
-    char **sent_r, char **drafts_r, char **error_r);
+enum crk_status
+crk_sync_plan(struct crk_imap *imap, const struct crk_account_config *account,
+    struct crk_strv *folders_r, char **sent_r, char **drafts_r, char **error_r);
 
 /* Syncs one folder of the account into the engine: a UIDVALIDITY change
  * forgets the folder's locations and reads it again (the engine dedupes
@@ -54,11 +54,11 @@ enum crk_status crk_sync_plan(struct crk_imap *imap,
  * last sync are read again (keywords set elsewhere); then the new UIDs,
  * CRK_SYNC_BATCH at a time, each batch one engine batch that also saves
  * the folder state.  Never sets \Seen. */
-enum crk_status crk_sync_folder(struct crk_imap *imap,
-    struct crk_engine *engine, struct crk_store *store,
-    const struct crk_rules *rules, const char *account, const char *folder,
-    const struct crk_sync_options *opts, struct crk_sync_stats *stats,
-    char **error_r);
+enum crk_status
+crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
+    struct crk_store *store, const struct crk_rules *rules, const char *account,
+    const char *folder, const struct crk_sync_options *opts,
+    struct crk_sync_stats *stats, char **error_r);
 
 /* One pass over an account: connect, plan, every folder.  A folder that
  * fails is logged and the others still sync; the first error is
@@ -94,12 +94,11 @@ enum crk_status crk_sync_message(struct crk_imap *imap,
  * introduced as the day of return ("back on", "wieder am", "de retour
  * le" ...) counts as the day before, so the follow-up lands on the
  * return day itself.  A missing year is the next such day. */
-bool crk_sync_return_date(const char *text, time_t received,
-    crk_day *day_r);
+bool crk_sync_return_date(const char *text, time_t received, crk_day *day_r);
 
 /* Decodes a part's transfer encoding ("base64", "quoted-printable", ...)
  * and charset into sanitized UTF-8.  Owned. */
-char *crk_sync_decode_text(const char *data, size_t len,
-    const char *encoding, const char *charset);
+char *crk_sync_decode_text(
+    const char *data, size_t len, const char *encoding, const char *charset);
 
 #endif

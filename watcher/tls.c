@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* TLS for the IMAP client: GnuTLS sessions whose chain and host name are verified before any secret is sent. */
+/* GnuTLS for the IMAP client: chain and host verified before any secret. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -72,7 +72,7 @@ tls_format_day(time_t t)
 static char *
 tls_cert_names(gnutls_x509_crt_t crt)
 {
-	struct crk_strv names = { 0 };
+	struct crk_strv names = {0};
 	char buf[512];
 	size_t size;
 	unsigned i, critical;
@@ -81,8 +81,8 @@ tls_cert_names(gnutls_x509_crt_t crt)
 
 	for (i = 0; i < 64; i++) {
 		size = sizeof(buf);
-		type = gnutls_x509_crt_get_subject_alt_name(crt, i, buf, &size,
-		    &critical);
+		type = gnutls_x509_crt_get_subject_alt_name(
+		    crt, i, buf, &size, &critical);
 		if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
 		if (type == GNUTLS_SAN_DNSNAME && size < sizeof(buf)) {
@@ -91,20 +91,23 @@ tls_cert_names(gnutls_x509_crt_t crt)
 		} else if (type == GNUTLS_SAN_IPADDRESS) {
 			char ip[INET6_ADDRSTRLEN];
 
-			if ((size == 4 && inet_ntop(AF_INET, buf, ip,
-			    sizeof(ip)) != NULL) || (size == 16 &&
-			    inet_ntop(AF_INET6, buf, ip, sizeof(ip)) != NULL))
+			if ((size == 4 &&
+				inet_ntop(AF_INET, buf, ip, sizeof(ip)) !=
+				    NULL) ||
+			    (size == 16 &&
+				inet_ntop(AF_INET6, buf, ip, sizeof(ip)) !=
+				    NULL))
 				crk_strv_add_unique(&names, ip);
 		}
 	}
 	if (names.count == 0) {
 		size = sizeof(buf);
 		if (gnutls_x509_crt_get_dn_by_oid(crt,
-		    GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0)
+			GNUTLS_OID_X520_COMMON_NAME, 0, 0, buf, &size) == 0)
 			crk_strv_add(&names, buf);
 	}
-	s = names.count > 0 ? crk_strv_join(&names, ", ") :
-	    crk_xstrdup("no name");
+	s = names.count > 0 ? crk_strv_join(&names, ", ")
+			    : crk_xstrdup("no name");
 	crk_strv_clear(&names);
 	return s;
 }
@@ -112,7 +115,7 @@ tls_cert_names(gnutls_x509_crt_t crt)
 static char *
 tls_issuer(gnutls_x509_crt_t crt)
 {
-	gnutls_datum_t dn = { NULL, 0 };
+	gnutls_datum_t dn = {NULL, 0};
 	char *s;
 
 	if (gnutls_x509_crt_get_issuer_dn3(crt, &dn, 0) != 0)
@@ -132,49 +135,59 @@ tls_explain(unsigned status, const char *host, const char *ca_file,
 	char *names = NULL, *day = NULL, *issuer = NULL;
 
 	if (crt == NULL) {
-		crk_error_set(error_r, "the server at %s sent no certificate",
-		    host);
+		crk_error_set(
+		    error_r, "the server at %s sent no certificate", host);
 		return;
 	}
 	issuer = tls_issuer(crt);
 	if ((status & GNUTLS_CERT_SIGNER_NOT_FOUND) != 0) {
 		if (ca_file != NULL)
-			crk_error_set(error_r, "certificate for %s is signed "
+			crk_error_set(error_r,
+			    "certificate for %s is signed "
 			    "by an unknown authority (%s), not by the CA in "
-			    "ca_file = %s", host, issuer, ca_file);
+			    "ca_file = %s",
+			    host, issuer, ca_file);
 		else
-			crk_error_set(error_r, "certificate for %s is signed "
+			crk_error_set(error_r,
+			    "certificate for %s is signed "
 			    "by an unknown authority (%s); set ca_file = "
-			    "/path/to/ca.pem if you trust it", host, issuer);
+			    "/path/to/ca.pem if you trust it",
+			    host, issuer);
 	} else if ((status & GNUTLS_CERT_REVOKED) != 0) {
-		crk_error_set(error_r, "certificate for %s has been revoked",
-		    host);
+		crk_error_set(
+		    error_r, "certificate for %s has been revoked", host);
 	} else if ((status & GNUTLS_CERT_EXPIRED) != 0) {
 		day = tls_format_day(gnutls_x509_crt_get_expiration_time(crt));
-		crk_error_set(error_r, "certificate for %s expired on %s",
-		    host, day);
+		crk_error_set(
+		    error_r, "certificate for %s expired on %s", host, day);
 	} else if ((status & GNUTLS_CERT_NOT_ACTIVATED) != 0) {
 		day = tls_format_day(gnutls_x509_crt_get_activation_time(crt));
-		crk_error_set(error_r, "certificate for %s is not valid "
-		    "before %s (is the clock right?)", host, day);
+		crk_error_set(error_r,
+		    "certificate for %s is not valid "
+		    "before %s (is the clock right?)",
+		    host, day);
 	} else if ((status & GNUTLS_CERT_UNEXPECTED_OWNER) != 0) {
 		names = tls_cert_names(crt);
-		crk_error_set(error_r, "certificate is for %s, not %s", names,
-		    host);
+		crk_error_set(
+		    error_r, "certificate is for %s, not %s", names, host);
 	} else if ((status & GNUTLS_CERT_INSECURE_ALGORITHM) != 0) {
-		crk_error_set(error_r, "certificate for %s uses an insecure "
-		    "algorithm", host);
+		crk_error_set(error_r,
+		    "certificate for %s uses an insecure "
+		    "algorithm",
+		    host);
 	} else {
-		gnutls_datum_t out = { NULL, 0 };
+		gnutls_datum_t out = {NULL, 0};
 
-		if (gnutls_certificate_verification_status_print(status,
-		    GNUTLS_CRT_X509, &out, 0) == 0) {
+		if (gnutls_certificate_verification_status_print(
+			status, GNUTLS_CRT_X509, &out, 0) == 0) {
 			crk_error_set(error_r, "certificate for %s: %s", host,
 			    (const char *)out.data);
 			gnutls_free(out.data);
 		} else {
-			crk_error_set(error_r, "certificate for %s is not "
-			    "trusted", host);
+			crk_error_set(error_r,
+			    "certificate for %s is not "
+			    "trusted",
+			    host);
 		}
 	}
 	free(names);
@@ -183,8 +196,8 @@ tls_explain(unsigned status, const char *host, const char *ca_file,
 }
 
 static char *
-tls_make_verdict(gnutls_session_t session, const char *host,
-    gnutls_x509_crt_t crt)
+tls_make_verdict(
+    gnutls_session_t session, const char *host, gnutls_x509_crt_t crt)
 {
 	const char *proto;
 	char *issuer, *day, *s;
@@ -193,8 +206,8 @@ tls_make_verdict(gnutls_session_t session, const char *host,
 	issuer = tls_issuer(crt);
 	day = tls_format_day(gnutls_x509_crt_get_expiration_time(crt));
 	s = crk_xasprintf("%s, certificate for %s verified, issued by %s, "
-	    "valid until %s", proto != NULL ? proto : "TLS", host, issuer,
-	    day);
+			  "valid until %s",
+	    proto != NULL ? proto : "TLS", host, issuer, day);
 	free(issuer);
 	free(day);
 	return s;
@@ -220,12 +233,12 @@ crk_tls_start(int fd, const char *host, const char *ca_file, int timeout_ms,
 	/* A machine without a system store still works with ca_file. */
 	(void)gnutls_certificate_set_x509_system_trust(tls->cred);
 	if (ca_file != NULL) {
-		r = gnutls_certificate_set_x509_trust_file(tls->cred, ca_file,
-		    GNUTLS_X509_FMT_PEM);
+		r = gnutls_certificate_set_x509_trust_file(
+		    tls->cred, ca_file, GNUTLS_X509_FMT_PEM);
 		if (r <= 0) {
 			crk_error_set(error_r, "ca_file = %s: %s", ca_file,
-			    r == 0 ? "no certificate in it" :
-			    gnutls_strerror(r));
+			    r == 0 ? "no certificate in it"
+				   : gnutls_strerror(r));
 			st = CRK_E_IO;
 			goto out;
 		}
@@ -233,29 +246,30 @@ crk_tls_start(int fd, const char *host, const char *ca_file, int timeout_ms,
 	if (gnutls_init(&tls->session, GNUTLS_CLIENT) != 0)
 		crk_oom();
 	if (gnutls_set_default_priority(tls->session) != 0 ||
-	    gnutls_credentials_set(tls->session, GNUTLS_CRD_CERTIFICATE,
-	    tls->cred) != 0) {
+	    gnutls_credentials_set(
+		tls->session, GNUTLS_CRD_CERTIFICATE, tls->cred) != 0) {
 		crk_error_set(error_r, "cannot set up a TLS session");
 		st = CRK_E_TLS;
 		goto out;
 	}
 	/* RFC 6066 section 3: SNI carries DNS names only. */
 	if (!tls_is_ip(host))
-		(void)gnutls_server_name_set(tls->session, GNUTLS_NAME_DNS,
-		    host, strlen(host));
+		(void)gnutls_server_name_set(
+		    tls->session, GNUTLS_NAME_DNS, host, strlen(host));
 	gnutls_transport_set_int(tls->session, fd);
-	gnutls_handshake_set_timeout(tls->session,
-	    timeout_ms > 0 ? (unsigned)timeout_ms : 0);
+	gnutls_handshake_set_timeout(
+	    tls->session, timeout_ms > 0 ? (unsigned)timeout_ms : 0);
 	do {
 		r = gnutls_handshake(tls->session);
 	} while (r == GNUTLS_E_INTERRUPTED);
 	if (r < 0) {
-		crk_error_set(error_r, "TLS handshake with %s failed: %s",
-		    host, r == GNUTLS_E_AGAIN ? "timed out" :
-		    gnutls_strerror(r));
+		crk_error_set(error_r, "TLS handshake with %s failed: %s", host,
+		    r == GNUTLS_E_AGAIN ? "timed out" : gnutls_strerror(r));
 		st = r == GNUTLS_E_PULL_ERROR || r == GNUTLS_E_PUSH_ERROR ||
-		    r == GNUTLS_E_AGAIN || r == GNUTLS_E_PREMATURE_TERMINATION ?
-		    CRK_E_NET : CRK_E_TLS;
+			r == GNUTLS_E_AGAIN ||
+			r == GNUTLS_E_PREMATURE_TERMINATION
+		    ? CRK_E_NET
+		    : CRK_E_TLS;
 		goto out;
 	}
 	tls->established = true;
@@ -267,16 +281,18 @@ crk_tls_start(int fd, const char *host, const char *ca_file, int timeout_ms,
 	if (peers != NULL && n_peers > 0) {
 		if (gnutls_x509_crt_init(&crt) != 0)
 			crk_oom();
-		if (gnutls_x509_crt_import(crt, &peers[0],
-		    GNUTLS_X509_FMT_DER) != 0) {
+		if (gnutls_x509_crt_import(
+			crt, &peers[0], GNUTLS_X509_FMT_DER) != 0) {
 			gnutls_x509_crt_deinit(crt);
 			crt = NULL;
 		}
 	}
 	if (r != 0 || status != 0 || crt == NULL) {
 		if (r != 0 && crt != NULL)
-			crk_error_set(error_r, "cannot verify the certificate "
-			    "for %s: %s", host, gnutls_strerror(r));
+			crk_error_set(error_r,
+			    "cannot verify the certificate "
+			    "for %s: %s",
+			    host, gnutls_strerror(r));
 		else
 			tls_explain(status, host, ca_file, crt, error_r);
 		st = CRK_E_TLS;
@@ -290,8 +306,8 @@ out:
 		gnutls_x509_crt_deinit(crt);
 	if (tls != NULL && tls->session != NULL && tls->established) {
 		/* Tell the server why we leave, and nothing else. */
-		(void)gnutls_alert_send(tls->session, GNUTLS_AL_FATAL,
-		    GNUTLS_A_BAD_CERTIFICATE);
+		(void)gnutls_alert_send(
+		    tls->session, GNUTLS_AL_FATAL, GNUTLS_A_BAD_CERTIFICATE);
 		tls->established = false;
 	}
 	crk_tls_free(&tls);
@@ -330,8 +346,8 @@ tls_wait(struct crk_tls *tls)
 	    gnutls_record_check_pending(tls->session) > 0)
 		return true;
 	pfd.fd = tls->fd;
-	pfd.events = gnutls_record_get_direction(tls->session) == 0 ?
-	    POLLIN : POLLOUT;
+	pfd.events =
+	    gnutls_record_get_direction(tls->session) == 0 ? POLLIN : POLLOUT;
 	pfd.revents = 0;
 	do {
 		r = poll(&pfd, 1, tls->timeout_ms);

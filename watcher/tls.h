@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* TLS for the IMAP client: GnuTLS sessions whose chain and host name are verified before any secret is sent. */
+/* GnuTLS for the IMAP client: chain and host verified before any secret. */
 #ifndef CRK_TLS_H
 #define CRK_TLS_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The C side of the dovecot harness: start a private dovecot, describe accounts on it, stop it. */
+/* The C side of the dovecot harness: start, describe accounts, stop. */
 #include "config.h"
 
 #include <check.h>
@@ -16,7 +16,8 @@ bool
 crk_dovecot_available(void)
 {
 	static const char *const paths[] = {
-		"/usr/sbin/dovecot", "/usr/local/sbin/dovecot",
+	    "/usr/sbin/dovecot",
+	    "/usr/local/sbin/dovecot",
 	};
 	size_t i;
 
@@ -33,7 +34,8 @@ harness_run(const char *action, const char *dir)
 	int r;
 
 	cmd = crk_xasprintf("sh '%s/tests/harness/dovecot.sh' %s '%s' "
-	    ">/dev/null", crk_test_srcdir(), action, dir);
+			    ">/dev/null",
+	    crk_test_srcdir(), action, dir);
 	r = system(cmd);
 	free(cmd);
 	return WIFEXITED(r) ? WEXITSTATUS(r) : 1;
@@ -56,8 +58,7 @@ crk_dovecot_start(void)
 
 	dc->dir = crk_test_tmpdir();
 	r = harness_run("start", dc->dir);
-	ck_assert_msg(r == 0, "tests/harness/dovecot.sh start failed (%d)",
-	    r);
+	ck_assert_msg(r == 0, "tests/harness/dovecot.sh start failed (%d)", r);
 	path = crk_xasprintf("%s/env", dc->dir);
 	env = crk_test_read_file(path, NULL);
 	ck_assert_ptr_nonnull(env);
@@ -116,8 +117,7 @@ crk_dovecot_log(const struct crk_dovecot *dc)
 
 void
 crk_dovecot_account(const struct crk_dovecot *dc, const char *user,
-    enum crk_tls_mode tls, const char *host,
-    struct crk_account_config *account)
+    enum crk_tls_mode tls, const char *host, struct crk_account_config *account)
 {
 	char *pwfile;
 
@@ -156,8 +156,8 @@ crk_dovecot_account_clear(struct crk_account_config *a)
 char *
 crk_test_mail(const char *name)
 {
-	char *path = crk_xasprintf("%s/tests/data/mail/%s", crk_test_srcdir(),
-	    name);
+	char *path =
+	    crk_xasprintf("%s/tests/data/mail/%s", crk_test_srcdir(), name);
 	char *data = crk_test_read_file(path, NULL);
 
 	ck_assert_msg(data != NULL, "cannot read %s", path);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The C side of the dovecot harness: start a private dovecot, describe accounts on it, stop it. */
+/* The C side of the dovecot harness: start, describe accounts, stop. */
 #ifndef CRK_TEST_DOVECOT_H
 #define CRK_TEST_DOVECOT_H
 
@@ -12,10 +12,10 @@
 #define CRK_DOVECOT_PASSWORD "s3cret-pass"
 
 struct crk_dovecot {
-	char *dir;	     /* owned; the server's directory */
+	char *dir;           /* owned; the server's directory */
 	unsigned imap_port;  /* plain + STARTTLS */
 	unsigned imaps_port; /* implicit TLS */
-	char *ca_file;	     /* owned; the CA that signed "localhost" */
+	char *ca_file;       /* owned; the CA that signed "localhost" */
 	char *other_ca_file; /* owned; a CA that signed nothing of ours */
 };
 
