@@ -31,9 +31,9 @@ enum ooo_kind {
 
 struct ooo_mention {
 	size_t start, end;
-	int y, m, d;	/* y == 0: no year given */
-	int weekday;	/* >= 0: a weekday alone, no date */
-	bool slash;	/* a/b[/y]: day/month or month/day, decided later */
+	int y, m, d; /* y == 0: no year given */
+	int weekday; /* >= 0: a weekday alone, no date */
+	bool slash;  /* a/b[/y]: day/month or month/day, decided later */
 	enum ooo_kind kind;
 	crk_day day;
 };
@@ -75,6 +75,7 @@ ooo_is_word(char c)
 	return ooo_is_alpha(c) || ooo_is_digit(c);
 }
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	const char *text;
@@ -85,6 +86,7 @@ static const struct {
     {"Auml", "\xc3\xa4"}, {"Ouml", "\xc3\xb6"}, {"Uuml", "\xc3\xbc"},
     {"ndash", "-"}, {"mdash", "-"}, {"#8211", "-"}, {"#8212", "-"},
 };
+/* clang-format on */
 
 /* Tags become spaces (line breaks for block tags), entities their text;
  * a <blockquote> ends the text: what follows is quoted history. */
@@ -99,14 +101,13 @@ ooo_strip_html(const char *text, size_t len, struct ooo_buf *out)
 		if (c == '<' && i + 1 < len &&
 		    (ooo_is_alpha(text[i + 1]) || text[i + 1] == '/' ||
 			text[i + 1] == '!')) {
-			for (j = i + 1; j < len && j < i + 2000 &&
-			     text[j] != '>';
-			     j++)
+			for (j = i + 1;
+			     j < len && j < i + 2000 && text[j] != '>'; j++)
 				;
 			if (j < len && text[j] == '>') {
 				k = i + 1 + (text[i + 1] == '/' ? 1 : 0);
-				if (crk_strncasecmp(text + i + 1, "blockquote",
-					10) == 0)
+				if (crk_strncasecmp(
+					text + i + 1, "blockquote", 10) == 0)
 					return;
 				if (crk_strncasecmp(text + k, "br", 2) == 0 ||
 				    crk_strncasecmp(text + k, "p", 1) == 0 ||
@@ -153,11 +154,13 @@ ooo_strip_html(const char *text, size_t len, struct ooo_buf *out)
 static bool
 ooo_line_ends_text(const char *line)
 {
+	/* clang-format off */
 	static const char *const starts[] = {
 	    ">", "-----original message", "----- original message",
 	    "-----urspr", "----- urspr", "__________", "from:", "von:",
 	    "sent:", "gesendet:",
 	};
+	/* clang-format on */
 	size_t i, len = strlen(line);
 
 	for (i = 0; i < CRK_N_ELEMENTS(starts); i++)
@@ -208,7 +211,8 @@ ooo_normalize(const char *plain, struct ooo_buf *out)
 				(unsigned char)p[1] == 0x96 ||
 				(unsigned char)p[1] == 0x9c)) {
 				ooo_addc(&line, (char)c);
-				ooo_addc(&line, (char)((unsigned char)p[1] + 0x20));
+				ooo_addc(
+				    &line, (char)((unsigned char)p[1] + 0x20));
 				p++;
 			} else if (c < 0x20 || c == 0x7f) {
 				ooo_addc(&line, ' ');
@@ -235,6 +239,7 @@ ooo_normalize(const char *plain, struct ooo_buf *out)
 		ooo_addc(out, ' ');
 }
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	int month;
@@ -249,9 +254,11 @@ static const struct {
     {"oktober", 10}, {"okt", 10}, {"november", 11}, {"nov", 11},
     {"december", 12}, {"dec", 12}, {"dezember", 12}, {"dez", 12},
 };
+/* clang-format on */
 
 /* Full names may stand alone ("back on Monday"); short ones only in
  * front of a date ("Mo., 30.11."). */
+/* clang-format off */
 static const struct {
 	const char *name;
 	int weekday;
@@ -269,6 +276,7 @@ static const struct {
     {"mo", 1, false}, {"di", 2, false}, {"mi", 3, false},
     {"do", 4, false}, {"fr", 5, false}, {"sa", 6, false},
 };
+/* clang-format on */
 
 static size_t
 ooo_word_len(const char *s)
@@ -471,6 +479,7 @@ ooo_mention_at(const char *s, struct ooo_mention *m)
 	return ooo_word_len(s);
 }
 
+/* clang-format off */
 static const struct {
 	const char *word;
 	enum ooo_kind kind;
@@ -488,6 +497,7 @@ static const struct {
     {"since", OOO_START}, {"seit", OOO_START}, {"starting", OOO_START},
     {"beginning", OOO_START},
 };
+/* clang-format on */
 
 /* The keyword that ends last in s[from, to), with its kind; *back_r tells
  * whether any back-word occurs there. */
@@ -523,9 +533,11 @@ ooo_last_keyword(const char *s, size_t from, size_t to, bool *back_r)
 static bool
 ooo_trailing_back(const char *s, size_t from, size_t to)
 {
+	/* clang-format off */
 	static const char *const words[] = {
 	    "wieder", "zur\xc3\xbc" "ck", "zurueck", "again",
 	};
+	/* clang-format on */
 	size_t i, n, k;
 
 	for (i = from; i < to; i++) {
@@ -549,10 +561,12 @@ ooo_trailing_back(const char *s, size_t from, size_t to)
 static bool
 ooo_is_range_gap(const char *s, size_t from, size_t to)
 {
+	/* clang-format off */
 	static const char *const words[] = {
 	    "-", "to", "bis", "until", "till", "through", "thru", "bis zum",
 	    "bis einschlie\xc3\x9flich",
 	};
+	/* clang-format on */
 	size_t i, n;
 
 	while (from < to && (s[from] == ' ' || s[from] == ','))
@@ -561,7 +575,8 @@ ooo_is_range_gap(const char *s, size_t from, size_t to)
 		to--;
 	n = to - from;
 	for (i = 0; i < CRK_N_ELEMENTS(words); i++)
-		if (strlen(words[i]) == n && strncmp(s + from, words[i], n) == 0)
+		if (strlen(words[i]) == n &&
+		    strncmp(s + from, words[i], n) == 0)
 			return true;
 	return false;
 }
@@ -638,8 +653,9 @@ crk_ooo_return_date(const char *text, time_t received, crk_day *day_r)
 	recv_day = crk_day_of_time(received);
 
 	for (i = 0; s[i] != '\0' && count < OOO_MAX_MENTIONS; i++) {
-		if (i > 0 && (ooo_is_word(s[i - 1]) || s[i - 1] == '.' ||
-				 s[i - 1] == '/' || s[i - 1] == ':'))
+		if (i > 0 &&
+		    (ooo_is_word(s[i - 1]) || s[i - 1] == '.' ||
+			s[i - 1] == '/' || s[i - 1] == ':'))
 			continue;
 		if ((n = ooo_mention_at(s + i, &ms[count])) == 0)
 			continue;

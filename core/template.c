@@ -116,15 +116,19 @@ static const char *const template_builtins[CRK_TEMPLATE_TOUCHES + 1] = {
 };
 /* clang-format on */
 
+/* clang-format off */
 static const char *const template_fields[] = {
     "first_name", "company", "subject", "sent_date", "days_silent", "touch",
     "rep_name",
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const template_month_names[12] = {
     "January", "February", "March", "April", "May", "June", "July",
     "August", "September", "October", "November", "December",
 };
+/* clang-format on */
 
 struct template_buf {
 	char *s; /* owned, NUL-terminated */
@@ -162,17 +166,20 @@ template_finish(struct template_buf *b)
 static unsigned
 template_index(unsigned touch)
 {
-	return touch >= 1 && touch <= CRK_TEMPLATE_TOUCHES ?
-	    touch - 1 : CRK_TEMPLATE_TOUCHES;
+	return touch >= 1 && touch <= CRK_TEMPLATE_TOUCHES
+	    ? touch - 1
+	    : CRK_TEMPLATE_TOUCHES;
 }
 
 const char *
 crk_template_file_name(unsigned touch)
 {
+	/* clang-format off */
 	static const char *const names[CRK_TEMPLATE_TOUCHES + 1] = {
 	    "touch-1.txt", "touch-2.txt", "touch-3.txt", "touch-4.txt",
 	    "touch-5.txt", "touch-6.txt", "monthly.txt",
 	};
+	/* clang-format on */
 
 	return names[template_index(touch)];
 }
@@ -264,17 +271,17 @@ crk_template_parse(const char *text, unsigned touch, const char *source,
 		body = eol != NULL ? eol + 1 : clean + strlen(clean);
 		/* the blank line (or lines) between angle and body */
 		while (*body == '\n' ||
-		    (*body == ' ' && strspn(body, " \t") ==
-			    strcspn(body, "\n")))
+		    (*body == ' ' &&
+			strspn(body, " \t") == strcspn(body, "\n")))
 			body += *body == '\n' ? 1 : strcspn(body, "\n");
 	}
 	/* One line end at the end, no trailing blank lines. */
 	end = body + strlen(body);
-	while (end > body && (end[-1] == '\n' || end[-1] == ' ' ||
-				 end[-1] == '\t'))
+	while (end > body &&
+	    (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	tpl->body = crk_xasprintf("%.*s%s", (int)(end - body), body,
-	    end > body ? "\n" : "");
+	tpl->body = crk_xasprintf(
+	    "%.*s%s", (int)(end - body), body, end > body ? "\n" : "");
 	if (tpl->angle == NULL)
 		tpl->angle = template_builtin_angle(touch);
 	tpl->source = crk_xstrdup(source != NULL ? source : "built-in");
@@ -295,10 +302,10 @@ template_read(const char *path, char **text_r, char **error_r)
 	*text_r = NULL;
 	fp = fopen(path, "rb");
 	if (fp == NULL) {
-		status = errno == ENOENT || errno == ENOTDIR ?
-		    CRK_E_NOTFOUND : CRK_E_IO;
-		crk_error_set(error_r, "cannot open %s: %s", path,
-		    strerror(errno));
+		status = errno == ENOENT || errno == ENOTDIR ? CRK_E_NOTFOUND
+							     : CRK_E_IO;
+		crk_error_set(
+		    error_r, "cannot open %s: %s", path, strerror(errno));
 		goto out;
 	}
 	text = crk_xmalloc(TEMPLATE_MAX_SIZE + 1);
@@ -325,8 +332,8 @@ out:
 }
 
 enum crk_status
-crk_template_load(const char *rep_dir, const char *shipped_dir,
-    unsigned touch, struct crk_template **tpl_r, char **error_r)
+crk_template_load(const char *rep_dir, const char *shipped_dir, unsigned touch,
+    struct crk_template **tpl_r, char **error_r)
 {
 	const char *dirs[2] = {rep_dir, shipped_dir};
 	enum crk_status st;
@@ -338,8 +345,8 @@ crk_template_load(const char *rep_dir, const char *shipped_dir,
 	for (i = 0; i < CRK_N_ELEMENTS(dirs); i++) {
 		if (dirs[i] == NULL || *dirs[i] == '\0')
 			continue;
-		path = crk_xasprintf("%s/%s", dirs[i],
-		    crk_template_file_name(touch));
+		path = crk_xasprintf(
+		    "%s/%s", dirs[i], crk_template_file_name(touch));
 		err = NULL;
 		st = template_read(path, &text, &err);
 		if (st == CRK_OK) {
@@ -353,8 +360,8 @@ crk_template_load(const char *rep_dir, const char *shipped_dir,
 		free(err);
 		free(path);
 	}
-	crk_template_parse(crk_template_builtin(touch), touch, "built-in",
-	    tpl_r);
+	crk_template_parse(
+	    crk_template_builtin(touch), touch, "built-in", tpl_r);
 	return CRK_OK;
 }
 
@@ -428,8 +435,8 @@ crk_template_format_day(crk_day day, char *buf)
 }
 
 char *
-crk_template_render(const struct crk_template *tpl,
-    const struct crk_template_values *v)
+crk_template_render(
+    const struct crk_template *tpl, const struct crk_template_values *v)
 {
 	struct template_buf out = {NULL, 0, 0};
 	const char *p = tpl->body, *value;
@@ -450,13 +457,13 @@ crk_template_render(const struct crk_template *tpl,
 		case 2: value = v->subject; break;
 		case 3:
 			if (v->sent_day != CRK_DAY_NONE)
-				value = crk_template_format_day(v->sent_day,
-				    num);
+				value =
+				    crk_template_format_day(v->sent_day, num);
 			break;
 		case 4:
 			if (v->days_silent >= 0) {
-				snprintf(num, sizeof(num), "%d",
-				    v->days_silent);
+				snprintf(
+				    num, sizeof(num), "%d", v->days_silent);
 				value = num;
 			}
 			break;
@@ -476,13 +483,16 @@ crk_template_render(const struct crk_template *tpl,
 		if (value == NULL || *value == '\0') {
 			if (out.len > 0 && out.s[out.len - 1] == ' ')
 				out.s[--out.len] = '\0';
+			/* a line of just the placeholder goes away */
+			if ((out.len == 0 || out.s[out.len - 1] == '\n') &&
+			    p[n + 2] == '\n')
+				p++;
 		} else {
 			for (i = 0; value[i] != '\0'; i++) {
 				unsigned char c = (unsigned char)value[i];
 
 				template_addn(&out,
-				    c < 0x20 || c == 0x7f ? " " : value + i,
-				    1);
+				    c < 0x20 || c == 0x7f ? " " : value + i, 1);
 			}
 		}
 		p += n + 2;
@@ -503,8 +513,7 @@ crk_template_free(struct crk_template **tpl)
 }
 
 static bool
-template_word_in(const char *w, size_t n, const char *const *list,
-    size_t count)
+template_word_in(const char *w, size_t n, const char *const *list, size_t count)
 {
 	size_t i;
 
@@ -515,6 +524,7 @@ template_word_in(const char *w, size_t n, const char *const *list,
 }
 
 /* Mailboxes of a role, not a person. */
+/* clang-format off */
 static const char *const template_roles[] = {
     "info", "sales", "contact", "kontakt", "office", "admin", "hello",
     "hallo", "team", "support", "service", "mail", "email", "billing",
@@ -524,11 +534,14 @@ static const char *const template_roles[] = {
     "noreply", "orders", "finance", "legal", "press", "presse", "invoice",
     "invoices", "rechnung", "anfrage", "welcome", "general", "reception",
 };
+/* clang-format on */
 
+/* clang-format off */
 static const char *const template_titles[] = {
     "dr", "prof", "mr", "mrs", "ms", "miss", "herr", "frau", "dipl", "ing",
     "mag", "sir", "madam", "mx",
 };
+/* clang-format on */
 
 /* "jane" or "JANE" -> "Jane"; other capitalisation is kept. */
 static char *
@@ -589,11 +602,11 @@ template_name_from_display(const char *display)
 		}
 		break;
 	}
-	while (n > 0 && (p[n - 1] == '.' || p[n - 1] == ';' ||
-			    p[n - 1] == ':'))
+	while (n > 0 && (p[n - 1] == '.' || p[n - 1] == ';' || p[n - 1] == ':'))
 		n--;
-	if (n < 2 || template_word_in(p, n, template_roles,
-			 CRK_N_ELEMENTS(template_roles)))
+	if (n < 2 ||
+	    template_word_in(
+		p, n, template_roles, CRK_N_ELEMENTS(template_roles)))
 		goto out;
 	result = template_capitalize(p, n);
 out:
@@ -614,8 +627,8 @@ template_name_from_addr(const char *addr)
 		if (!((addr[i] >= 'a' && addr[i] <= 'z') ||
 			(addr[i] >= 'A' && addr[i] <= 'Z')))
 			return NULL;
-	if (template_word_in(addr, n, template_roles,
-		CRK_N_ELEMENTS(template_roles)))
+	if (template_word_in(
+		addr, n, template_roles, CRK_N_ELEMENTS(template_roles)))
 		return NULL;
 	return template_capitalize(addr, n);
 }
@@ -635,6 +648,7 @@ crk_template_first_name(const char *display_name, const char *addr)
 }
 
 /* Registrable labels of public mail providers: no company there. */
+/* clang-format off */
 static const char *const template_providers[] = {
     "gmail", "googlemail", "outlook", "hotmail", "live", "msn", "yahoo",
     "ymail", "aol", "gmx", "web", "icloud", "me", "mac", "proton",
@@ -644,11 +658,14 @@ static const char *const template_providers[] = {
     "comcast", "verizon", "att", "btinternet", "sky", "qq", "163", "126",
     "online", "email", "seznam", "wp", "o2", "onet", "virgilio", "telenet",
 };
+/* clang-format on */
 
 /* Second-level public suffixes: the label before them is the name. */
+/* clang-format off */
 static const char *const template_second_levels[] = {
     "co", "com", "org", "net", "ac", "gov", "or", "gv", "ltd", "plc",
 };
+/* clang-format on */
 
 char *
 crk_template_company(const char *display_name, const char *addr)
@@ -688,8 +705,9 @@ crk_template_company(const char *display_name, const char *addr)
 		CRK_N_ELEMENTS(template_second_levels)))
 		i = count - 3; /* acme.co.uk */
 	len = strcspn(labels[i], ".");
-	if (len == 0 || template_word_in(labels[i], len, template_providers,
-			    CRK_N_ELEMENTS(template_providers)))
+	if (len == 0 ||
+	    template_word_in(labels[i], len, template_providers,
+		CRK_N_ELEMENTS(template_providers)))
 		return NULL;
 	company = crk_xstrndup(labels[i], len);
 	crk_str_lower(company);

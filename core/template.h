@@ -27,12 +27,12 @@ struct crk_template {
  * as nothing. */
 struct crk_template_values {
 	const char *first_name; /* {first_name} */
-	const char *company;	/* {company} */
-	const char *subject;	/* {subject}: the thread subject */
-	crk_day sent_day;	/* {sent_date}: "2 November" */
-	int days_silent;	/* {days_silent} */
-	unsigned touch;		/* {touch} */
-	const char *rep_name;	/* {rep_name} */
+	const char *company;    /* {company} */
+	const char *subject;    /* {subject}: the thread subject */
+	crk_day sent_day;       /* {sent_date}: "2 November" */
+	int days_silent;        /* {days_silent} */
+	unsigned touch;         /* {touch} */
+	const char *rep_name;   /* {rep_name} */
 };
 
 /* The file name for a touch number: "touch-1.txt" ... "touch-6.txt", then
@@ -57,23 +57,23 @@ void crk_template_parse(const char *text, unsigned touch, const char *source,
  * but cannot be read, or is over 64 KiB, is logged (warning) and skipped.
  * Always returns CRK_OK; the caller owns *tpl_r.  core reads no config:
  * the host passes the rep's templates_dir and CRK_DATADIR "/templates". */
-enum crk_status crk_template_load(const char *rep_dir,
-    const char *shipped_dir, unsigned touch, struct crk_template **tpl_r,
-    char **error_r);
+enum crk_status crk_template_load(const char *rep_dir, const char *shipped_dir,
+    unsigned touch, struct crk_template **tpl_r, char **error_r);
 
 /* Checks that every {placeholder} in the body is a known one.  Returns
  * CRK_OK, or CRK_E_INVAL with an error naming each unknown placeholder
  * and its line ("unknown placeholder {frist_name} on line 1"). */
-enum crk_status crk_template_validate(const struct crk_template *tpl,
-    char **error_r);
+enum crk_status
+crk_template_validate(const struct crk_template *tpl, char **error_r);
 
 /* Renders the body with the values.  Unknown placeholders stay as they
  * are.  A placeholder whose value is unknown or empty renders as nothing
- * and takes one space before it along ("Hi {first_name}," -> "Hi,").
+ * and takes one space before it along ("Hi {first_name}," -> "Hi,");
+ * a line of just such a placeholder goes away with its line end.
  * Control characters in values become spaces, so a value never adds a
  * line.  Returns an owned string. */
-char *crk_template_render(const struct crk_template *tpl,
-    const struct crk_template_values *values);
+char *crk_template_render(
+    const struct crk_template *tpl, const struct crk_template_values *values);
 
 void crk_template_free(struct crk_template **tpl);
 

@@ -28,8 +28,7 @@ static const struct {
 	const char *text;
 	const char *want;
 } ooo_cases[] = {
-    {NULL, "I am out of the office until Monday, 30 November.",
-	"2026-11-30"},
+    {NULL, "I am out of the office until Monday, 30 November.", "2026-11-30"},
     {NULL, "I am away until 30 November 2026 with limited access.",
 	"2026-11-30"},
     {NULL, "Out of office until Nov 30. For urgent matters call Bob.",
@@ -42,23 +41,29 @@ static const struct {
     {NULL, "Dates here are US style (e.g. 11/30). I am out until 12/1.",
 	"2026-12-01"},
     {NULL, "I'm returning 2026-11-30.", "2026-11-29"},
-    {NULL, "Ich bin bis zum 30.11.2026 nicht im B\xc3\xbcro.",
-	"2026-11-30"},
-    {NULL, "Ich bin bis einschlie\xc3\x9flich 30.11. im Urlaub.",
-	"2026-11-30"},
+    {NULL, "Ich bin bis zum 30.11.2026 nicht im B\xc3\xbcro.", "2026-11-30"},
+    {NULL, "Ich bin bis einschlie\xc3\x9flich 30.11. im Urlaub.", "2026-11-30"},
     {NULL, "Ab dem 1. Dezember wieder erreichbar.", "2026-11-30"},
     {NULL, "Ab dem 1. Dezember bin ich wieder f\xc3\xbcr Sie da.",
 	"2026-11-30"},
-    {NULL, "Ich bin vom 20.11. bis 30.11. nicht erreichbar.",
+    {NULL, "Ich bin vom 20.11. bis 30.11. nicht erreichbar.", "2026-11-30"},
+    {NULL,
+	"Zur\xc3\xbc"
+	"ck am 30.11., bis dahin keine Mails.",
+	"2026-11-29"},
+    {NULL,
+	"ZUR\xc3\x9c"
+	"CK AM MONTAG, DEN 30. NOVEMBER",
+	"2026-11-29"},
+    {NULL,
+	"Ich bin am 30.11. zur\xc3\xbc"
+	"ck.",
+	"2026-11-29"},
+    {NULL, "Ich bin ab Montag, 30.11. wieder im B\xc3\xbcro.", "2026-11-29"},
+    {NULL,
+	"Ich bin bis zum 30.11. nicht im B\xc3\xbcro und ab dem 1.12. "
+	"wieder erreichbar.",
 	"2026-11-30"},
-    {NULL, "Zur\xc3\xbc" "ck am 30.11., bis dahin keine Mails.",
-	"2026-11-29"},
-    {NULL, "ZUR\xc3\x9c" "CK AM MONTAG, DEN 30. NOVEMBER", "2026-11-29"},
-    {NULL, "Ich bin am 30.11. zur\xc3\xbc" "ck.", "2026-11-29"},
-    {NULL, "Ich bin ab Montag, 30.11. wieder im B\xc3\xbcro.",
-	"2026-11-29"},
-    {NULL, "Ich bin bis zum 30.11. nicht im B\xc3\xbcro und ab dem 1.12. "
-	   "wieder erreichbar.", "2026-11-30"},
     {NULL, "I am out of the office from 20 November to 30 November.",
 	"2026-11-30"},
     {NULL, "Out of office 20.11.2026 \xe2\x80\x93 30.11.2026", "2026-11-30"},
@@ -68,28 +73,41 @@ static const struct {
     {NULL, "I'm back on Monday.", "2026-11-22"},
     {NULL, "I am out until Friday.", "2026-11-20"},
     {"2026-11-20", "I am out until Friday.", "2026-11-27"},
-    {NULL, "I am out until Friday 27 November and back in the office on "
-	   "Monday 30 November.", "2026-11-29"},
+    {NULL,
+	"I am out until Friday 27 November and back in the office on "
+	"Monday 30 November.",
+	"2026-11-29"},
     {NULL, "I am out until December 1st. I'm back on December 2nd.",
 	"2026-12-01"},
-    {NULL, "I am out of the office until 30 November.\n\n"
-	   "> On 1 Nov you wrote:\n> I am away until 5 December\n",
+    {NULL,
+	"I am out of the office until 30 November.\n\n"
+	"> On 1 Nov you wrote:\n> I am away until 5 December\n",
 	"2026-11-30"},
-    {NULL, "Back on 1 December.\n-----Original Message-----\n"
-	   "From: rep@example.com\nSent: until 3 December\n", "2026-11-30"},
-    {NULL, "Back Tuesday 1 December\n\nOn Mon, 16 Nov 2026, Rep "
-	   "wrote:\nCould we talk until 4 December?", "2026-11-30"},
-    {NULL, "<p>I am out of the office&nbsp;until <b>30&nbsp;November</b>."
-	   "</p>", "2026-11-30"},
-    {NULL, "<div>Back on Dec 1st</div><blockquote>until 10 Dec"
-	   "</blockquote>", "2026-11-30"},
+    {NULL,
+	"Back on 1 December.\n-----Original Message-----\n"
+	"From: rep@example.com\nSent: until 3 December\n",
+	"2026-11-30"},
+    {NULL,
+	"Back Tuesday 1 December\n\nOn Mon, 16 Nov 2026, Rep "
+	"wrote:\nCould we talk until 4 December?",
+	"2026-11-30"},
+    {NULL,
+	"<p>I am out of the office&nbsp;until <b>30&nbsp;November</b>."
+	"</p>",
+	"2026-11-30"},
+    {NULL,
+	"<div>Back on Dec 1st</div><blockquote>until 10 Dec"
+	"</blockquote>",
+	"2026-11-30"},
     {NULL, "Ich bin bis zum 30.11. nicht im B&uuml;ro.", "2026-11-30"},
     /* unclear: nothing to act on */
     {NULL, "I am out until 25 November. Back on 10 December.", NULL},
     {NULL, "I was away until 2026-11-10 and am catching up.", NULL},
     {NULL, "I am on sabbatical until 30.11.2028.", NULL},
-    {NULL, "Thank you for your message. I will answer as soon as "
-	   "possible.", NULL},
+    {NULL,
+	"Thank you for your message. I will answer as soon as "
+	"possible.",
+	NULL},
     {NULL, "Ab dem 20.11. bin ich im Urlaub.", NULL},
     {NULL, "Please note our new address from 1 December.", NULL},
     {NULL, "Our support is available 24/7.", NULL},
@@ -139,8 +157,7 @@ START_TEST(test_only_the_first_16k_of_a_long_text_are_read)
 	for (n = 80; n < pad; n += 80)
 		text[n] = ' ';
 	strcpy(text + pad, " until 30 November");
-	ck_assert(!crk_ooo_return_date(text, received_at("2026-11-18"),
-	    &day));
+	ck_assert(!crk_ooo_return_date(text, received_at("2026-11-18"), &day));
 	memcpy(text, "until 30 November ", 18);
 	ck_assert(crk_ooo_return_date(text, received_at("2026-11-18"), &day));
 	ck_assert_str_eq(crk_day_format(day, buf), "2026-11-30");
@@ -154,8 +171,8 @@ crk_test_suite(void)
 	Suite *s = suite_create("ooo");
 	TCase *tc = tcase_create("ooo");
 
-	CRK_TABLE_TEST(tc, test_return_dates_are_read_from_common_phrasings,
-	    ooo_cases);
+	CRK_TABLE_TEST(
+	    tc, test_return_dates_are_read_from_common_phrasings, ooo_cases);
 	tcase_add_test(tc, test_null_text_has_no_return_date);
 	tcase_add_test(tc, test_only_the_first_16k_of_a_long_text_are_read);
 	suite_add_tcase(s, tc);
