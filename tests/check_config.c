@@ -459,6 +459,22 @@ START_TEST(test_identities_and_domains_of_all_accounts_go_into_the_rules)
 }
 END_TEST
 
+START_TEST(test_section_names_and_keys_ignore_case)
+{
+	struct crk_config *config =
+	    load_ok("[Crickets]\nDraft_Hour = 6\n"
+		    "[ACCOUNT Work]\nHost = h\nUSER = u\n"
+		    "[Serve]\n");
+
+	ck_assert_uint_eq(config->draft_hour, 6);
+	ck_assert_uint_eq(config->n_accounts, 1);
+	ck_assert_str_eq(config->accounts[0].name, "Work");
+	ck_assert_str_eq(config->accounts[0].host, "h");
+	ck_assert(config->serve_enabled);
+	crk_config_free(&config);
+}
+END_TEST
+
 START_TEST(test_empty_serve_section_enables_serving)
 {
 	struct crk_config *config = load_ok("[crickets]\n[serve]\n");
@@ -772,6 +788,7 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_identities_and_domains_of_all_accounts_go_into_the_rules);
 	tcase_add_test(tc, test_empty_serve_section_enables_serving);
+	tcase_add_test(tc, test_section_names_and_keys_ignore_case);
 	tcase_add_test(tc, test_overlong_line_is_refused_with_its_line);
 	tcase_add_test(tc, test_long_proposal_word_list_fits);
 	suite_add_tcase(s, tc);

@@ -361,16 +361,16 @@ config_begin_section(struct config_parse *p, const char *name)
 	size_t i;
 
 	p->account = NULL;
-	if (strcmp(name, "crickets") == 0) {
+	if (crk_strcasecmp(name, "crickets") == 0) {
 		p->section = SECTION_CRICKETS;
 		return;
 	}
-	if (strcmp(name, "serve") == 0) {
+	if (crk_strcasecmp(name, "serve") == 0) {
 		p->section = SECTION_SERVE;
 		c->serve_enabled = true;
 		return;
 	}
-	if (strncmp(name, "account", 7) != 0 ||
+	if (crk_strncasecmp(name, "account", 7) != 0 ||
 	    (name[7] != ' ' && name[7] != '\t' && name[7] != '\0')) {
 		p->section = SECTION_UNKNOWN;
 		crk_warn("%s:%d: unknown section [%s] (ignored)", p->path,
@@ -619,8 +619,11 @@ config_handler(
 {
 	struct config_parse *p = user;
 	bool had_error = p->error != NULL;
+	/* Keys are case-insensitive: "Host" is host. */
+	char *key = crk_str_lower(crk_xstrdup(name));
 
 	(void)section; /* the reader tracks sections, see config_reader */
+	name = key;
 	switch (p->section) {
 	case SECTION_NONE:
 		config_fail(p,
@@ -636,6 +639,7 @@ config_handler(
 	case SECTION_SERVE: config_key_serve(p, name, value); break;
 	case SECTION_UNKNOWN: break;
 	}
+	free(key);
 	/* inih reports the line of the first handler failure; only fail the
 	 * line that set our first error. */
 	return !had_error && p->error != NULL ? 0 : 1;
@@ -1274,7 +1278,7 @@ config_add_token(const char *text, size_t len, const char *token, size_t *len_r)
 			name = config_line_section(line, line_len);
 		}
 		if (name != NULL) {
-			in_serve = !found && strcmp(name, "serve") == 0;
+			in_serve = !found && crk_strcasecmp(name, "serve") == 0;
 			if (in_serve) {
 				found = true;
 				insert = next;
