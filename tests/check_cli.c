@@ -896,6 +896,29 @@ START_TEST(test_config_timezone_is_the_reps_zone)
 }
 END_TEST
 
+START_TEST(test_now_is_read_in_the_config_time_zone)
+{
+	struct run r;
+	char *path;
+
+	write_config("[crickets]\ntimezone = Pacific/Auckland\n"
+		     "[account work]\nhost = h.example.com\n"
+		     "user = rep@example.com\n");
+	path = tmp_file("p.eml", mail_proposal);
+	expect(&r, EX_OK, "import", path);
+	run_clear(&r);
+	/* --now is the rep's local time: read in Berlin (the fixture's TZ)
+	 * it would be 20:00 in Auckland. */
+	expect(&r, EX_OK, "--now", "2026-11-10T08:00", "touch",
+	    "prop-1@example.com", "--channel", "phone");
+	run_clear(&r);
+	expect(&r, EX_OK, "show", "prop-1@example.com");
+	assert_contains(r.out, "2026-11-10T08:00:00+13:00  touch (phone)");
+	run_clear(&r);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_now_moves_what_is_due)
 {
 	struct run r;
@@ -1030,6 +1053,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_import_reads_a_maildir_and_single_files);
 	tcase_add_test(tc, test_config_timezone_is_the_reps_zone);
 	tcase_add_test(tc, test_now_moves_what_is_due);
+	tcase_add_test(tc, test_now_is_read_in_the_config_time_zone);
 	tcase_add_test(tc, test_quiet_leaves_only_warnings_and_errors);
 	tcase_add_test(tc, test_locked_store_is_a_temporary_failure);
 	suite_add_tcase(s, tc);
