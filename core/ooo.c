@@ -158,7 +158,14 @@ ooo_line_ends_text(const char *line)
 	static const char *const starts[] = {
 	    ">", "-----original message", "----- original message",
 	    "-----urspr", "----- urspr", "__________", "from:", "von:",
-	    "sent:", "gesendet:",
+	    "sent:", "gesendet:", "-----message d'origine", "de :", "de:",
+	    "envoy\xc3\xa9 :", "-----mensaje original", "enviado el:",
+	    "-----messaggio originale", "da:", "inviato:",
+	    "-----oorspronkelijk bericht", "van:", "verzonden:",
+	};
+	static const char *const ends[] = {
+	    "wrote:", "a \xc3\xa9" "crit :", "a \xc3\xa9" "crit:",
+	    "escribi\xc3\xb3:", "ha scritto:", "schreef:",
 	};
 	/* clang-format on */
 	size_t i, len = strlen(line);
@@ -166,9 +173,11 @@ ooo_line_ends_text(const char *line)
 	for (i = 0; i < CRK_N_ELEMENTS(starts); i++)
 		if (strncmp(line, starts[i], strlen(starts[i])) == 0)
 			return true;
-	if (strncmp(line, "on ", 3) == 0 && len >= 6 &&
-	    strcmp(line + len - 6, "wrote:") == 0)
-		return true;
+	/* "On <date>, <name> wrote:" and its translations */
+	for (i = 0; i < CRK_N_ELEMENTS(ends); i++)
+		if (len >= strlen(ends[i]) &&
+		    strcmp(line + len - strlen(ends[i]), ends[i]) == 0)
+			return true;
 	if (strncmp(line, "am ", 3) == 0 && strstr(line, "schrieb") != NULL)
 		return true;
 	return false;
@@ -205,6 +214,12 @@ ooo_normalize(const char *plain, struct ooo_buf *out)
 			    ((unsigned char)p[2] == 0x93 ||
 				(unsigned char)p[2] == 0x94)) {
 				ooo_addc(&line, '-');
+				p += 2;
+			} else if (c == 0xe2 && p + 2 < eol &&
+			    (unsigned char)p[1] == 0x80 &&
+			    ((unsigned char)p[2] == 0x98 ||
+				(unsigned char)p[2] == 0x99)) {
+				ooo_addc(&line, '\''); /* jusqu’au */
 				p += 2;
 			} else if (c == 0xc3 && p + 1 < eol &&
 			    ((unsigned char)p[1] == 0x84 ||
@@ -253,6 +268,18 @@ static const struct {
     {"sep", 9}, {"sept", 9}, {"october", 10}, {"oct", 10},
     {"oktober", 10}, {"okt", 10}, {"november", 11}, {"nov", 11},
     {"december", 12}, {"dec", 12}, {"dezember", 12}, {"dez", 12},
+    /* French, Spanish, Italian, Dutch */
+    {"janvier", 1}, {"f\xc3\xa9vrier", 2}, {"fevrier", 2}, {"mars", 3},
+    {"avril", 4}, {"juin", 6}, {"juillet", 7}, {"ao\xc3\xbbt", 8},
+    {"aout", 8}, {"septembre", 9}, {"octobre", 10}, {"novembre", 11},
+    {"d\xc3\xa9" "cembre", 12}, {"decembre", 12}, {"enero", 1},
+    {"febrero", 2}, {"marzo", 3}, {"abril", 4}, {"mayo", 5}, {"junio", 6},
+    {"julio", 7}, {"agosto", 8}, {"septiembre", 9}, {"setiembre", 9},
+    {"octubre", 10}, {"noviembre", 11}, {"diciembre", 12},
+    {"gennaio", 1}, {"febbraio", 2}, {"aprile", 4}, {"maggio", 5},
+    {"giugno", 6}, {"luglio", 7}, {"settembre", 9}, {"ottobre", 10},
+    {"dicembre", 12}, {"januari", 1}, {"februari", 2}, {"maart", 3},
+    {"mei", 5}, {"augustus", 8},
 };
 /* clang-format on */
 
@@ -275,6 +302,17 @@ static const struct {
     {"fri", 5, false}, {"sat", 6, false}, {"so", 0, false},
     {"mo", 1, false}, {"di", 2, false}, {"mi", 3, false},
     {"do", 4, false}, {"fr", 5, false}, {"sa", 6, false},
+    {"dimanche", 0, true}, {"lundi", 1, true}, {"mardi", 2, true},
+    {"mercredi", 3, true}, {"jeudi", 4, true}, {"vendredi", 5, true},
+    {"samedi", 6, true}, {"domingo", 0, true}, {"lunes", 1, true},
+    {"martes", 2, true}, {"mi\xc3\xa9rcoles", 3, true},
+    {"miercoles", 3, true}, {"jueves", 4, true}, {"viernes", 5, true},
+    {"s\xc3\xa1" "bado", 6, true}, {"sabado", 6, true},
+    {"luned\xc3\xac", 1, true}, {"marted\xc3\xac", 2, true},
+    {"mercoled\xc3\xac", 3, true}, {"gioved\xc3\xac", 4, true},
+    {"venerd\xc3\xac", 5, true}, {"zondag", 0, true},
+    {"maandag", 1, true}, {"dinsdag", 2, true}, {"woensdag", 3, true},
+    {"donderdag", 4, true}, {"vrijdag", 5, true}, {"zaterdag", 6, true},
 };
 /* clang-format on */
 
@@ -360,9 +398,10 @@ static size_t
 ooo_ordinal(const char *s)
 {
 	if ((strncmp(s, "st", 2) == 0 || strncmp(s, "nd", 2) == 0 ||
-		strncmp(s, "rd", 2) == 0 || strncmp(s, "th", 2) == 0) &&
+		strncmp(s, "rd", 2) == 0 || strncmp(s, "th", 2) == 0 ||
+		strncmp(s, "er", 2) == 0) &&
 	    !ooo_is_alpha(s[2]))
-		return 2;
+		return 2; /* 1st, 2nd, 3rd, 30th; French 1er */
 	return 0;
 }
 
@@ -422,8 +461,9 @@ ooo_date_at(const char *s, struct ooo_mention *m)
 			p += ooo_ordinal(s + p);
 		if (s[p] == ' ')
 			p++;
-		if (strncmp(s + p, "of ", 3) == 0)
-			p += 3;
+		if (strncmp(s + p, "of ", 3) == 0 ||
+		    strncmp(s + p, "de ", 3) == 0)
+			p += 3; /* "30th of November", "30 de noviembre" */
 		if ((b = ooo_month_at(s + p, &k)) == 0)
 			return 0;
 		p += k;
@@ -496,6 +536,17 @@ static const struct {
     {"from", OOO_START}, {"vom", OOO_START}, {"ab", OOO_START},
     {"since", OOO_START}, {"seit", OOO_START}, {"starting", OOO_START},
     {"beginning", OOO_START},
+    /* French */
+    {"jusqu", OOO_UNTIL}, {"inclus", OOO_UNTIL}, {"retour", OOO_BACK},
+    {"reviendrai", OOO_BACK}, {"du", OOO_START}, {"partir", OOO_START},
+    /* Spanish */
+    {"hasta", OOO_UNTIL}, {"regreso", OOO_BACK}, {"vuelta", OOO_BACK},
+    {"volver\xc3\xa9", OOO_BACK}, {"desde", OOO_START},
+    /* Italian */
+    {"fino", OOO_UNTIL}, {"rientro", OOO_BACK}, {"ritorno", OOO_BACK},
+    {"dal", OOO_START},
+    /* Dutch */
+    {"tot", OOO_UNTIL}, {"terug", OOO_BACK}, {"vanaf", OOO_START},
 };
 /* clang-format on */
 
@@ -564,6 +615,7 @@ ooo_is_range_gap(const char *s, size_t from, size_t to)
 	/* clang-format off */
 	static const char *const words[] = {
 	    "-", "to", "bis", "until", "till", "through", "thru", "bis zum",
+	    "au", "al", "a", "t/m", "tot", "tot en met", "hasta",
 	    "bis einschlie\xc3\x9flich",
 	};
 	/* clang-format on */

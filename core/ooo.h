@@ -8,9 +8,12 @@
 
 #include "core/date.h"
 
-/* Finds the last day of absence an out-of-office text names, in English or
- * German.  Has the signature of crk_return_date_fn (core/engine.h), so the
- * host passes it to crk_engine_set_return_date_parser.
+/* Finds the last day of absence an out-of-office text names, in English and
+ * German (and the common French, Spanish, Italian and Dutch phrasings:
+ * "jusqu'au", "de retour le", "hasta el", "de vuelta", "fino al",
+ * "rientro", "tot en met", "terug op").  Has the signature of
+ * crk_return_date_fn (core/engine.h), so the host passes it to
+ * crk_engine_set_return_date_parser.
  *
  * What day comes back: always the LAST DAY OF ABSENCE.
  *   - "until X", "till X", "through X", "bis (zum|einschließlich) X",
@@ -22,8 +25,9 @@
  *   the returned day.
  *
  * Dates: ISO "2026-11-30"; "30.11.2026", "30.11.26", "30.11."; month names
- * in English and German, day first or month first ("30 November",
- * "1. Dezember", "30th of Nov", "Nov 30", "November 30th, 2026"), each
+ * in those languages, day first or month first ("30 November",
+ * "1. Dezember", "30th of Nov", "1er décembre", "30 de noviembre",
+ * "Nov 30", "November 30th, 2026"), each
  * with an optional weekday in front ("Monday, 30 November", "Mo., 30.11.").
  * Slash dates are day/month ("30/11", "1/12/2026") as in most of the
  * world, except when the second number cannot be a month ("11/30"): that
@@ -35,8 +39,9 @@
  *
  * The scan stops at quoted history: a line starting with ">", an
  * "-----Original Message-----" (or German) separator, an Outlook
- * underscore rule, a "From:"/"Von:"/"Sent:"/"Gesendet:" header block, an
- * "On ... wrote:"/"Am ... schrieb" line, or an HTML <blockquote>.  HTML
+ * underscore rule, a "From:"/"Von:"/"Sent:"/"Gesendet:" (and translated)
+ * header block, an "On ... wrote:"/"Am ... schrieb" (and translated)
+ * line, or an HTML <blockquote>.  HTML
  * tags and the common entities (&nbsp;, umlauts) are tolerated.  At most
  * the first 16 KiB of text are read.
  *

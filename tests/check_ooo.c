@@ -100,6 +100,25 @@ static const struct {
 	"</blockquote>",
 	"2026-11-30"},
     {NULL, "Ich bin bis zum 30.11. nicht im B&uuml;ro.", "2026-11-30"},
+    {NULL,
+	"Je suis absente jusqu\xe2\x80\x99"
+	"au 30 novembre inclus.",
+	"2026-11-30"},
+    {NULL,
+	"Je serai de retour le mardi 1er d\xc3\xa9"
+	"cembre.",
+	"2026-11-30"},
+    {NULL, "Estoy fuera de la oficina hasta el 30 de noviembre.", "2026-11-30"},
+    {NULL, "Estar\xc3\xa9 de vuelta el 1 de diciembre.", "2026-11-30"},
+    {NULL, "Sono fuori ufficio fino al 30 novembre.", "2026-11-30"},
+    {NULL, "Ik ben afwezig tot en met 30 november, terug op 1 december.",
+	"2026-11-30"},
+    {NULL,
+	"Je suis absent jusqu'au 30 novembre.\n\nLe 16 nov. 2026, "
+	"Rep a \xc3\xa9"
+	"crit :\nEt le 10 d\xc3\xa9"
+	"cembre ?",
+	"2026-11-30"},
     /* unclear: nothing to act on */
     {NULL, "I am out until 25 November. Back on 10 December.", NULL},
     {NULL, "I was away until 2026-11-10 and am catching up.", NULL},
@@ -133,6 +152,38 @@ START_TEST(test_return_dates_are_read_from_common_phrasings)
 	}
 	ck_assert_msg(ok, "\"%s\": no date found", ooo_cases[_i].text);
 	ck_assert_str_eq(crk_day_format(day, buf), ooo_cases[_i].want);
+}
+END_TEST
+
+/* Real auto-replies from the fixtures, through the MIME parser (quoted-
+ * printable, Latin-1) as the sync would see them. */
+static const struct {
+	const char *file;
+	const char *want;
+} fixture_cases[] = {
+    {"german-ooo.eml", "2026-11-20"},
+    {"exchange-ooo.eml", "2026-11-20"},
+};
+
+START_TEST(test_fixture_auto_replies_give_their_return_date)
+{
+	struct crk_message *msg = NULL;
+	char *path, *raw, buf[16];
+	size_t len;
+	crk_day day;
+
+	crk_test_set_tz("Europe/Berlin");
+	path = crk_xasprintf(
+	    "%s/tests/data/mail/%s", crk_test_srcdir(), fixture_cases[_i].file);
+	raw = crk_test_read_file(path, &len);
+	ck_assert_msg(raw != NULL, "cannot read %s", path);
+	ck_assert_int_eq(crk_message_parse_full(raw, len, &msg, NULL), CRK_OK);
+	ck_assert_ptr_nonnull(msg->body_text);
+	ck_assert(crk_ooo_return_date(msg->body_text, msg->date, &day));
+	ck_assert_str_eq(crk_day_format(day, buf), fixture_cases[_i].want);
+	crk_message_free(&msg);
+	free(raw);
+	free(path);
 }
 END_TEST
 
@@ -173,6 +224,8 @@ crk_test_suite(void)
 
 	CRK_TABLE_TEST(
 	    tc, test_return_dates_are_read_from_common_phrasings, ooo_cases);
+	CRK_TABLE_TEST(tc, test_fixture_auto_replies_give_their_return_date,
+	    fixture_cases);
 	tcase_add_test(tc, test_null_text_has_no_return_date);
 	tcase_add_test(tc, test_only_the_first_16k_of_a_long_text_are_read);
 	suite_add_tcase(s, tc);
