@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/message.h"
 #include "tests/interop/feed_sample.h"
 
 time_t
@@ -203,6 +204,11 @@ static const char *const hostile_parts[] = {
     "%2e%2e/",
     "mid:",
     "\xe2\x80\x8b",
+    /* RFC 2047 words that decode to CR/LF, NUL, ESC, bad UTF-8 */
+    "=?utf-8?q?Angebot=0D=0ABEGIN:VEVENT?=",
+    "=?utf-8?b?DQpFTkQ6VkNBTEVOREFSDQpCRUdJTjpWRVZFTlQNCg==?=",
+    "=?iso-8859-1?q?=E4=00=1B?=",
+    "=?utf-8?q?=FF=FE=C3?=",
 };
 
 static char *
@@ -227,6 +233,13 @@ hostile_text(unsigned *seed, bool allow_long)
 	}
 	s = crk_strv_join(&parts, "");
 	crk_strv_clear(&parts);
+	/* half the time as a mail parser hands it over: RFC 2047 decoded */
+	if (rand_r(seed) % 2 == 0) {
+		char *decoded = crk_mime_decode_header(s);
+
+		free(s);
+		s = decoded;
+	}
 	return s;
 }
 
