@@ -182,6 +182,21 @@ static const struct {
     {"a Postfix delivery report marks the proposal bounced",
 	{{"Sent", "thunderbird-quote.eml"}, {"INBOX", "postfix-dsn.eml"}},
 	"Quote for Globex", CRK_STATE_BOUNCED, 1, 0},
+    {"a Gmail vacation reply in the thread is not a reply",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "gmail-vacation.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 1, 0},
+    {"an HTML-only French out-of-office is not a reply",
+	{{"Sent", "outlook-proposal.eml"}, {"INBOX", "french-ooo-html.eml"}},
+	"Proposal: ACME", CRK_STATE_WAITING, 1, 0},
+    {"an Office 365 non-delivery report marks the proposal bounced",
+	{{"Sent", "thunderbird-quote.eml"}, {"INBOX", "o365-ndr.eml"}},
+	"Quote for Globex", CRK_STATE_BOUNCED, 1, 0},
+    {"a qmail bounce in prose marks the proposal bounced",
+	{{"Sent", "thunderbird-quote.eml"}, {"INBOX", "qmail-bounce.eml"}},
+	"Quote for Globex", CRK_STATE_BOUNCED, 1, 0},
+    {"a hostile subject still threads and replies",
+	{{"Sent", "hostile-proposal.eml"}, {"INBOX", "hostile-reply.eml"}},
+	"Proposal: web", CRK_STATE_REPLIED, 1, 0},
     {"a reply filed away in another folder is found",
 	{{"Sent", "outlook-proposal.eml"},
 	    {"Customers/ACME", "gmail-reply.eml"}},
@@ -475,6 +490,7 @@ static const struct {
 	"bis 20.11. nicht im Büro da"},
     {"SGFsbG8gSsO8cmdlbg==", "base64", "utf-8", "Hallo Jürgen"},
     {"plain text", "7bit", NULL, "plain text"},
+    {"line one\r\nline two\r\n", "7bit", NULL, "line one\nline two"},
     {"caf\xe9", "8bit", "windows-1252", "café"},
 };
 
@@ -533,6 +549,16 @@ START_TEST(test_out_of_office_return_dates_are_read)
 }
 END_TEST
 
+static const struct {
+	const char *file;
+	const char *due;
+} ooo_moves[] = {
+    {"exchange-ooo.eml", "2026-11-23"},    /* until Fri 20 November */
+    {"german-ooo.eml", "2026-11-23"},      /* bis einschl. 20.11.2026 */
+    {"gmail-vacation.eml", "2026-11-23"},  /* back on Monday 23rd */
+    {"french-ooo-html.eml", "2026-11-30"}, /* HTML: jusqu'au 27 nov. */
+};
+
 START_TEST(test_out_of_office_moves_the_follow_up_past_the_return)
 {
 	struct world w;
@@ -542,15 +568,16 @@ START_TEST(test_out_of_office_moves_the_follow_up_past_the_return)
 	world_open(&w, "oooday");
 	crk_engine_set_return_date_parser(w.engine, crk_sync_return_date);
 	put(&w, "Sent", "outlook-proposal.eml");
-	put(&w, "INBOX", "exchange-ooo.eml");
+	put(&w, "INBOX", ooo_moves[_i].file);
 	ck_assert_int_eq(crk_time_parse("2026-11-12", &w.now, NULL), CRK_OK);
 	sync_ok(&w);
 	proposals(&w, &list);
 	ck_assert_uint_eq(list.count, 1);
 	ck_assert_int_eq(list.items[0].state, CRK_STATE_WAITING);
-	/* back after Friday 20 November: Monday 23 November, not the 11th */
-	ck_assert_str_eq(
-	    crk_day_format(list.items[0].next_due, buf), "2026-11-23");
+	/* not the cadence's 11 November: the working day after the return */
+	ck_assert_msg(strcmp(crk_day_format(list.items[0].next_due, buf),
+			  ooo_moves[_i].due) == 0,
+	    "%s: due %s", ooo_moves[_i].file, buf);
 	crk_proposal_list_clear(&list);
 	world_close(&w);
 }
@@ -591,8 +618,8 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_configured_folders_restrict_the_sync);
 	tcase_add_test(tc, test_dry_run_changes_nothing);
 	tcase_add_test(tc, test_plan_skips_trash_junk_and_drafts);
-	tcase_add_test(
-	    tc, test_out_of_office_moves_the_follow_up_past_the_return);
+	CRK_TABLE_TEST(tc,
+	    test_out_of_office_moves_the_follow_up_past_the_return, ooo_moves);
 	suite_add_tcase(s, tc);
 	return s;
 }

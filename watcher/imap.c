@@ -1031,6 +1031,9 @@ imap_msg_clear(struct crk_imap_msg *m)
 	free(m->text_section);
 	free(m->text_encoding);
 	free(m->text_charset);
+	free(m->html_section);
+	free(m->html_encoding);
+	free(m->html_charset);
 	crk_strv_clear(&m->report_sections);
 	memset(m, 0, sizeof(*m));
 }
@@ -1325,6 +1328,16 @@ walk_body(struct crk_imap_msg *m, const struct mailimap_body *body,
 			    crk_xstrdup(enc_name(fl->bd_encoding));
 			m->text_charset = crk_xstrdup(cs);
 			m->text_size = fl->bd_size;
+		}
+		if (m->html_section == NULL &&
+		    crk_strcasecmp(tx->bd_media_text, "html") == 0) {
+			const char *cs =
+			    param_find(fl->bd_parameter, "charset");
+
+			m->html_section = crk_xstrdup(sec1);
+			m->html_encoding =
+			    crk_xstrdup(enc_name(fl->bd_encoding));
+			m->html_charset = crk_xstrdup(cs);
 		}
 		return;
 	}

@@ -131,6 +131,10 @@ struct crk_imap_msg {
 	char *text_encoding; /* owned; "quoted-printable" ... */
 	char *text_charset;  /* owned; NULL: us-ascii */
 	uint32_t text_size;
+	/* first text/html part, for mail without a text/plain one */
+	char *html_section;  /* owned; NULL when none */
+	char *html_encoding; /* owned */
+	char *html_charset;  /* owned */
 	/* the machine-readable parts of a delivery report:
 	 * message/delivery-status, text/rfc822-headers, message/rfc822 */
 	struct crk_strv report_sections;

@@ -159,6 +159,29 @@ sync_mechanism(const char *encoding)
 	return MAILMIME_MECHANISM_7BIT;
 }
 
+/* crk_utf8_sanitize turns line ends into spaces; delivery reports are
+ * read line by line, so each line is sanitized on its own. */
+static char *
+sync_sanitize_lines(const char *s, size_t len)
+{
+	struct crk_strv lines = {0};
+	const char *p = s, *end = s + len, *nl;
+	char *out;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		crk_strv_add_owned(&lines, crk_utf8_sanitize(p, n));
+		p = nl != NULL ? nl + 1 : end;
+	}
+	out = crk_strv_join(&lines, "\n");
+	crk_strv_clear(&lines);
+	return out;
+}
+
 char *
 crk_sync_decode_text(
     const char *data, size_t len, const char *encoding, const char *charset)
@@ -179,17 +202,74 @@ crk_sync_decode_text(
 		decoded != NULL ? dlen : len,
 		&conv) == MAIL_CHARCONV_NO_ERROR &&
 	    conv != NULL) {
-		out = crk_utf8_sanitize(conv, strlen(conv));
+		out = sync_sanitize_lines(conv, strlen(conv));
 		/* charconv() mallocs its result; charconv_buffer_free() is
 		 * for charconv_buffer()'s MMAPString and would leak it. */
 		free(conv);
 	} else if (decoded != NULL) {
-		out = crk_utf8_sanitize(decoded, dlen);
+		out = sync_sanitize_lines(decoded, dlen);
 	} else {
-		out = crk_utf8_sanitize(data, len);
+		out = sync_sanitize_lines(data, len);
 	}
 	if (decoded != NULL)
 		mmap_string_unref(decoded);
+	return out;
+}
+
+char *
+crk_sync_html_text(const char *html)
+{
+	static const struct {
+		const char *entity;
+		const char *text;
+	} entities[] = {
+	    {"&amp;", "&"},
+	    {"&lt;", "<"},
+	    {"&gt;", ">"},
+	    {"&quot;", "\""},
+	    {"&#39;", "'"},
+	    {"&apos;", "'"},
+	    {"&nbsp;", " "},
+	};
+	size_t len = strlen(html), n = 0, i, el;
+	char *out = crk_xmalloc(len + 1);
+	const char *p = html;
+	bool in_tag = false;
+
+	while (*p != '\0') {
+		if (in_tag) {
+			if (*p == '>') {
+				in_tag = false;
+				out[n++] = ' ';
+			}
+			p++;
+			continue;
+		}
+		if (*p == '<') {
+			in_tag = true;
+			p++;
+			continue;
+		}
+		if (*p == '&') {
+			for (i = 0; i < CRK_N_ELEMENTS(entities); i++) {
+				el = strlen(entities[i].entity);
+				if (crk_strncasecmp(
+					p, entities[i].entity, el) == 0)
+					break;
+			}
+			if (i < CRK_N_ELEMENTS(entities)) {
+				/* every replacement is shorter than its
+				 * entity */
+				memcpy(out + n, entities[i].text,
+				    strlen(entities[i].text));
+				n += strlen(entities[i].text);
+				p += el;
+				continue;
+			}
+		}
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
 	return out;
 }
 
@@ -255,16 +335,30 @@ crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
 		}
 		crk_free_str(&data);
 	}
-	/* A possible out-of-office: its text may name the return date. */
-	if (fetched->text_section != NULL &&
+	/* A possible out-of-office: its text may name the return date.
+	 * Exchange sends some as HTML only. */
+	if ((fetched->text_section != NULL || fetched->html_section != NULL) &&
 	    crk_classify_kind(rules, msg) == CRK_KIND_AUTOREPLY) {
+		bool html = fetched->text_section == NULL;
+
 		st = crk_imap_fetch_section(imap, fetched->uid,
-		    fetched->text_section, SYNC_TEXT_MAX, &data, &len, error_r);
+		    html ? fetched->html_section : fetched->text_section,
+		    SYNC_TEXT_MAX, &data, &len, error_r);
 		if (st == CRK_E_NET)
 			goto fail;
-		if (st == CRK_OK)
-			msg->body_text = crk_sync_decode_text(data, len,
-			    fetched->text_encoding, fetched->text_charset);
+		if (st == CRK_OK) {
+			text = crk_sync_decode_text(data, len,
+			    html ? fetched->html_encoding
+				 : fetched->text_encoding,
+			    html ? fetched->html_charset
+				 : fetched->text_charset);
+			if (html) {
+				msg->body_text = crk_sync_html_text(text);
+				free(text);
+			} else {
+				msg->body_text = text;
+			}
+		}
 		crk_free_str(&data);
 	}
 	*msg_r = msg;

@@ -96,6 +96,10 @@ enum crk_status crk_sync_message(struct crk_imap *imap,
  * return day itself.  A missing year is the next such day. */
 bool crk_sync_return_date(const char *text, time_t received, crk_day *day_r);
 
+/* The text of an HTML part (tags dropped, the common entities decoded),
+ * enough to find a return date in.  Owned. */
+char *crk_sync_html_text(const char *html);
+
 /* Decodes a part's transfer encoding ("base64", "quoted-printable", ...)
  * and charset into sanitized UTF-8.  Owned. */
 char *crk_sync_decode_text(
