@@ -584,6 +584,8 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 		since = feed_local_day(
 		    p->round_start != 0 ? p->round_start : p->sent_at);
 		silent = (long)day - (long)since;
+		if (silent < 0)
+			silent = 0;
 		if (it->completed) {
 			char *ch = feed_clean(
 			    it->f->channel != NULL ? it->f->channel : "mail",
