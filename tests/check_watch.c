@@ -297,6 +297,36 @@ START_TEST(test_sync_command_tracks_proposals_and_replies)
 }
 END_TEST
 
+START_TEST(test_sync_dry_run_and_account_option)
+{
+	struct rep r;
+	char *out = NULL, *err = NULL;
+	int rc;
+
+	rep_open(&r, "dryrun", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	rc = run(&r, &out, &err, "sync", "--dry-run", NULL);
+	ck_assert_msg(rc == 0, "sync --dry-run exited %d: %s", rc, err);
+	ck_assert_ptr_nonnull(strstr(err, "would track: Proposal: ACME"));
+	ck_assert_int_eq(state_of(&r, "Proposal: ACME"), -1);
+	free(out);
+	free(err);
+
+	rc = run(&r, &out, &err, "sync", "--account", "nosuch", NULL);
+	ck_assert_int_eq(rc, EX_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err, "no account named nosuch"));
+	free(out);
+	free(err);
+
+	rc = run(&r, &out, &err, "sync", "--account", "work", NULL);
+	ck_assert_msg(rc == 0, "sync --account exited %d: %s", rc, err);
+	ck_assert_int_eq(state_of(&r, "Proposal: ACME"), CRK_STATE_WAITING);
+	free(out);
+	free(err);
+	rep_close(&r);
+}
+END_TEST
+
 static const struct {
 	const char *tls;
 	const char *host;
@@ -513,6 +543,7 @@ crk_test_suite(void)
 	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_sync_command_tracks_proposals_and_replies);
+	tcase_add_test(tc, test_sync_dry_run_and_account_option);
 	CRK_TABLE_TEST(tc,
 	    test_sync_refuses_bad_certificates_before_any_password, refusals);
 	tcase_add_test(tc, test_doctor_reports_tls_folders_and_capabilities);

@@ -336,7 +336,11 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 	opts.now = now;
 	st = crk_sync_connected(wa->imap, wa->config, cli->engine, cli->store,
 	    &cli->config->rules, &opts, &stats, &error);
-	if (st != CRK_OK && watch_classify(st) != WATCH_BACKOFF)
+	/* The connection, the login and the store decide whether to go on;
+	 * a folder that failed (gone between LIST and EXAMINE, a configured
+	 * one missing) is a warning, and the others keep being watched. */
+	if (st == CRK_E_NET || st == CRK_E_BUSY || st == CRK_E_TLS ||
+	    st == CRK_E_AUTH || st == CRK_E_DB || st == CRK_E_IO)
 		goto fail;
 	if (st != CRK_OK) {
 		crk_warn("account %s: %s", wa->config->name, error);
