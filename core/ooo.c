@@ -633,6 +633,33 @@ ooo_is_range_gap(const char *s, size_t from, size_t to)
 	return false;
 }
 
+/* A bare day starting a range that the date after it ends: "20-30
+ * November", "du 20 au 30 novembre", "20 to 30 Nov". */
+static bool
+ooo_day_range_before(const char *s, size_t from, size_t start)
+{
+	size_t j, e;
+
+	for (j = start; j > from && start - j < OOO_RANGE_GAP;) {
+		j--;
+		if (!ooo_is_digit(s[j]) || (j > 0 && ooo_is_digit(s[j - 1])))
+			continue;
+		if (j > 0 &&
+		    (ooo_is_alpha(s[j - 1]) || s[j - 1] == '.' ||
+			s[j - 1] == '/' || s[j - 1] == ':'))
+			continue;
+		e = j + 1;
+		if (ooo_is_digit(s[e]))
+			e++;
+		if (s[e] == '.')
+			e++;
+		if (e < start && !ooo_is_digit(s[e]) &&
+		    ooo_is_range_gap(s, e, start))
+			return true;
+	}
+	return false;
+}
+
 static crk_day
 ooo_valid_day(int y, int m, int d)
 {
@@ -737,6 +764,8 @@ crk_ooo_return_date(const char *text, time_t received, crk_day *day_r)
 		    ooo_is_range_gap(s, ms[i - 1].end, m->start)) {
 			m->kind = OOO_UNTIL;
 			ms[i - 1].kind = OOO_START;
+		} else if (ooo_day_range_before(s, from, m->start)) {
+			m->kind = OOO_UNTIL;
 		} else if (m->kind == OOO_START && back) {
 			m->kind = OOO_BACK;
 		} else if ((m->kind == OOO_START || m->kind == OOO_NONE) &&

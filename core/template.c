@@ -715,3 +715,32 @@ crk_template_company(const char *display_name, const char *addr)
 		company[0] = (char)(company[0] - 'a' + 'A');
 	return company;
 }
+
+void
+crk_template_prospect_values(const struct crk_addr_list *prospects,
+    char **first_name_r, char **company_r)
+{
+	char *a = NULL, *b = NULL;
+	size_t i;
+
+	*first_name_r = NULL;
+	*company_r = NULL;
+	if (prospects == NULL)
+		return;
+	for (i = 0; i < prospects->count && *company_r == NULL; i++)
+		*company_r = crk_template_company(
+		    prospects->items[i].name, prospects->items[i].addr);
+	if (prospects->count == 1) {
+		*first_name_r = crk_template_first_name(
+		    prospects->items[0].name, prospects->items[0].addr);
+	} else if (prospects->count == 2) {
+		a = crk_template_first_name(
+		    prospects->items[0].name, prospects->items[0].addr);
+		b = crk_template_first_name(
+		    prospects->items[1].name, prospects->items[1].addr);
+		if (a != NULL && b != NULL)
+			*first_name_r = crk_xasprintf("%s and %s", a, b);
+	}
+	free(a);
+	free(b);
+}

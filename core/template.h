@@ -7,6 +7,7 @@
 
 #include "core/common.h"
 #include "core/date.h"
+#include "core/message.h"
 
 /* Touches 1 to CRK_TEMPLATE_TOUCHES have their own template
  * ("touch-N.txt"); later touches use "monthly.txt". */
@@ -89,6 +90,13 @@ char *crk_template_first_name(const char *display_name, const char *addr);
  * "Acme"); NULL for public mail providers (gmail.com, outlook.com, gmx.de,
  * web.de ...).  Returns an owned string or NULL. */
 char *crk_template_company(const char *display_name, const char *addr);
+
+/* {first_name} and {company} for a follow-up to these prospects: one
+ * prospect gives their first name, two give "Jane and Bob" (when both are
+ * known), more give none (the greeting becomes "Hi,").  The company is the
+ * first one any prospect yields.  Sets owned strings or NULL. */
+void crk_template_prospect_values(const struct crk_addr_list *prospects,
+    char **first_name_r, char **company_r);
 
 /* "2 November": the day as {sent_date} shows it; buf at least 24 bytes.
  * Returns buf. */

@@ -119,6 +119,9 @@ static const struct {
 	"crit :\nEt le 10 d\xc3\xa9"
 	"cembre ?",
 	"2026-11-30"},
+    {NULL, "Out of office 20-30 November, no access to mail.", "2026-11-30"},
+    {NULL, "Je suis absent du 20 au 30 novembre.", "2026-11-30"},
+    {NULL, "Ich bin vom 20. bis 30. November im Urlaub.", "2026-11-30"},
     /* unclear: nothing to act on */
     {NULL, "I am out until 25 November. Back on 10 December.", NULL},
     {NULL, "I was away until 2026-11-10 and am catching up.", NULL},

@@ -385,6 +385,49 @@ START_TEST(test_company_comes_from_the_name_or_a_non_public_domain)
 }
 END_TEST
 
+static const struct {
+	const char *names[3][2]; /* display name, address */
+	const char *first_name;
+	const char *company;
+} prospect_cases[] = {
+    {{{"Jane Doe", "jane@acme.com"}}, "Jane", "Acme"},
+    {{{"Jane Doe", "jane@acme.com"}, {"Bob Roe", "bob@acme.com"}},
+	"Jane and Bob", "Acme"},
+    {{{NULL, "info@acme.com"}, {"Bob Roe", "bob@acme.com"}}, NULL, "Acme"},
+    {{{"Jane Doe", "jane@gmail.com"}, {"Bob Roe (Roe Ltd)", "b@gmx.de"}},
+	"Jane and Bob", "Roe Ltd"},
+    {{{"Jane Doe", "jane@acme.com"}, {"Bob Roe", "bob@acme.com"},
+	 {"Al Poe", "al@acme.com"}},
+	NULL, "Acme"},
+    {{{NULL, NULL}}, NULL, NULL},
+};
+
+START_TEST(test_prospects_give_the_greeting_name_and_company)
+{
+	struct crk_addr_list list = {NULL, 0, 0};
+	char *first = (char *)"x", *company = (char *)"x";
+	size_t i;
+
+	for (i = 0; i < 3 && prospect_cases[_i].names[i][1] != NULL; i++)
+		crk_addr_list_add(&list, prospect_cases[_i].names[i][1],
+		    prospect_cases[_i].names[i][0]);
+	crk_template_prospect_values(&list, &first, &company);
+	if (prospect_cases[_i].first_name == NULL)
+		ck_assert_ptr_null(first);
+	else
+		ck_assert_str_eq(first != NULL ? first : "(null)",
+		    prospect_cases[_i].first_name);
+	if (prospect_cases[_i].company == NULL)
+		ck_assert_ptr_null(company);
+	else
+		ck_assert_str_eq(company != NULL ? company : "(null)",
+		    prospect_cases[_i].company);
+	free(first);
+	free(company);
+	crk_addr_list_clear(&list);
+}
+END_TEST
+
 START_TEST(test_sent_date_is_day_and_english_month)
 {
 	char buf[24];
@@ -426,6 +469,8 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(tc,
 	    test_company_comes_from_the_name_or_a_non_public_domain,
 	    company_cases);
+	CRK_TABLE_TEST(tc, test_prospects_give_the_greeting_name_and_company,
+	    prospect_cases);
 	tcase_add_test(tc, test_sent_date_is_day_and_english_month);
 	suite_add_tcase(s, tc);
 	return s;
