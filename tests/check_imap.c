@@ -123,6 +123,8 @@ static const struct {
     {CRK_TLS_STARTTLS, "localhost", CA_NONE, "signed by an unknown authority"},
     {CRK_TLS_STARTTLS, "127.0.0.1", CA_TEST,
 	"certificate is for localhost, not 127.0.0.1"},
+    {CRK_TLS_IMAPS, "127.0.0.2", CA_TEST,
+	"certificate for 127.0.0.2 expired on "},
 };
 
 START_TEST(test_refused_certificates_never_reach_login)

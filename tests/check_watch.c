@@ -338,6 +338,7 @@ static const struct {
     {"starttls", "localhost", false, "signed by an unknown authority"},
     {"starttls", "127.0.0.1", true,
 	"certificate is for localhost, not 127.0.0.1"},
+    {"imaps", "127.0.0.2", true, "certificate for 127.0.0.2 expired on"},
 };
 
 START_TEST(test_sync_refuses_bad_certificates_before_any_password)

@@ -73,6 +73,17 @@ make_certs() {
 	openssl x509 -req -in "$ssl/server.csr" -CA "$ssl/ca.pem" \
 	    -CAkey "$ssl/ca.key" -CAcreateserial -out "$ssl/server.pem" \
 	    -days 825 -extfile "$ssl/server.ext" 2>/dev/null
+	# An expired certificate (for 127.0.0.2, which dovecot serves with
+	# it): valid from now, ending a day earlier.
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	    -keyout "$ssl/expired.key" -out "$ssl/expired.csr" \
+	    -subj "/CN=127.0.0.2" 2>/dev/null
+	printf '%s\n' "subjectAltName=IP:127.0.0.2" \
+	    "basicConstraints=CA:FALSE" "extendedKeyUsage=serverAuth" \
+	    >"$ssl/expired.ext"
+	openssl x509 -req -in "$ssl/expired.csr" -CA "$ssl/ca.pem" \
+	    -CAkey "$ssl/ca.key" -CAcreateserial -out "$ssl/expired.pem" \
+	    -days -1 -extfile "$ssl/expired.ext" 2>/dev/null
 	# A second CA nobody trusts, for the "unknown authority" case.
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 	    -nodes -keyout "$ssl/other-ca.key" -out "$ssl/other-ca.pem" \
@@ -170,10 +181,14 @@ service imap-login {
     port = $imap_port
   }
   inet_listener imaps {
-    address = 127.0.0.1
+    address = 127.0.0.1 127.0.0.2
     port = $imaps_port
     ssl = yes
   }
+}
+local 127.0.0.2 {
+  ssl_cert = <$dir/ssl/expired.pem
+  ssl_key = <$dir/ssl/expired.key
 }
 service anvil {
   $chroot_line
