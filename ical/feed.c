@@ -534,12 +534,23 @@ feed_describe_sent(struct buf *d, const struct crk_proposal *p)
 	}
 }
 
-/* The mid: and message: links to the proposal. */
+/* The mid: and message: links to the proposal, and to the thread's latest
+ * message when that is another one (where a follow-up should reply). */
 static void
-feed_describe_links(struct buf *d, const char *mid_url, const char *msg_url)
+feed_describe_links(struct buf *d, const struct crk_proposal *p,
+    const char *mid_url, const char *msg_url)
 {
+	char *latest;
+
 	buf_printf(
 	    d, "\nOpen the mail: %s\nIn Apple Mail: %s", mid_url, msg_url);
+	if (p->last_message_id == NULL || *p->last_message_id == '\0' ||
+	    (p->message_id != NULL &&
+		strcmp(p->last_message_id, p->message_id) == 0))
+		return;
+	latest = crk_feed_uri_encode(p->last_message_id);
+	buf_printf(d, "\nLatest in the thread: mid:%s", latest);
+	free(latest);
 }
 
 /* ---- items --------------------------------------------------------------- */
@@ -640,7 +651,7 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 		    sid);
 		break;
 	}
-	feed_describe_links(&d, mid_url, msg_url);
+	feed_describe_links(&d, p, mid_url, msg_url);
 	utf8_cap(s.s, CRK_FEED_SUMMARY_MAX);
 	utf8_cap(d.s, CRK_FEED_DESCRIPTION_MAX);
 	free(label);

@@ -133,6 +133,8 @@ crk_feed_sample_fill(struct crk_feed_sample *s)
 	sample_add_prospect(p, "carol@initech.example", "Carol Smith");
 	p->last_reply = crk_sample_time(2026, 11, 20, 14, 5);
 	p->last_reply_from = crk_xstrdup("carol@initech.example");
+	free(p->last_message_id);
+	p->last_message_id = crk_xstrdup("r2.reply/x@initech.example");
 	p->last_message_at = p->last_reply;
 
 	/* bounced */
