@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <libical/ical.h>
@@ -838,6 +839,27 @@ START_TEST(test_crickets_serve_prints_urls_serves_and_stops_on_sigterm)
 	free(path);
 }
 END_TEST
+
+static const struct {
+	const char *args[4];
+	int status;
+} cli_errors[] = {
+    {{"feed", "--out", "/dev/null/feed", NULL}, EX_IOERR},
+    {{"feed", "extra", NULL}, EX_USAGE},
+    {{"feed", "--bogus", NULL}, EX_USAGE},
+    {{"serve", "--interval", "0", NULL}, EX_USAGE},
+    {{"serve", "--listen", "localhost:1", NULL}, EX_USAGE},
+};
+
+START_TEST(test_crickets_feed_and_serve_refuse_bad_arguments)
+{
+	int status = cli_spawn(cli_errors[_i].args, true, NULL, NULL);
+
+	ck_assert_int_ne(status, 0);
+	if (cli_errors[_i].status != EX_IOERR)
+		ck_assert_int_eq(status, cli_errors[_i].status);
+}
+END_TEST
 #endif
 
 Suite *
@@ -871,6 +893,8 @@ crk_test_suite(void)
 	    tc, test_crickets_feed_writes_valid_feeds_and_prints_the_paths);
 	tcase_add_test(
 	    tc, test_crickets_serve_prints_urls_serves_and_stops_on_sigterm);
+	CRK_TABLE_TEST(
+	    tc, test_crickets_feed_and_serve_refuse_bad_arguments, cli_errors);
 	suite_add_tcase(s, tc);
 #endif
 
