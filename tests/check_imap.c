@@ -375,6 +375,81 @@ START_TEST(test_special_use_folders_are_found)
 }
 END_TEST
 
+/* Servers without SPECIAL-USE, as they name things. */
+static const struct {
+	const char *name;
+	char delimiter;
+	const char *folders[6]; /* server spelling */
+	const char *sent;       /* display name, NULL: none */
+	const char *drafts;
+} by_name[] = {
+    {"Courier/Cyrus with INBOX. prefix", '.',
+	{"INBOX", "INBOX.Sent", "INBOX.Drafts", "INBOX.Trash", "INBOX.spam"},
+	"INBOX.Sent", "INBOX.Drafts"},
+    {"Exchange in German", '/',
+	{"INBOX", "Gesendete Elemente", "Entw&APw-rfe",
+	    "Gel&APY-schte Elemente", "Junk-E-Mail"},
+	"Gesendete Elemente", "Entwürfe"},
+    {"Gmail without SPECIAL-USE", '/',
+	{"INBOX", "[Gmail]/Sent Mail", "[Gmail]/Drafts", "[Gmail]/Trash",
+	    "[Gmail]/Spam"},
+	"[Gmail]/Sent Mail", "[Gmail]/Drafts"},
+    {"Apple Mail", '/',
+	{"INBOX", "Sent Messages", "Drafts", "Deleted Messages", "Junk"},
+	"Sent Messages", "Drafts"},
+    {"French", '/',
+	{"INBOX", "&AMk-l&AOk-ments envoy&AOk-s", "Brouillons", "Corbeille"},
+	"Éléments envoyés", "Brouillons"},
+    {"Spanish, no Drafts", '/', {"INBOX", "Enviados", "Papelera"}, "Enviados",
+	NULL},
+    {"a customer folder is not Sent", '/',
+	{"INBOX", "Customers/ACME", "Sent-ish"}, NULL, NULL},
+};
+
+START_TEST(test_folder_roles_fall_back_to_common_names)
+{
+	struct crk_imap_folder_list list = {0};
+	const struct crk_imap_folder *f;
+	size_t i;
+
+	for (i = 0; i < CRK_N_ELEMENTS(by_name[_i].folders) &&
+	     by_name[_i].folders[i] != NULL;
+	     i++) {
+		struct crk_imap_folder *nf;
+
+		list.items = crk_xreallocarray(
+		    list.items, list.count + 1, sizeof(*list.items));
+		nf = &list.items[list.count++];
+		memset(nf, 0, sizeof(*nf));
+		nf->name = crk_xstrdup(by_name[_i].folders[i]);
+		nf->display = crk_imap_mutf7_decode(nf->name);
+		nf->delimiter = by_name[_i].delimiter;
+		if (strcmp(nf->name, "INBOX") == 0)
+			nf->flags |= CRK_FOLDER_INBOX;
+	}
+	crk_imap_folders_guess_roles(&list);
+	f = crk_imap_folder_find_role(&list, CRK_FOLDER_SENT);
+	if (by_name[_i].sent == NULL) {
+		ck_assert_msg(f == NULL, "%s: Sent = %s", by_name[_i].name,
+		    f != NULL ? f->display : "");
+	} else {
+		ck_assert_msg(f != NULL, "%s: no Sent", by_name[_i].name);
+		ck_assert_str_eq(f->display, by_name[_i].sent);
+		ck_assert_uint_ne(f->flags & CRK_FOLDER_BY_NAME, 0);
+	}
+	f = crk_imap_folder_find_role(&list, CRK_FOLDER_DRAFTS);
+	if (by_name[_i].drafts == NULL)
+		ck_assert_ptr_null(f);
+	else
+		ck_assert_str_eq(f->display, by_name[_i].drafts);
+	/* Trash and Junk are found too, so the sync skips them */
+	if (by_name[_i].folders[3] != NULL)
+		ck_assert_ptr_nonnull(
+		    crk_imap_folder_find_role(&list, CRK_FOLDER_TRASH));
+	crk_imap_folder_list_clear(&list);
+}
+END_TEST
+
 static const struct {
 	const char *mutf7;
 	const char *utf8;
@@ -636,6 +711,8 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(
 	    tc, test_only_loopback_hosts_count_as_loopback, loopbacks);
 	CRK_TABLE_TEST(tc, test_mailbox_names_round_trip_modified_utf7, mutf7);
+	CRK_TABLE_TEST(
+	    tc, test_folder_roles_fall_back_to_common_names, by_name);
 	tcase_add_test(tc, test_starttls_is_required_when_configured);
 	suite_add_tcase(s, tc);
 

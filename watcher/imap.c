@@ -794,14 +794,45 @@ imap_oflag_role(const char *ext)
 	(CRK_FOLDER_SENT | CRK_FOLDER_DRAFTS | CRK_FOLDER_TRASH |              \
 	    CRK_FOLDER_JUNK)
 
+void
+crk_imap_folders_guess_roles(struct crk_imap_folder_list *list)
+{
+	unsigned have_roles = 0, role;
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		have_roles |= list->items[i].flags & CRK_FOLDER_ROLES;
+	for (i = 0; i < list->count; i++) {
+		struct crk_imap_folder *f = &list->items[i];
+		const char *leaf = f->display;
+		const char *cut;
+
+		if ((f->flags & (CRK_FOLDER_NOSELECT | CRK_FOLDER_INBOX)) != 0)
+			continue;
+		if (f->delimiter != '\0' &&
+		    (cut = strrchr(f->display, f->delimiter)) != NULL)
+			leaf = cut + 1;
+		role = 0;
+		if (name_in(leaf, sent_names))
+			role = CRK_FOLDER_SENT;
+		else if (name_in(leaf, drafts_names))
+			role = CRK_FOLDER_DRAFTS;
+		else if (name_in(leaf, trash_names))
+			role = CRK_FOLDER_TRASH;
+		else if (name_in(leaf, junk_names))
+			role = CRK_FOLDER_JUNK;
+		if (role != 0 && (have_roles & role) == 0 &&
+		    (f->flags & CRK_FOLDER_ROLES) == 0)
+			f->flags |= role | CRK_FOLDER_BY_NAME;
+	}
+}
+
 enum crk_status
 crk_imap_list_folders(
     struct crk_imap *imap, struct crk_imap_folder_list *list_r, char **error_r)
 {
 	clist *result = NULL;
 	clistiter *it, *fit;
-	size_t alloc = 0, i;
-	unsigned have_roles = 0, role;
 	enum crk_status st;
 	int r;
 
@@ -818,7 +849,6 @@ crk_imap_list_folders(
 			continue;
 		list_r->items = crk_xreallocarray(
 		    list_r->items, list_r->count + 1, sizeof(*list_r->items));
-		(void)alloc;
 		f = &list_r->items[list_r->count++];
 		memset(f, 0, sizeof(*f));
 		f->name = crk_xstrdup(mb->mb_name);
@@ -842,34 +872,10 @@ crk_imap_list_folders(
 				continue;
 			f->flags |= imap_oflag_role(of->of_flag_ext);
 		}
-		have_roles |= f->flags & CRK_FOLDER_ROLES;
 	}
 	mailimap_list_result_free(result);
 
-	/* Fallback by name for each role no folder announced. */
-	for (i = 0; i < list_r->count; i++) {
-		struct crk_imap_folder *f = &list_r->items[i];
-		const char *leaf = f->display;
-		const char *cut;
-
-		if ((f->flags & (CRK_FOLDER_NOSELECT | CRK_FOLDER_INBOX)) != 0)
-			continue;
-		if (f->delimiter != '\0' &&
-		    (cut = strrchr(f->display, f->delimiter)) != NULL)
-			leaf = cut + 1;
-		role = 0;
-		if (name_in(leaf, sent_names))
-			role = CRK_FOLDER_SENT;
-		else if (name_in(leaf, drafts_names))
-			role = CRK_FOLDER_DRAFTS;
-		else if (name_in(leaf, trash_names))
-			role = CRK_FOLDER_TRASH;
-		else if (name_in(leaf, junk_names))
-			role = CRK_FOLDER_JUNK;
-		if (role != 0 && (have_roles & role) == 0 &&
-		    (f->flags & CRK_FOLDER_ROLES) == 0)
-			f->flags |= role | CRK_FOLDER_BY_NAME;
-	}
+	crk_imap_folders_guess_roles(list_r);
 	return CRK_OK;
 }
 

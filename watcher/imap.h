@@ -83,6 +83,12 @@ void crk_imap_folder_list_clear(struct crk_imap_folder_list *list);
 enum crk_status crk_imap_list_folders(
     struct crk_imap *imap, struct crk_imap_folder_list *list_r, char **error_r);
 
+/* Gives each role (Sent, Drafts, Trash, Junk) that no folder of the list
+ * announced by SPECIAL-USE to the folders with a common name for it, by
+ * the last level of the decoded name, and marks them CRK_FOLDER_BY_NAME.
+ * crk_imap_list_folders calls it; exposed for the tests. */
+void crk_imap_folders_guess_roles(struct crk_imap_folder_list *list);
+
 /* The folder with a role flag (CRK_FOLDER_SENT ...), or NULL.  Borrowed. */
 const struct crk_imap_folder *crk_imap_folder_find_role(
     const struct crk_imap_folder_list *list, unsigned role);
