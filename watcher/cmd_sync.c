@@ -223,6 +223,12 @@ watch_signal(int sig)
 	errno = saved;
 }
 
+static bool
+watch_cancelled(void)
+{
+	return watch_stop != 0 || watch_reload != 0;
+}
+
 static double
 watch_mono(void)
 {
@@ -334,6 +340,7 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 	}
 	now = watch_now(cli, start_mono);
 	opts.now = now;
+	opts.cancelled = watch_cancelled;
 	st = crk_sync_connected(wa->imap, wa->config, cli->engine, cli->store,
 	    &cli->config->rules, &opts, &stats, &error);
 	/* The connection, the login and the store decide whether to go on;

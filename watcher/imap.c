@@ -34,6 +34,7 @@ struct crk_imap {
 	char *verdict;                    /* owned */
 	int timeout_secs;
 	bool condstore_enabled;
+	bool broken; /* the connection failed: no LOGOUT on the way out */
 };
 
 const char *const crk_imap_header_fields[] = {"Message-ID", "In-Reply-To",
@@ -224,6 +225,7 @@ imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 	case MAILIMAP_NO_ERROR_AUTHENTICATED:
 	case MAILIMAP_NO_ERROR_NON_AUTHENTICATED: return CRK_OK;
 	case MAILIMAP_ERROR_STREAM:
+		imap->broken = true;
 		crk_error_set(error_r,
 		    "%s: connection to %s lost or timed "
 		    "out",
@@ -236,6 +238,7 @@ imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 		 * idle timeout), a temporary error (RFC 3501 section
 		 * 7.1.5). */
 		if (imap_saw_bye(imap)) {
+			imap->broken = true;
 			crk_error_set(error_r, "%s: %s closed the connection",
 			    what, imap->host);
 			return CRK_E_NET;
@@ -408,7 +411,9 @@ crk_imap_free(struct crk_imap **imapp)
 		return;
 	*imapp = NULL;
 	if (imap->session != NULL) {
-		if (imap->session->imap_stream != NULL &&
+		/* A dead connection would only make LOGOUT wait for the
+		 * timeout. */
+		if (!imap->broken && imap->session->imap_stream != NULL &&
 		    imap->session->imap_state != MAILIMAP_STATE_DISCONNECTED &&
 		    imap->session->imap_state !=
 			MAILIMAP_STATE_NON_AUTHENTICATED)
@@ -1876,6 +1881,8 @@ crk_imap_idle(struct crk_imap *imap, int timeout_secs, int wake_fd,
 	}
 	r = mailimap_idle_done(imap->session);
 	st = imap_error(imap, r, "IDLE DONE", error_r);
+	if (st != CRK_OK)
+		imap->broken = true;
 	/* A server that ends IDLE with anything but OK is going away. */
 	return st == CRK_E_PROTO ? CRK_E_NET : st;
 }

@@ -913,6 +913,10 @@ crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
 		goto out;
 	}
 	for (i = 0; i < n; i += chunk) {
+		if (opts->cancelled != NULL && opts->cancelled()) {
+			n = i; /* the rest next time: last_uid is saved */
+			break;
+		}
 		chunk = n - i < CRK_SYNC_BATCH ? n - i : CRK_SYNC_BATCH;
 		sync_progress(opts, folder, i, n, false);
 		st = crk_imap_fetch(imap, uids + i, chunk, 0, &list, error_r);
@@ -971,6 +975,8 @@ crk_sync_connected(struct crk_imap *imap,
 	if (st != CRK_OK)
 		return st;
 	for (i = 0; i < folders.count; i++) {
+		if (opts->cancelled != NULL && opts->cancelled())
+			break;
 		st = crk_sync_folder(imap, engine, store, rules, account->name,
 		    folders.items[i], opts, stats, &error);
 		if (st == CRK_OK)

@@ -22,6 +22,9 @@ struct crk_sync_options {
 	bool dry_run;     /* fetch and judge, but change nothing */
 	bool progress;    /* "folder: n/total" on stderr (a terminal) */
 	int timeout_secs; /* per read/write; 0: CRK_IMAP_TIMEOUT_DEFAULT */
+	/* asked between batches and folders; true ends the pass early
+	 * (what is done is saved).  NULL: never */
+	bool (*cancelled)(void);
 };
 
 struct crk_sync_stats {
