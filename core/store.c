@@ -1014,6 +1014,19 @@ crk_store_draft_set(struct crk_store *store, const char *message_id,
 }
 
 enum crk_status
+crk_store_draft_forget(struct crk_store *store, const char *message_id,
+    char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store, "DELETE FROM drafts "
+	    "WHERE message_id = ?");
+
+	crk_store_bind_text(stmt, 1, message_id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "forgetting draft");
+	return CRK_OK;
+}
+
+enum crk_status
 crk_store_drafts(struct crk_store *store, const char *account,
     struct crk_draft_list *list_r, char **error_r)
 {

@@ -246,6 +246,10 @@ enum crk_status crk_store_draft_begin(struct crk_store *store,
 enum crk_status crk_store_draft_set(struct crk_store *store,
     const char *message_id, enum crk_draft_state state, uint32_t uidvalidity,
     uint32_t uid, char **error_r);
+/* Forgets a draft record (a PENDING draft that never reached the
+ * server), so its follow-up can get a new one. */
+enum crk_status crk_store_draft_forget(struct crk_store *store,
+    const char *message_id, char **error_r);
 /* The drafts of an account, in any state, oldest first. */
 enum crk_status crk_store_drafts(struct crk_store *store, const char *account,
     struct crk_draft_list *list_r, char **error_r);

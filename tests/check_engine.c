@@ -894,6 +894,17 @@ START_TEST(test_one_draft_per_due_followup_and_it_knows_when_closed)
 	    D("2026-11-03"), &need, NULL), CRK_OK);
 	ck_assert_uint_eq(need.count, 0);
 	crk_followup_list_clear(&need);
+	/* a PENDING draft that never reached the server can be forgotten,
+	 * and the follow-up then needs one again */
+	ck_assert_int_eq(crk_store_draft_forget(store, "d1@seller.example",
+	    NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
+	    D("2026-11-03"), &need, NULL), CRK_OK);
+	ck_assert_uint_eq(need.count, 1);
+	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
+	    "Drafts", "d1@seller.example", T("2026-11-03 08:00"), NULL),
+	    CRK_OK);
+	crk_followup_list_clear(&need);
 	ck_assert_int_eq(crk_store_draft_set(store, "d1@seller.example",
 	    CRK_DRAFT_APPENDED, 9, 41, NULL), CRK_OK);
 	ck_assert_int_eq(crk_store_draft_set(store, "nope@x",
