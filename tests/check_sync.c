@@ -260,6 +260,73 @@ START_TEST(test_attachment_names_from_bodystructure_reach_the_reason)
 }
 END_TEST
 
+static void
+put_kw(
+    struct world *w, const char *folder, const char *file, const char *keyword)
+{
+	struct crk_strv flags = {0};
+	char *data = crk_test_mail(file), *error = NULL;
+
+	crk_strv_add(&flags, keyword);
+	ck_assert_msg(crk_imap_append(w->imap, folder, &flags, data,
+			  strlen(data), NULL, &error) == CRK_OK,
+	    "append %s: %s", file, error);
+	crk_strv_clear(&flags);
+	free(data);
+}
+
+/* A rep's mailbox as it is after a week: several deals, filed replies,
+ * an out-of-office, a bounce, a colleague, a newsletter, keywords. */
+START_TEST(test_a_whole_sales_mailbox_in_one_sync)
+{
+	struct world w;
+	struct crk_proposal_list list = {0};
+	const struct crk_proposal *p;
+	char *error = NULL, buf[16];
+
+	world_open(&w, "mailbox");
+	crk_engine_set_return_date_parser(w.engine, crk_sync_return_date);
+	ck_assert_int_eq(
+	    crk_imap_create(w.imap, "Customers/ACME", &error), CRK_OK);
+	put(&w, "Sent", "outlook-proposal.eml");
+	put(&w, "Sent", "thunderbird-quote.eml");
+	put(&w, "Sent", "hostile-proposal.eml");
+	put(&w, "Sent", "outlook-followup.eml");
+	put_kw(&w, "Sent", "apple-checkin.eml", "crickets-track");
+	put_kw(&w, "Sent", "outlook-internal-offer.eml", "$Forwarded");
+	put(&w, "INBOX", "exchange-ooo.eml");
+	put(&w, "INBOX", "postfix-dsn.eml");
+	put(&w, "INBOX", "hostile-reply.eml");
+	put(&w, "INBOX", "mailing-list.eml");
+	put(&w, "INBOX", "colleague-reply.eml");
+	put(&w, "Customers/ACME", "outlook-unthreaded-reply.eml");
+	sync_ok(&w);
+	proposals(&w, &list);
+	/* the internal offer to a colleague is no proposal */
+	ck_assert_uint_eq(list.count, 4);
+
+	p = find(&list, "Proposal: ACME");
+	ck_assert_int_eq(p->state, CRK_STATE_REPLIED);
+	ck_assert_uint_eq(p->round, 1);
+	ck_assert_uint_eq(p->touches, 1);
+	ck_assert_int_eq(p->next_due, CRK_DAY_NONE);
+
+	p = find(&list, "Quote for Globex");
+	ck_assert_int_eq(p->state, CRK_STATE_BOUNCED);
+
+	p = find(&list, "Proposal: web");
+	ck_assert_int_eq(p->state, CRK_STATE_REPLIED);
+
+	p = find(&list, "Catching up");
+	ck_assert_int_eq(p->state, CRK_STATE_WAITING);
+	ck_assert_ptr_nonnull(strstr(p->reason, "crickets-track"));
+	/* sent Thursday 12th: day 1 is Friday 13th, overdue as of the 17th */
+	ck_assert_str_eq(crk_day_format(p->next_due, buf), "2026-11-13");
+	crk_proposal_list_clear(&list);
+	world_close(&w);
+}
+END_TEST
+
 /* ---- incremental, UIDVALIDITY, keywords, \Seen ----------------------------
  */
 
@@ -610,6 +677,7 @@ crk_test_suite(void)
 	    tc, test_what_counts_as_what_after_one_sync, rules_table);
 	tcase_add_test(
 	    tc, test_attachment_names_from_bodystructure_reach_the_reason);
+	tcase_add_test(tc, test_a_whole_sales_mailbox_in_one_sync);
 	tcase_add_test(tc, test_incremental_sync_reads_only_new_messages);
 	tcase_add_test(tc, test_uidvalidity_change_resyncs_without_duplicates);
 	CRK_TABLE_TEST(tc,
