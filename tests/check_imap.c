@@ -537,6 +537,35 @@ START_TEST(test_fetch_reads_headers_flags_and_attachment_names_without_seen)
 }
 END_TEST
 
+START_TEST(test_a_message_is_found_again_by_its_message_id)
+{
+	struct crk_imap *imap = open_as("byid", CRK_TLS_IMAPS, "localhost");
+	struct crk_imap_mailbox mb;
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	char *error = NULL;
+
+	append_mail(imap, "Drafts", "thunderbird-quote.eml", "\\Draft");
+	append_mail(imap, "Drafts", "outlook-followup.eml", "\\Draft");
+	ck_assert_int_eq(crk_imap_examine(imap, "Drafts", &mb, &error), CRK_OK);
+	ck_assert_int_eq(crk_imap_search_header(imap, "Message-ID",
+			     "<AM0PR07MB45309F8E7D6C5B4A39281706F5E4D3C2@"
+			     "AM0PR07MB4530.eurprd07.prod.outlook.com>",
+			     &uids, &n, &error),
+	    CRK_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(uids[0], 2);
+	free(uids);
+	ck_assert_int_eq(
+	    crk_imap_search_header(imap, "Message-ID",
+		"<nothing-like-it@example.com>", &uids, &n, &error),
+	    CRK_OK);
+	ck_assert_uint_eq(n, 0);
+	free(uids);
+	crk_imap_free(&imap);
+}
+END_TEST
+
 START_TEST(test_delivery_report_parts_are_found_and_fetched)
 {
 	struct crk_imap *imap = open_as("dsn", CRK_TLS_IMAPS, "localhost");
@@ -730,6 +759,7 @@ crk_test_suite(void)
 	tcase_add_test(tc,
 	    test_fetch_reads_headers_flags_and_attachment_names_without_seen);
 	tcase_add_test(tc, test_delivery_report_parts_are_found_and_fetched);
+	tcase_add_test(tc, test_a_message_is_found_again_by_its_message_id);
 	tcase_add_test(
 	    tc, test_changedsince_reports_a_keyword_set_by_another_client);
 	tcase_add_test(tc, test_idle_returns_when_a_message_arrives);

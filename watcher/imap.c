@@ -987,27 +987,17 @@ uid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-enum crk_status
-crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
-    uint32_t **uids_r, size_t *count_r, char **error_r)
+static enum crk_status
+imap_search(struct crk_imap *imap, struct mailimap_search_key *key,
+    uint32_t after_uid, uint32_t **uids_r, size_t *count_r, char **error_r)
 {
-	struct mailimap_search_key *key;
-	struct mailimap_set *set;
 	clist *result = NULL;
 	clistiter *it;
-	uint32_t *uids = NULL;
+	uint32_t *uids;
 	size_t n = 0;
 	enum crk_status st;
 	int r;
 
-	*uids_r = NULL;
-	*count_r = 0;
-	if (after_uid == UINT32_MAX)
-		return CRK_OK;
-	set = mailimap_set_new_interval(after_uid + 1, 0);
-	key = mailimap_search_key_new_uid(set);
-	if (key == NULL)
-		crk_oom();
 	r = mailimap_uid_search(imap->session, NULL, key, &result);
 	mailimap_search_key_free(key);
 	if ((st = imap_error(imap, r, "UID SEARCH", error_r)) != CRK_OK)
@@ -1027,6 +1017,38 @@ crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
 	*uids_r = uids;
 	*count_r = n;
 	return CRK_OK;
+}
+
+enum crk_status
+crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
+    uint32_t **uids_r, size_t *count_r, char **error_r)
+{
+	struct mailimap_search_key *key;
+
+	*uids_r = NULL;
+	*count_r = 0;
+	if (after_uid == UINT32_MAX)
+		return CRK_OK;
+	key = mailimap_search_key_new_uid(
+	    mailimap_set_new_interval(after_uid + 1, 0));
+	if (key == NULL)
+		crk_oom();
+	return imap_search(imap, key, after_uid, uids_r, count_r, error_r);
+}
+
+enum crk_status
+crk_imap_search_header(struct crk_imap *imap, const char *field,
+    const char *value, uint32_t **uids_r, size_t *count_r, char **error_r)
+{
+	struct mailimap_search_key *key;
+
+	*uids_r = NULL;
+	*count_r = 0;
+	key = mailimap_search_key_new_header(
+	    crk_xstrdup(field), crk_xstrdup(value));
+	if (key == NULL)
+		crk_oom();
+	return imap_search(imap, key, 0, uids_r, count_r, error_r);
 }
 
 /* ---- fetch ----------------------------------------------------------------

@@ -123,6 +123,12 @@ enum crk_status crk_imap_examine(struct crk_imap *imap, const char *folder,
 enum crk_status crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
     uint32_t **uids_r, size_t *count_r, char **error_r);
 
+/* UIDs of the open folder whose header field has this value (UID SEARCH
+ * HEADER, a substring match by RFC 3501), ascending; for finding a draft
+ * again by its Message-ID.  Caller frees *uids_r. */
+enum crk_status crk_imap_search_header(struct crk_imap *imap, const char *field,
+    const char *value, uint32_t **uids_r, size_t *count_r, char **error_r);
+
 /* What the sync needs of one message, from a single FETCH. */
 struct crk_imap_msg {
 	uint32_t uid;
