@@ -111,6 +111,7 @@ write_conf() {
 		internal_user=$mail_user
 		chroot_line="chroot ="
 	fi
+	internal_group=$(id -gn "$internal_user")
 	mail_uid=$(id -u "$mail_user")
 	mail_gid=$(id -g "$mail_user")
 	mkdir -p "$dir/run" "$dir/state" "$dir/mail"
@@ -141,6 +142,7 @@ first_valid_uid = 0
 first_valid_gid = 0
 default_login_user = $login_user
 default_internal_user = $internal_user
+default_internal_group = $internal_group
 shutdown_clients = yes
 mail_max_userip_connections = 50
 imap_idle_notify_interval = 2 mins
