@@ -327,6 +327,58 @@ START_TEST(test_sync_dry_run_and_account_option)
 }
 END_TEST
 
+START_TEST(test_sync_reads_every_account_of_the_config)
+{
+	struct rep r;
+	struct crk_account_config acc;
+	struct crk_imap *other = NULL;
+	char *out = NULL, *err = NULL, *text, *user2, *data, *error = NULL;
+	int rc;
+
+	rep_open(&r, "multi", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	/* a second mailbox of the same rep, on plain IMAP over loopback */
+	user2 = crk_xasprintf("%s-b", r.user);
+	crk_dovecot_account(dc, user2, CRK_TLS_NONE, "127.0.0.1", &acc);
+	ck_assert_int_eq(crk_imap_connect(&acc, 10, &other, &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_login(other, user2, CRK_DOVECOT_PASSWORD, false, &error),
+	    CRK_OK);
+	data = crk_test_mail("thunderbird-quote.eml");
+	ck_assert_int_eq(crk_imap_append(other, "Sent", NULL, data,
+			     strlen(data), NULL, &error),
+	    CRK_OK);
+	free(data);
+	crk_imap_free(&other);
+	text = crk_xasprintf("\n[account private]\n"
+			     "host = 127.0.0.1\n"
+			     "port = %u\n"
+			     "tls = none\n"
+			     "user = %s\n"
+			     "password_file = %s\n"
+			     "identities = robin.smith@example.com\n",
+	    dc->imap_port, user2, acc.password_file);
+	data = crk_test_read_file(r.config, NULL);
+	data = crk_xrealloc(data, strlen(data) + strlen(text) + 1);
+	strcat(data, text);
+	crk_test_write_file(r.config, data);
+	free(data);
+	free(text);
+
+	rc = run(&r, &out, &err, "sync", NULL);
+	ck_assert_msg(rc == 0, "sync exited %d: %s", rc, err);
+	ck_assert_int_eq(state_of(&r, "Proposal: ACME"), CRK_STATE_WAITING);
+	ck_assert_int_eq(state_of(&r, "Quote for Globex"), CRK_STATE_WAITING);
+	ck_assert_ptr_nonnull(strstr(err, "account work:"));
+	ck_assert_ptr_nonnull(strstr(err, "account private:"));
+	free(out);
+	free(err);
+	free(user2);
+	crk_dovecot_account_clear(&acc);
+	rep_close(&r);
+}
+END_TEST
+
 static const struct {
 	const char *tls;
 	const char *host;
@@ -545,6 +597,7 @@ crk_test_suite(void)
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, test_sync_command_tracks_proposals_and_replies);
 	tcase_add_test(tc, test_sync_dry_run_and_account_option);
+	tcase_add_test(tc, test_sync_reads_every_account_of_the_config);
 	CRK_TABLE_TEST(tc,
 	    test_sync_refuses_bad_certificates_before_any_password, refusals);
 	tcase_add_test(tc, test_doctor_reports_tls_folders_and_capabilities);
