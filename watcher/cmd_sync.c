@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/date.h"
 #include "ical/feed.h"
 #include "watcher/cli.h"
 #include "watcher/imap.h"
@@ -311,6 +312,25 @@ watch_fail(struct watch_account *wa, enum crk_status st, const char *error)
 	    wa->delay + jitter);
 }
 
+/* A daemon runs for weeks: snoozes end and follow-ups come due without
+ * any new mail, so every proposal is recomputed now and then, not only
+ * those a sync touched. */
+static void
+watch_refresh(struct crk_cli *cli, time_t now)
+{
+	static time_t last;
+	char *error = NULL;
+
+	if (last != 0 && now - last < 600 &&
+	    crk_day_of_time(now) == crk_day_of_time(last))
+		return;
+	if (crk_engine_refresh(cli->engine, now, &error) != CRK_OK)
+		crk_warn("refresh: %s", error != NULL ? error : "failed");
+	else
+		last = now;
+	free(error);
+}
+
 static time_t
 watch_now(struct crk_cli *cli, double start_mono)
 {
@@ -354,6 +374,7 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 		crk_free_str(&error);
 	}
 	wa->delay = 0;
+	watch_refresh(cli, now);
 	sync_after_hook(cli, now);
 	if (watch_stop || watch_reload)
 		return;
