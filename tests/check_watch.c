@@ -379,6 +379,37 @@ START_TEST(test_sync_reads_every_account_of_the_config)
 }
 END_TEST
 
+START_TEST(test_sync_on_a_terminal_shows_progress_per_folder)
+{
+	struct rep r;
+	char *cmd, *out;
+	FILE *p;
+	size_t len = 0;
+	int rc;
+
+	rep_open(&r, "tty", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	put(&r, "Sent", "thunderbird-quote.eml");
+	put(&r, "INBOX", "gmail-reply.eml");
+	/* script(1) gives crickets a terminal */
+	cmd = crk_xasprintf("script -qec \"'%s' -c '%s' --now 2026-11-17 sync\""
+			    " /dev/null 2>&1",
+	    CRK_TEST_BINARY, r.config);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	out = crk_xmalloc(65536);
+	len = fread(out, 1, 65535, p);
+	out[len] = '\0';
+	rc = pclose(p);
+	ck_assert_msg(rc == 0, "%s", out);
+	ck_assert_msg(strstr(out, "Sent: 2/2") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "INBOX: 1/1") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+	rep_close(&r);
+}
+END_TEST
+
 static const struct {
 	const char *tls;
 	const char *host;
@@ -598,6 +629,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_sync_command_tracks_proposals_and_replies);
 	tcase_add_test(tc, test_sync_dry_run_and_account_option);
 	tcase_add_test(tc, test_sync_reads_every_account_of_the_config);
+	tcase_add_test(tc, test_sync_on_a_terminal_shows_progress_per_folder);
 	CRK_TABLE_TEST(tc,
 	    test_sync_refuses_bad_certificates_before_any_password, refusals);
 	tcase_add_test(tc, test_doctor_reports_tls_folders_and_capabilities);
