@@ -238,9 +238,8 @@ template_clean_text(const char *text)
 	return template_finish(&b);
 }
 
-/* The angle line of a built-in template, without "Angle: ". */
-static char *
-template_builtin_angle(unsigned touch)
+char *
+crk_template_builtin_angle(unsigned touch)
 {
 	const char *t = crk_template_builtin(touch), *eol;
 
@@ -283,7 +282,7 @@ crk_template_parse(const char *text, unsigned touch, const char *source,
 	tpl->body = crk_xasprintf(
 	    "%.*s%s", (int)(end - body), body, end > body ? "\n" : "");
 	if (tpl->angle == NULL)
-		tpl->angle = template_builtin_angle(touch);
+		tpl->angle = crk_template_builtin_angle(touch);
 	tpl->source = crk_xstrdup(source != NULL ? source : "built-in");
 	free(clean);
 	*tpl_r = tpl;

@@ -44,6 +44,10 @@ const char *crk_template_file_name(unsigned touch);
  * when no file exists.  Returns a constant string. */
 const char *crk_template_builtin(unsigned touch);
 
+/* The suggested angle of a touch's built-in template ("Did the proposal
+ * arrive? ..."), for calendar descriptions.  Owned. */
+char *crk_template_builtin_angle(unsigned touch);
+
 /* Parses template text: an optional first line "Angle: ..." followed by
  * a blank line, then the body.  CRLF becomes LF, invalid UTF-8 is
  * replaced; a missing angle takes the built-in one for `touch`.  `source`

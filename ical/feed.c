@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/template.h"
 #include "ical/feed.h"
 
 /* RFC 5545 3.1: lines SHOULD NOT be longer than 75 octets, CRLF excluded. */
@@ -324,69 +325,6 @@ feed_utc_value(time_t t, char buf[32])
 
 /* ---- wording ------------------------------------------------------------- */
 
-const char *
-crk_feed_angle(unsigned number)
-{
-	static const char *const angles[] = {
-	    "Did it arrive? Check that the proposal reached the right "
-	    "person and offer to answer questions.",
-	    "Bring something new of value: an insight, a resource or an "
-	    "answer to a question they are likely to have.",
-	    "Share a relevant case: how a similar customer used it and "
-	    "what it brought them.",
-	    "A short check on timing: is now the right moment, or when "
-	    "would be?",
-	    "Ask whether this is still a priority for them, or whether "
-	    "something else came first.",
-	    "Ask for a clear answer: a yes or a no are both fine.",
-	};
-	static const char *const monthly =
-	    "Monthly check-in: share one piece of news and ask again for "
-	    "a clear yes or no.";
-
-	if (number == 0)
-		number = 1;
-	if (number > CRK_N_ELEMENTS(angles))
-		return monthly;
-	return angles[number - 1];
-}
-
-char *
-crk_feed_company(const char *addr, const char *name)
-{
-	static const char *const freemail[] = {"gmail", "googlemail", "yahoo",
-	    "ymail", "hotmail", "outlook", "live", "msn", "icloud", "me", "mac",
-	    "aol", "gmx", "web", "proton", "protonmail", "pm", "mail", "yandex",
-	    "t-online", "freenet", "orange", "free", "laposte", "libero", "qq",
-	    "163", "fastmail", "zoho", "tutanota", "posteo", "mailbox"};
-	const char *at, *end;
-	char *label;
-	size_t i;
-
-	if (name != NULL) {
-		const char *open = strchr(name, '(');
-
-		if (open != NULL && strchr(open, ')') != NULL)
-			return NULL;
-	}
-	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
-		return NULL;
-	at++;
-	end = strchr(at, '.');
-	if (end == NULL || end == at)
-		return NULL;
-	label = crk_str_lower(crk_xstrndup(at, (size_t)(end - at)));
-	for (i = 0; i < CRK_N_ELEMENTS(freemail); i++) {
-		if (strcmp(label, freemail[i]) == 0) {
-			free(label);
-			return NULL;
-		}
-	}
-	if (label[0] >= 'a' && label[0] <= 'z')
-		label[0] = (char)(label[0] - 'a' + 'A');
-	return label;
-}
-
 char *
 crk_feed_uri_encode(const char *s)
 {
@@ -422,7 +360,10 @@ feed_person_label(const char *addr, const char *name)
 		free(label);
 		label = crk_xstrdup("(unnamed)");
 	}
-	company = crk_feed_company(addr, name);
+	/* a display name that names the company already, "Jane (ACME)",
+	 * stays as it is */
+	company = name != NULL && strchr(name, '(') != NULL &&
+	    strchr(name, ')') != NULL ? NULL : crk_template_company(name, addr);
 	if (company != NULL) {
 		cc = feed_clean(company, FEED_COMPANY_MAX);
 		free(company);
@@ -581,7 +522,7 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 {
 	const struct crk_proposal *p = it->p;
 	struct buf s = {0}, d = {0};
-	char *label, *subject, *sid, *who, daybuf[32];
+	char *label, *subject, *sid, *who, *angle, daybuf[32];
 	crk_day since;
 	long silent;
 
@@ -613,8 +554,10 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 			    feed_date_human(since, daybuf));
 		}
 		feed_describe_sent(&d, p);
+		angle = crk_template_builtin_angle(it->f->number);
 		buf_printf(&d, "\nTouch #%u, suggested angle: %s\n",
-		    it->f->number, crk_feed_angle(it->f->number));
+		    it->f->number, angle);
+		free(angle);
 		if (!it->completed)
 			buf_printf(&d,
 			    "\nReply to the thread (crickets notices "

@@ -74,16 +74,6 @@ struct crk_feed_input {
 enum crk_status crk_feed_render(const struct crk_feed_input *input,
     char **events_r, char **tasks_r, char **error_r);
 
-/* The suggested angle for follow-up number `number` (1-based): one per
- * touch 1-6, then the same monthly angle.  A constant string. */
-const char *crk_feed_angle(unsigned number);
-
-/* The company shown after a prospect's name: the "(ACME)" part of the
- * display name if there is one (then NULL, the name already says it),
- * otherwise the first label of the address's domain capitalised
- * ("jane@acme.com" -> "Acme"); NULL for free-mail domains.  Owned. */
-char *crk_feed_company(const char *addr, const char *name);
-
 /* Percent-encodes a Message-ID (without angle brackets) for a URI:
  * unreserved characters and "@" stay, everything else becomes %XX.
  * Owned. */
