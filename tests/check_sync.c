@@ -439,6 +439,53 @@ START_TEST(test_keyword_set_by_another_client_closes_the_proposal)
 }
 END_TEST
 
+/* Office 365 has no CONDSTORE: the keywords are searched for. */
+START_TEST(test_keyword_is_seen_without_condstore)
+{
+	struct world w;
+	struct crk_sync_options opts = {0};
+	struct crk_sync_stats stats = {0};
+	struct crk_proposal_list list = {0};
+	struct crk_imap_mailbox mb;
+	struct crk_imap *imap = NULL;
+	struct crk_strv kw = {0};
+	char *error = NULL;
+	int pass;
+
+	world_open(&w, "nocs");
+	put(&w, "Sent", "outlook-proposal.eml");
+	put(&w, "Sent", "thunderbird-quote.eml");
+	opts.now = w.now;
+	for (pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(
+		    crk_sync_connect(&w.acc, 10, &imap, &error), CRK_OK);
+		crk_imap_disable_condstore(imap);
+		memset(&stats, 0, sizeof(stats));
+		ck_assert_msg(
+		    crk_sync_connected(imap, &w.acc, w.engine, w.store,
+			&w.rules, &opts, &stats, &error) == CRK_OK,
+		    "%s", error);
+		crk_imap_free(&imap);
+		if (pass == 1)
+			break;
+		ck_assert_int_eq(
+		    crk_imap_select(w.imap, "Sent", &mb, &error), CRK_OK);
+		crk_strv_add(&kw, "crickets-lost");
+		ck_assert_int_eq(
+		    crk_imap_store_flags(w.imap, 2, &kw, true, &error), CRK_OK);
+		crk_strv_clear(&kw);
+	}
+	ck_assert_uint_eq(stats.changed, 1);
+	proposals(&w, &list);
+	ck_assert_int_eq(
+	    find(&list, "Quote for Globex")->state, CRK_STATE_LOST);
+	ck_assert_int_eq(
+	    find(&list, "Proposal: ACME")->state, CRK_STATE_WAITING);
+	crk_proposal_list_clear(&list);
+	world_close(&w);
+}
+END_TEST
+
 START_TEST(test_sync_never_sets_seen)
 {
 	struct world w;
@@ -682,6 +729,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_uidvalidity_change_resyncs_without_duplicates);
 	CRK_TABLE_TEST(tc,
 	    test_keyword_set_by_another_client_closes_the_proposal, keywords);
+	tcase_add_test(tc, test_keyword_is_seen_without_condstore);
 	tcase_add_test(tc, test_sync_never_sets_seen);
 	tcase_add_test(tc, test_configured_folders_restrict_the_sync);
 	tcase_add_test(tc, test_dry_run_changes_nothing);

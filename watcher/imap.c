@@ -1051,6 +1051,42 @@ crk_imap_search_header(struct crk_imap *imap, const char *field,
 	return imap_search(imap, key, 0, uids_r, count_r, error_r);
 }
 
+enum crk_status
+crk_imap_search_keywords(struct crk_imap *imap, const char *const *keywords,
+    size_t n_keywords, uint32_t max_uid, uint32_t **uids_r, size_t *count_r,
+    char **error_r)
+{
+	struct mailimap_search_key *any = NULL, *k, *all;
+	size_t i;
+
+	*uids_r = NULL;
+	*count_r = 0;
+	if (n_keywords == 0 || max_uid == 0)
+		return CRK_OK;
+	for (i = 0; i < n_keywords; i++) {
+		k = mailimap_search_key_new_keyword(crk_xstrdup(keywords[i]));
+		if (k == NULL)
+			crk_oom();
+		any = any == NULL ? k : mailimap_search_key_new_or(any, k);
+		if (any == NULL)
+			crk_oom();
+	}
+	all = mailimap_search_key_new_multiple_empty();
+	if (all == NULL ||
+	    mailimap_search_key_multiple_add(all,
+		mailimap_search_key_new_uid(mailimap_set_new_interval(
+		    1, max_uid))) != MAILIMAP_NO_ERROR ||
+	    mailimap_search_key_multiple_add(all, any) != MAILIMAP_NO_ERROR)
+		crk_oom();
+	return imap_search(imap, all, 0, uids_r, count_r, error_r);
+}
+
+void
+crk_imap_disable_condstore(struct crk_imap *imap)
+{
+	imap->condstore_enabled = false;
+}
+
 /* ---- fetch ----------------------------------------------------------------
  */
 

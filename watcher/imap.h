@@ -129,6 +129,18 @@ enum crk_status crk_imap_search_uids(struct crk_imap *imap, uint32_t after_uid,
 enum crk_status crk_imap_search_header(struct crk_imap *imap, const char *field,
     const char *value, uint32_t **uids_r, size_t *count_r, char **error_r);
 
+/* UIDs up to max_uid of the open folder that carry any of the keywords
+ * (UID SEARCH ... OR KEYWORD ...), ascending.  The sync's way to see
+ * keywords set elsewhere on servers without CONDSTORE (Office 365).
+ * Caller frees *uids_r. */
+enum crk_status crk_imap_search_keywords(struct crk_imap *imap,
+    const char *const *keywords, size_t n_keywords, uint32_t max_uid,
+    uint32_t **uids_r, size_t *count_r, char **error_r);
+
+/* Stops using CONDSTORE on this connection, as with a server that lacks
+ * it (for servers whose CONDSTORE is broken, and for the tests). */
+void crk_imap_disable_condstore(struct crk_imap *imap);
+
 /* What the sync needs of one message, from a single FETCH. */
 struct crk_imap_msg {
 	uint32_t uid;

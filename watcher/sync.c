@@ -905,6 +905,34 @@ crk_sync_folder(struct crk_imap *imap, struct crk_engine *engine,
 			goto out;
 	}
 
+	/* Without CONDSTORE nothing says which flags changed; the keywords
+	 * that drive crickets are few, so the server finds them. */
+	if (state.uidvalidity != 0 && mb.highestmodseq == 0 &&
+	    state.last_uid > 0) {
+		static const char *const control[] = {CRK_KEYWORD_TRACK,
+		    CRK_KEYWORD_IGNORE, CRK_KEYWORD_WON, CRK_KEYWORD_LOST,
+		    CRK_KEYWORD_DROP};
+
+		st = crk_imap_search_keywords(imap, control,
+		    CRK_N_ELEMENTS(control), state.last_uid, &uids, &n,
+		    error_r);
+		if (st == CRK_OK && n > 0)
+			st = crk_imap_fetch(imap, uids, n, 0, &list, error_r);
+		if (st == CRK_OK && list.count > 0) {
+			st = sync_batch(imap, engine, store, rules, account,
+			    folder, &list, mb.uidvalidity, &next, opts, stats,
+			    error_r);
+			stats->fetched += (unsigned)list.count;
+			stats->changed += (unsigned)list.count;
+		}
+		crk_imap_msg_list_clear(&list);
+		free(uids);
+		uids = NULL;
+		n = 0;
+		if (st != CRK_OK)
+			goto out;
+	}
+
 	if (mb.uidnext != 0 && state.uidvalidity != 0 &&
 	    mb.uidnext <= state.last_uid + 1) {
 		n = 0; /* nothing new: skip the SEARCH */
