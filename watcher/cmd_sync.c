@@ -367,7 +367,8 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 	 * a folder that failed (gone between LIST and EXAMINE, a configured
 	 * one missing) is a warning, and the others keep being watched. */
 	if (st == CRK_E_NET || st == CRK_E_BUSY || st == CRK_E_TLS ||
-	    st == CRK_E_AUTH || st == CRK_E_DB || st == CRK_E_IO)
+	    st == CRK_E_AUTH || st == CRK_E_DB || st == CRK_E_IO ||
+	    (st != CRK_OK && crk_imap_is_broken(wa->imap)))
 		goto fail;
 	if (st != CRK_OK) {
 		crk_warn("account %s: %s", wa->config->name, error);

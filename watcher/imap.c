@@ -243,6 +243,9 @@ imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 			    what, imap->host);
 			return CRK_E_NET;
 		}
+		/* The rest of the answer is still unread: nothing said on
+		 * this connection can be trusted any more. */
+		imap->broken = true;
 		crk_error_set(error_r, "%s: cannot parse the answer of %s",
 		    what, imap->host);
 		return CRK_E_PROTO;
@@ -1079,6 +1082,12 @@ crk_imap_search_keywords(struct crk_imap *imap, const char *const *keywords,
 	    mailimap_search_key_multiple_add(all, any) != MAILIMAP_NO_ERROR)
 		crk_oom();
 	return imap_search(imap, all, 0, uids_r, count_r, error_r);
+}
+
+bool
+crk_imap_is_broken(struct crk_imap *imap)
+{
+	return imap->broken;
 }
 
 void

@@ -137,6 +137,10 @@ enum crk_status crk_imap_search_keywords(struct crk_imap *imap,
     const char *const *keywords, size_t n_keywords, uint32_t max_uid,
     uint32_t **uids_r, size_t *count_r, char **error_r);
 
+/* True once the connection failed or an answer could not be parsed (the
+ * stream is out of step): only a new connection helps. */
+bool crk_imap_is_broken(struct crk_imap *imap);
+
 /* Stops using CONDSTORE on this connection, as with a server that lacks
  * it (for servers whose CONDSTORE is broken, and for the tests). */
 void crk_imap_disable_condstore(struct crk_imap *imap);

@@ -1017,7 +1017,7 @@ crk_sync_connected(struct crk_imap *imap,
 				error = NULL;
 			}
 		}
-		if (sync_is_fatal(st))
+		if (sync_is_fatal(st) || crk_imap_is_broken(imap))
 			break;
 		crk_warn("account %s: %s", account->name,
 		    error != NULL ? error : crk_status_str(st));
