@@ -17,6 +17,7 @@
 #include "core/date.h"
 #include "ical/feed.h"
 #include "watcher/cli.h"
+#include "watcher/drafts.h"
 #include "watcher/imap.h"
 #include "watcher/sync.h"
 #include "watcher/tls.h"
@@ -166,6 +167,18 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 		else
 			crk_info("account %s: %u folders, %u messages read",
 			    acc->name, stats.folders, stats.fetched);
+		/* issue 5: the due follow-up drafts (dry run: only shown) */
+		if (st != CRK_E_NET && st != CRK_E_TLS && st != CRK_E_AUTH) {
+			crk_free_str(&error);
+			st = crk_drafts_sync_account(cli->store, cli->config,
+			    acc, cli->now, opts.dry_run, NULL, &error);
+			if (st != CRK_OK) {
+				crk_cli_error("%s",
+				    error != NULL ? error : crk_status_str(st));
+				if (worst == CRK_OK)
+					worst = st;
+			}
+		}
 		free(error);
 	}
 	if (!opts.dry_run)
@@ -376,6 +389,15 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 	}
 	wa->delay = 0;
 	watch_refresh(cli, now);
+	/* issue 5: the due follow-up drafts, on the same connection */
+	st = crk_drafts_run(wa->imap, cli->store, cli->config, wa->config, now,
+	    false, NULL, &error);
+	if (st == CRK_E_NET || st == CRK_E_TLS || st == CRK_E_DB)
+		goto fail;
+	if (st != CRK_OK) {
+		crk_warn("%s", error != NULL ? error : crk_status_str(st));
+		crk_free_str(&error);
+	}
 	sync_after_hook(cli, now);
 	if (watch_stop || watch_reload)
 		return;
