@@ -1,0 +1,605 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The plugin's GTK-free glue: config, store, engine and feeds for Claws. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/engine.h"
+#include "core/normalize.h"
+#include "core/ooo.h"
+#include "ical/feed.h"
+#include "plugin/glue.h"
+
+struct crk_glue {
+	struct crk_store *store;   /* owned */
+	struct crk_engine *engine; /* owned */
+	struct crk_rules rules;	   /* owned */
+	char *feed_dir;		   /* owned */
+	unsigned feed_mode;
+};
+
+/* How long a store call waits for `crickets watch` to finish its batch. */
+#define GLUE_BUSY_TIMEOUT_MS 5000
+
+static char *
+glue_home(void)
+{
+	const char *home = getenv("HOME");
+
+	return crk_xstrdup(home != NULL && *home != '\0' ? home : "/");
+}
+
+static char *
+glue_xdg_dir(const char *env, const char *fallback)
+{
+	const char *dir = getenv(env);
+	char *home;
+	char *path;
+
+	if (dir != NULL && dir[0] == '/')
+		return crk_xstrdup(dir);
+	home = glue_home();
+	path = crk_xasprintf("%s/%s", strcmp(home, "/") == 0 ? "" : home,
+	    fallback);
+	free(home);
+	return path;
+}
+
+static char *
+glue_expand(const char *path)
+{
+	char *home;
+	char *out;
+
+	if (path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
+		return crk_xstrdup(path);
+	home = glue_home();
+	out = crk_xasprintf("%s%s",
+	    strcmp(home, "/") == 0 && path[1] == '/' ? "" : home, path + 1);
+	free(home);
+	return out;
+}
+
+char *
+crk_glue_config_default_path(void)
+{
+	const char *env = getenv("CRICKETS_CONFIG");
+	char *dir;
+	char *path;
+
+	if (env != NULL && *env != '\0')
+		return crk_xstrdup(env);
+	dir = glue_xdg_dir("XDG_CONFIG_HOME", ".config");
+	path = crk_xasprintf("%s/crickets/config", dir);
+	free(dir);
+	return path;
+}
+
+static void
+glue_config_defaults(struct crk_glue_config *config)
+{
+	char *data = glue_xdg_dir("XDG_DATA_HOME", ".local/share");
+
+	config->database = crk_xasprintf("%s/crickets/crickets.db", data);
+	config->feed_dir = crk_xasprintf("%s/crickets/feed", data);
+	config->feed_mode = 0600;
+	crk_cadence_default(&config->cadence);
+	crk_rules_init_default(&config->rules);
+	free(data);
+}
+
+static bool
+glue_parse_uint(const char *value, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v > max ||
+	    value[0] == '-')
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+/* One key of [crickets]; false with *error_r set for a bad value. */
+static bool
+glue_config_key(struct crk_glue_config *config, const char *name,
+    const char *value, char **error_r)
+{
+	unsigned n;
+
+	if (strcmp(name, "database") == 0 || strcmp(name, "feed_dir") == 0) {
+		char **dst = name[0] == 'd' ? &config->database
+					    : &config->feed_dir;
+		if (*value == '\0') {
+			crk_error_set(error_r, "%s must not be empty", name);
+			return false;
+		}
+		free(*dst);
+		*dst = glue_expand(value);
+	} else if (strcmp(name, "timezone") == 0) {
+		free(config->timezone);
+		config->timezone = *value == '\0' ? NULL : crk_xstrdup(value);
+	} else if (strcmp(name, "cadence") == 0) {
+		if (crk_cadence_parse_offsets(&config->cadence, value,
+			error_r) != CRK_OK)
+			return false;
+	} else if (strcmp(name, "repeat_every") == 0) {
+		if (!glue_parse_uint(value, 3650, &n)) {
+			crk_error_set(error_r, "repeat_every must be a number "
+					       "of days (0 for none)");
+			return false;
+		}
+		config->cadence.repeat_every = (int)n;
+	} else if (strcmp(name, "cap") == 0) {
+		if (!glue_parse_uint(value, 10000, &n)) {
+			crk_error_set(error_r, "cap must be a number");
+			return false;
+		}
+		config->cadence.cap = n;
+	} else if (strcmp(name, "weekend") == 0) {
+		if (crk_cadence_parse_weekend(&config->cadence, value,
+			error_r) != CRK_OK)
+			return false;
+	} else if (strcmp(name, "proposal_words") == 0) {
+		if (crk_rules_set_words(&config->rules, value, error_r) !=
+		    CRK_OK)
+			return false;
+	} else if (strcmp(name, "proposal_threshold") == 0) {
+		if (!glue_parse_uint(value, 100000, &n) || n == 0) {
+			crk_error_set(error_r, "proposal_threshold must be a "
+					       "positive number");
+			return false;
+		}
+		config->rules.threshold = (int)n;
+	} else if (strcmp(name, "feed_mode") == 0) {
+		char *end;
+		unsigned long mode = strtoul(value, &end, 8);
+
+		if (end == value || *end != '\0' || mode > 0777 ||
+		    (mode & 0600) != 0600) {
+			crk_error_set(error_r, "feed_mode must be an octal "
+					       "file mode the owner can read "
+					       "and write");
+			return false;
+		}
+		config->feed_mode = (unsigned)mode;
+	}
+	/* Everything else belongs to the watcher (templates, drafts...). */
+	return true;
+}
+
+/* Cuts an inline comment: ';' or '#' after whitespace (inih's rule). */
+static void
+glue_strip_comment(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++) {
+		if ((*p == ';' || *p == '#') && p > s &&
+		    (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+enum crk_status
+crk_glue_config_load(const char *path, struct crk_glue_config **config_r,
+    char **error_r)
+{
+	struct crk_glue_config *config = NULL;
+	enum crk_status status = CRK_OK;
+	char *file = NULL;
+	FILE *fp = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned lineno = 0;
+	bool in_section = false;
+	char *key_error = NULL;
+
+	*config_r = NULL;
+	config = crk_xcalloc(1, sizeof(*config));
+	glue_config_defaults(config);
+	file = path != NULL ? crk_xstrdup(path)
+			    : crk_glue_config_default_path();
+	fp = fopen(file, "r");
+	if (fp == NULL) {
+		if (errno != ENOENT) {
+			crk_error_set(error_r, "cannot read %s: %s", file,
+			    strerror(errno));
+			status = CRK_E_IO;
+			goto out;
+		}
+		*config_r = config;
+		config = NULL;
+		goto out;
+	}
+	config->path = crk_xstrdup(file);
+	while (getline(&line, &cap, fp) >= 0) {
+		char *s;
+		char *eq;
+
+		lineno++;
+		s = crk_str_trim(line);
+		if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+			s = crk_str_trim(s + 3);
+		if (*s == '\0' || *s == ';' || *s == '#')
+			continue;
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (end == NULL) {
+				crk_error_set(error_r, "%s:%u: section header "
+						       "without ']'", file,
+				    lineno);
+				status = CRK_E_INVAL;
+				goto out;
+			}
+			*end = '\0';
+			in_section = strcmp(crk_str_trim(s + 1),
+					 "crickets") == 0;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			crk_error_set(error_r, "%s:%u: expected 'name = value'",
+			    file, lineno);
+			status = CRK_E_INVAL;
+			goto out;
+		}
+		if (!in_section)
+			continue;
+		*eq = '\0';
+		glue_strip_comment(eq + 1);
+		if (!glue_config_key(config, crk_str_trim(s),
+			crk_str_trim(eq + 1), &key_error)) {
+			crk_error_set(error_r, "%s:%u: %s", file, lineno,
+			    key_error != NULL ? key_error : "bad value");
+			status = CRK_E_INVAL;
+			goto out;
+		}
+	}
+	if (ferror(fp)) {
+		crk_error_set(error_r, "cannot read %s", file);
+		status = CRK_E_IO;
+		goto out;
+	}
+	*config_r = config;
+	config = NULL;
+out:
+	if (fp != NULL)
+		fclose(fp);
+	free(key_error);
+	free(line);
+	free(file);
+	crk_glue_config_free(&config);
+	return status;
+}
+
+void
+crk_glue_config_free(struct crk_glue_config **config)
+{
+	struct crk_glue_config *c;
+
+	if (config == NULL || *config == NULL)
+		return;
+	c = *config;
+	free(c->path);
+	free(c->database);
+	free(c->feed_dir);
+	free(c->timezone);
+	crk_rules_clear(&c->rules);
+	free(c);
+	*config = NULL;
+}
+
+/* mkdir -p of the directory that will hold path (0700). */
+static enum crk_status
+glue_mkdir_parent(const char *path, char **error_r)
+{
+	char *dir = crk_xstrdup(path);
+	char *p;
+	enum crk_status status = CRK_OK;
+
+	p = strrchr(dir, '/');
+	if (p == NULL || p == dir)
+		goto out;
+	*p = '\0';
+	for (p = dir + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+				crk_error_set(error_r, "cannot create %s: %s",
+				    dir, strerror(errno));
+				status = CRK_E_IO;
+				goto out;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+out:
+	free(dir);
+	return status;
+}
+
+enum crk_status
+crk_glue_open(const struct crk_glue_config *config,
+    const struct crk_strv *identities, struct crk_glue **glue_r,
+    char **error_r)
+{
+	struct crk_glue *glue = NULL;
+	enum crk_status status;
+	size_t i;
+
+	*glue_r = NULL;
+	glue = crk_xcalloc(1, sizeof(*glue));
+	if ((status = glue_mkdir_parent(config->database, error_r)) != CRK_OK)
+		goto out;
+	status = crk_store_open(config->database, &glue->store, error_r);
+	if (status != CRK_OK)
+		goto out;
+	crk_store_set_busy_timeout(glue->store, GLUE_BUSY_TIMEOUT_MS);
+	crk_rules_copy(&glue->rules, &config->rules);
+	for (i = 0; identities != NULL && i < identities->count; i++) {
+		char *addr = crk_addr_normalize(identities->items[i]);
+
+		if (addr != NULL && *addr != '\0')
+			crk_strv_add_unique(&glue->rules.identities, addr);
+		free(addr);
+	}
+	glue->engine = crk_engine_new(glue->store, &glue->rules,
+	    &config->cadence);
+	crk_engine_set_return_date_parser(glue->engine, crk_ooo_return_date);
+	glue->feed_dir = crk_xstrdup(config->feed_dir);
+	glue->feed_mode = config->feed_mode;
+	*glue_r = glue;
+	glue = NULL;
+out:
+	crk_glue_free(&glue);
+	return status;
+}
+
+void
+crk_glue_free(struct crk_glue **glue)
+{
+	struct crk_glue *g;
+
+	if (glue == NULL || *glue == NULL)
+		return;
+	g = *glue;
+	crk_engine_free(&g->engine);
+	crk_store_free(&g->store);
+	crk_rules_clear(&g->rules);
+	free(g->feed_dir);
+	free(g);
+	*glue = NULL;
+}
+
+struct crk_store *
+crk_glue_store(struct crk_glue *glue)
+{
+	return glue->store;
+}
+
+/* Message-ID without angle brackets and surrounding space.  Owned. */
+static char *
+glue_bare_id(const char *id)
+{
+	char *s = crk_str_trim(crk_xstrdup(id));
+	size_t len = strlen(s);
+
+	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
+		memmove(s, s + 1, len - 2);
+		s[len - 2] = '\0';
+	}
+	return s;
+}
+
+bool
+crk_glue_has_message(struct crk_glue *glue, const char *account,
+    const char *message_id)
+{
+	char *id;
+	bool found;
+
+	if (message_id == NULL)
+		return false;
+	id = glue_bare_id(message_id);
+	found = crk_store_has_message(glue->store, account, id);
+	free(id);
+	return found;
+}
+
+/* The states of all proposals, by id, to spot what a batch changed. */
+struct glue_snapshot {
+	int64_t *ids;
+	enum crk_state *states;
+	size_t count;
+};
+
+static void
+glue_snapshot_take(struct crk_glue *glue, struct glue_snapshot *snap)
+{
+	struct crk_proposal_list list = { 0 };
+	size_t i;
+
+	memset(snap, 0, sizeof(*snap));
+	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list,
+		NULL) != CRK_OK)
+		return;
+	snap->ids = crk_xcalloc(list.count + 1, sizeof(*snap->ids));
+	snap->states = crk_xcalloc(list.count + 1, sizeof(*snap->states));
+	for (i = 0; i < list.count; i++) {
+		snap->ids[i] = list.items[i].id;
+		snap->states[i] = list.items[i].state;
+	}
+	snap->count = list.count;
+	crk_proposal_list_clear(&list);
+}
+
+static void
+glue_snapshot_clear(struct glue_snapshot *snap)
+{
+	free(snap->ids);
+	free(snap->states);
+	memset(snap, 0, sizeof(*snap));
+}
+
+/* A notice for the first proposal that became replied or bounced since
+ * the snapshot, or NULL. */
+static char *
+glue_notice(struct crk_glue *glue, const struct glue_snapshot *before)
+{
+	struct crk_proposal_list list = { 0 };
+	char *notice = NULL;
+	size_t i;
+	size_t j;
+
+	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list,
+		NULL) != CRK_OK)
+		return NULL;
+	for (i = 0; i < list.count && notice == NULL; i++) {
+		const struct crk_proposal *p = &list.items[i];
+		bool changed = true;
+
+		if (p->state != CRK_STATE_REPLIED &&
+		    p->state != CRK_STATE_BOUNCED)
+			continue;
+		for (j = 0; j < before->count; j++) {
+			if (before->ids[j] == p->id) {
+				changed = before->states[j] != p->state;
+				break;
+			}
+		}
+		if (!changed)
+			continue;
+		if (p->state == CRK_STATE_REPLIED)
+			notice = crk_xasprintf("crickets: %s replied to '%s'",
+			    p->last_reply_from != NULL ? p->last_reply_from
+						       : "the prospect",
+			    p->subject != NULL ? p->subject : "");
+		else
+			notice = crk_xasprintf("crickets: '%s' bounced; "
+					       "check the address",
+			    p->subject != NULL ? p->subject : "");
+	}
+	crk_proposal_list_clear(&list);
+	return notice;
+}
+
+enum crk_status
+crk_glue_ingest(struct crk_glue *glue, const char *account, const char *raw,
+    size_t len, const struct crk_strv *tags, const char *folder,
+    uint32_t uid, time_t now, char **notice_r, char **error_r)
+{
+	struct crk_message *msg = NULL;
+	struct crk_location loc = { folder, 0, uid };
+	struct glue_snapshot before = { 0 };
+	enum crk_status status;
+	size_t i;
+
+	if (notice_r != NULL)
+		*notice_r = NULL;
+	status = crk_message_parse_full(raw, len, &msg, error_r);
+	if (status != CRK_OK)
+		goto out;
+	for (i = 0; tags != NULL && i < tags->count; i++)
+		crk_strv_add_unique(&msg->keywords, tags->items[i]);
+	if (msg->internal_date == 0)
+		msg->internal_date = now;
+	if (notice_r != NULL)
+		glue_snapshot_take(glue, &before);
+	if ((status = crk_engine_begin(glue->engine, error_r)) != CRK_OK)
+		goto out;
+	status = crk_engine_ingest(glue->engine, account, msg,
+	    folder != NULL ? &loc : NULL, now, error_r);
+	if (status != CRK_OK) {
+		crk_engine_rollback(glue->engine);
+		goto out;
+	}
+	if ((status = crk_engine_commit(glue->engine, now, error_r)) !=
+	    CRK_OK)
+		goto out;
+	if (notice_r != NULL)
+		*notice_r = glue_notice(glue, &before);
+out:
+	glue_snapshot_clear(&before);
+	crk_message_free(&msg);
+	return status;
+}
+
+enum crk_status
+crk_glue_publish(struct crk_glue *glue, time_t now, char **error_r)
+{
+	enum crk_status status;
+
+	status = crk_engine_refresh(glue->engine, now, error_r);
+	if (status != CRK_OK)
+		return status;
+	return crk_feed_publish_store(glue->store, glue->feed_dir,
+	    glue->feed_mode, now, NULL, error_r);
+}
+
+enum crk_status
+crk_glue_action(struct crk_glue *glue, const char *account,
+    const char *message_id, const char *action, crk_day day_arg,
+    const char *note, time_t now, char **error_r)
+{
+	struct crk_proposal *p = NULL;
+	enum crk_status status;
+	char *id = NULL;
+	int64_t new_id = 0;
+
+	if (message_id == NULL || action == NULL) {
+		crk_error_set(error_r, "no message");
+		return CRK_E_INVAL;
+	}
+	id = glue_bare_id(message_id);
+	if (strcmp(action, "track") == 0) {
+		status = crk_engine_track(glue->engine, account, id, "plugin",
+		    now, &new_id, error_r);
+		goto out;
+	}
+	status = crk_store_proposal_find(glue->store, id, &p, error_r);
+	if (status != CRK_OK)
+		goto out;
+	if (strcmp(action, "untrack") == 0)
+		status = crk_engine_untrack(glue->engine, p->id, error_r);
+	else if (strcmp(action, "won") == 0)
+		status = crk_engine_close(glue->engine, p->id, CRK_STATE_WON,
+		    "plugin", now, error_r);
+	else if (strcmp(action, "lost") == 0)
+		status = crk_engine_close(glue->engine, p->id, CRK_STATE_LOST,
+		    "plugin", now, error_r);
+	else if (strcmp(action, "drop") == 0)
+		status = crk_engine_close(glue->engine, p->id,
+		    CRK_STATE_DROPPED, "plugin", now, error_r);
+	else if (strcmp(action, "notyet") == 0)
+		status = crk_engine_notyet(glue->engine, p->id, "plugin", now,
+		    error_r);
+	else if (strcmp(action, "call") == 0)
+		status = crk_engine_touch(glue->engine, p->id, "phone", note,
+		    "plugin", now, error_r);
+	else if (strcmp(action, "snooze") == 0)
+		status = crk_engine_snooze(glue->engine, p->id, day_arg,
+		    "plugin", now, error_r);
+	else {
+		crk_error_set(error_r, "unknown action '%s'", action);
+		status = CRK_E_INVAL;
+	}
+out:
+	crk_proposal_free(&p);
+	free(id);
+	return status;
+}

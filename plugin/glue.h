@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The plugin's GTK-free glue: config, store, engine and feeds for Claws. */
+#ifndef CRK_GLUE_H
+#define CRK_GLUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/cadence.h"
+#include "core/classify.h"
+#include "core/common.h"
+#include "core/store.h"
+
+/* What the plugin takes from the crickets config file: the [crickets]
+ * section the watcher reads too, so both share one store and one feed
+ * directory.  Accounts and identities come from Claws, not from here. */
+struct crk_glue_config {
+	char *path;	/* owned; the file read, NULL when none */
+	char *database; /* owned; expanded */
+	char *feed_dir; /* owned; expanded */
+	char *timezone; /* owned; NULL: the system's */
+	unsigned feed_mode;
+	struct crk_cadence cadence;
+	struct crk_rules rules; /* words and threshold; no identities */
+};
+
+/* The config path: $CRICKETS_CONFIG when set, else
+ * $XDG_CONFIG_HOME/crickets/config or ~/.config/crickets/config.  Owned. */
+char *crk_glue_config_default_path(void);
+
+/* Reads the [crickets] section of the INI file at path (NULL: the default
+ * path): database, feed_dir, timezone, feed_mode, cadence, repeat_every,
+ * cap, weekend, proposal_words, proposal_threshold.  Other sections and
+ * keys are the watcher's and are skipped.  Lines starting with ';' or '#'
+ * and " ;" inline comments are comments, as in the watcher's parser.  A
+ * missing file gives the defaults (the watcher's: the store and the feeds
+ * under $XDG_DATA_HOME/crickets).  CRK_E_INVAL with "FILE:LINE: ..." for a
+ * bad value, CRK_E_IO when the file exists but cannot be read.  Caller
+ * owns *config_r. */
+enum crk_status crk_glue_config_load(const char *path,
+    struct crk_glue_config **config_r, char **error_r);
+void crk_glue_config_free(struct crk_glue_config **config);
+
+struct crk_glue;
+
+/* Opens the store (creating its directory, WAL and a busy timeout, shared
+ * with `crickets watch`) and an engine with the config's rules plus the
+ * given identities (the addresses of the Claws accounts; normalised
+ * here).  CRK_E_DB, CRK_E_BUSY, CRK_E_IO.  Caller owns *glue_r. */
+enum crk_status crk_glue_open(const struct crk_glue_config *config,
+    const struct crk_strv *identities, struct crk_glue **glue_r,
+    char **error_r);
+void crk_glue_free(struct crk_glue **glue);
+
+/* Borrowed store of an open glue. */
+struct crk_store *crk_glue_store(struct crk_glue *glue);
+
+/* True when a message with this Message-ID (brackets optional) is stored
+ * for the account. */
+bool crk_glue_has_message(struct crk_glue *glue, const char *account,
+    const char *message_id);
+
+/* Parses a whole message file (crk_message_parse_full), adds the Claws
+ * tags as keywords and ingests it in its own short batch.  folder may be
+ * NULL.  When notice_r is not NULL it receives a one-line notice (owned)
+ * when the message changed a proposal to replied or bounced ("Jane Doe
+ * replied to 'Proposal Q3'"), else NULL.  CRK_E_PARSE for a file without
+ * a header, store errors as crk_engine_ingest. */
+enum crk_status crk_glue_ingest(struct crk_glue *glue, const char *account,
+    const char *raw, size_t len, const struct crk_strv *tags,
+    const char *folder, uint32_t uid, time_t now, char **notice_r,
+    char **error_r);
+
+/* Recomputes every active proposal as of now and publishes both feeds
+ * into the config's feed directory.  CRK_E_IO, CRK_E_DB, CRK_E_BUSY. */
+enum crk_status crk_glue_publish(struct crk_glue *glue, time_t now,
+    char **error_r);
+
+/* The rep's actions on the proposal of a message (by Message-ID; brackets
+ * optional), each its own batch.  action is one of "track", "untrack",
+ * "won", "lost", "drop", "notyet", "call", "snooze" (day_arg: until).
+ * CRK_E_NOTFOUND when no proposal has that message (track: when the
+ * message is not stored), CRK_E_INVAL for an unknown action, else what the
+ * engine returns. */
+enum crk_status crk_glue_action(struct crk_glue *glue, const char *account,
+    const char *message_id, const char *action, crk_day day_arg,
+    const char *note, time_t now, char **error_r);
+
+#endif
