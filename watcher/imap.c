@@ -787,6 +787,8 @@ imap_oflag_role(const char *ext)
 	    {"Archive", CRK_FOLDER_ARCHIVE},
 	    {"Flagged", CRK_FOLDER_FLAGGED},
 	    {"Starred", CRK_FOLDER_FLAGGED},
+	    /* RFC 8457: Gmail's virtual view, a subset like \Flagged */
+	    {"Important", CRK_FOLDER_FLAGGED},
 	    {"Noselect", CRK_FOLDER_NOSELECT},
 	    {"NonExistent", CRK_FOLDER_NOSELECT},
 	};
