@@ -69,6 +69,17 @@ append_mail(struct crk_imap *imap, const char *folder, const char *file,
 	free(data);
 }
 
+/* ---- timing ------------------------------------------------------------- */
+
+static double
+now_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* ---- TLS ------------------------------------------------------------------
  */
 
@@ -299,6 +310,52 @@ START_TEST(test_starttls_is_required_when_configured)
 	free(marker);
 	crk_test_rmtree(dir);
 	free(dir);
+}
+END_TEST
+
+/* A server that accepts and then says nothing, or stops in the middle:
+ * every wait is bounded by the timeout. */
+START_TEST(test_a_silent_server_is_given_up_after_the_timeout)
+{
+	struct crk_account_config acc = {0};
+	struct crk_imap *imap = NULL;
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	char *error = NULL;
+	double t0;
+	int ls, status;
+	pid_t pid;
+
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(ls, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(ls, 1), 0);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = accept(ls, NULL, NULL);
+
+		sleep(10);
+		if (fd >= 0)
+			close(fd);
+		_exit(0);
+	}
+	close(ls);
+	acc.name = (char *)"silent";
+	acc.host = (char *)"127.0.0.1";
+	acc.tls = CRK_TLS_NONE;
+	acc.port = ntohs(sa.sin_port);
+	t0 = now_secs();
+	ck_assert_int_eq(crk_imap_connect(&acc, 1, &imap, &error), CRK_E_NET);
+	ck_assert_ptr_null(imap);
+	ck_assert_msg(now_secs() - t0 < 5, "waited %.1fs", now_secs() - t0);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	free(error);
 }
 END_TEST
 
@@ -646,15 +703,6 @@ END_TEST
 
 /* ---- IDLE ---------------------------------------------------------------- */
 
-static double
-now_secs(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 START_TEST(test_idle_returns_when_a_message_arrives)
 {
 	struct crk_imap *imap = open_as("idle", CRK_TLS_IMAPS, "localhost");
@@ -743,6 +791,7 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(
 	    tc, test_folder_roles_fall_back_to_common_names, by_name);
 	tcase_add_test(tc, test_starttls_is_required_when_configured);
+	tcase_add_test(tc, test_a_silent_server_is_given_up_after_the_timeout);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dovecot");
