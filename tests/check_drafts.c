@@ -75,6 +75,7 @@ world_open(struct world *w, const char *tag)
 	w->dir = crk_test_tmpdir();
 	w->user = crk_xasprintf("dr-%s-%d", tag, (int)getpid());
 	crk_dovecot_account(dc, w->user, CRK_TLS_IMAPS, "localhost", &w->acc);
+	free(w->acc.name);
 	w->acc.name = crk_xstrdup("work");
 	w->acc.drafts = true;
 	crk_strv_add(&w->acc.identities, "robin.smith@example.com");
@@ -113,8 +114,6 @@ world_close(struct world *w)
 	crk_engine_free(&w->engine);
 	crk_store_free(&w->store);
 	crk_rules_clear(&w->rules);
-	free(w->acc.name);
-	w->acc.name = NULL;
 	crk_dovecot_account_clear(&w->acc);
 	free(w->config.templates_dir);
 	crk_test_rmtree(w->dir);
