@@ -388,6 +388,11 @@ START_TEST(test_authenticate_plain_logs_in)
 
 	crk_dovecot_account(dc, "plainauth", CRK_TLS_IMAPS, "localhost", &acc);
 	ck_assert_int_eq(crk_imap_connect(&acc, 10, &imap, &error), CRK_OK);
+	ck_assert_int_eq(
+	    crk_imap_login(imap, "plainauth", "not-it", true, &error),
+	    CRK_E_AUTH);
+	ck_assert_ptr_null(strstr(error, "not-it"));
+	crk_free_str(&error);
 	ck_assert_msg(crk_imap_login(imap, "plainauth", CRK_DOVECOT_PASSWORD,
 			  true, &error) == CRK_OK,
 	    "%s", error);

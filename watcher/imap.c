@@ -428,6 +428,53 @@ crk_imap_free(struct crk_imap **imapp)
 	free(imap);
 }
 
+/* AUTHENTICATE PLAIN with the initial response in the command (RFC 4959,
+ * RFC 4616), without Cyrus SASL and its plugins.  The command carries the
+ * secret, so the stream is marked private while it is sent. */
+static int
+imap_auth_plain_ir(
+    struct crk_imap *imap, const char *user, const char *password)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t ul = strlen(user), pl = strlen(password), n = ul + pl + 2;
+	unsigned char *raw = crk_xmalloc(n);
+	char *cmd = crk_xmalloc(32 + (n + 2) / 3 * 4);
+	size_t i, o;
+	int r;
+
+	raw[0] = '\0'; /* no authorization identity: the user's own */
+	memcpy(raw + 1, user, ul);
+	raw[1 + ul] = '\0';
+	memcpy(raw + 2 + ul, password, pl);
+	o = (size_t)sprintf(cmd, "AUTHENTICATE PLAIN ");
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)raw[i] << 16;
+
+		if (i + 1 < n)
+			v |= (unsigned)raw[i + 1] << 8;
+		if (i + 2 < n)
+			v |= raw[i + 2];
+		cmd[o++] = b64[(v >> 18) & 63];
+		cmd[o++] = b64[(v >> 12) & 63];
+		cmd[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		cmd[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	cmd[o] = '\0';
+	mailstream_set_privacy(imap->session->imap_stream, 0);
+	r = mailimap_custom_command(imap->session, cmd);
+	mailstream_set_privacy(imap->session->imap_stream, 1);
+	if (r == MAILIMAP_ERROR_CUSTOM_COMMAND)
+		r = MAILIMAP_ERROR_LOGIN;
+	if (r == MAILIMAP_NO_ERROR)
+		imap->session->imap_state = MAILIMAP_STATE_AUTHENTICATED;
+	explicit_bzero(raw, n);
+	explicit_bzero(cmd, o);
+	free(raw);
+	free(cmd);
+	return r;
+}
+
 enum crk_status
 crk_imap_login(struct crk_imap *imap, const char *user, const char *password,
     bool plain, char **error_r)
@@ -437,7 +484,12 @@ crk_imap_login(struct crk_imap *imap, const char *user, const char *password,
 
 	if (imap->session->imap_state == MAILIMAP_STATE_AUTHENTICATED)
 		return CRK_OK; /* PREAUTH */
-	if (plain) {
+	if (plain && crk_imap_has_capability(imap, "SASL-IR")) {
+		r = imap_auth_plain_ir(imap, user, password);
+		st = imap_error(imap, r, "AUTHENTICATE PLAIN", error_r);
+		if (st == CRK_E_PROTO && r != MAILIMAP_ERROR_PARSE)
+			st = CRK_E_AUTH;
+	} else if (plain) {
 		r = mailimap_authenticate(imap->session, "PLAIN", imap->host,
 		    NULL, NULL, user, user, password, NULL);
 		st = imap_error(imap, r, "AUTHENTICATE PLAIN", error_r);
