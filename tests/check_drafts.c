@@ -427,6 +427,84 @@ START_TEST(test_reply_removes_the_untouched_draft)
 }
 END_TEST
 
+/* Every way a follow-up closes removes its untouched draft; a snooze
+ * keeps the follow-up, and its draft, open. */
+enum closing {
+	CLOSE_WON,
+	CLOSE_LOST,
+	CLOSE_DROP,
+	CLOSE_PHONE,
+	CLOSE_UNTRACK,
+	CLOSE_SNOOZE,
+};
+
+static const struct {
+	const char *name;
+	enum closing how;
+	unsigned removed;
+} closing_table[] = {
+    {"won", CLOSE_WON, 1},
+    {"lost", CLOSE_LOST, 1},
+    {"dropped", CLOSE_DROP, 1},
+    {"a phone call recorded as a touch", CLOSE_PHONE, 1},
+    {"untracked", CLOSE_UNTRACK, 1},
+    {"snoozed (still open)", CLOSE_SNOOZE, 0},
+};
+
+START_TEST(test_closed_followup_loses_its_untouched_draft)
+{
+	struct world w;
+	struct crk_drafts_stats stats;
+	struct crk_proposal_list list;
+	char *error = NULL;
+	enum crk_status st = CRK_OK;
+	int64_t id;
+
+	world_open(&w, "close");
+	put(&w, "Sent", "outlook-proposal.eml");
+	sync_ok(&w);
+	ck_assert_uint_eq(drafts_ok(&w, false).created, 1);
+	ck_assert_int_eq(
+	    crk_store_proposals(w.store, CRK_PROPOSALS_ALL, &list, &error),
+	    CRK_OK);
+	ck_assert_uint_eq(list.count, 1);
+	id = list.items[0].id;
+	crk_proposal_list_clear(&list);
+	switch (closing_table[_i].how) {
+	case CLOSE_WON:
+	case CLOSE_LOST:
+	case CLOSE_DROP:
+		st = crk_engine_close(w.engine, id,
+		    closing_table[_i].how == CLOSE_WON ? CRK_STATE_WON
+			: closing_table[_i].how == CLOSE_LOST
+			? CRK_STATE_LOST
+			: CRK_STATE_DROPPED,
+		    "cli", w.now, &error);
+		break;
+	case CLOSE_PHONE:
+		st = crk_engine_touch(
+		    w.engine, id, "phone", NULL, "cli", w.now, &error);
+		break;
+	case CLOSE_UNTRACK:
+		st = crk_engine_untrack(w.engine, id, &error);
+		break;
+	case CLOSE_SNOOZE:
+		st = crk_engine_snooze(w.engine, id, crk_day_of_time(w.now) + 5,
+		    "cli", w.now, &error);
+		break;
+	}
+	ck_assert_msg(st == CRK_OK, "%s: %s", closing_table[_i].name, error);
+	stats = drafts_ok(&w, false);
+	ck_assert_msg(stats.removed == closing_table[_i].removed,
+	    "%s: removed %u", closing_table[_i].name, stats.removed);
+	ck_assert_uint_eq(stats.kept, 0);
+	ck_assert_uint_eq(stats.created, 0);
+	ck_assert_uint_eq(
+	    server_draft_count(&w), 1 - closing_table[_i].removed);
+	world_close(&w);
+}
+END_TEST
+
 START_TEST(test_edited_draft_is_kept)
 {
 	struct world w;
@@ -471,6 +549,46 @@ START_TEST(test_edited_draft_is_kept)
 	stats = drafts_ok(&w, false);
 	ck_assert_uint_eq(stats.kept + stats.removed, 0);
 	ck_assert_uint_eq(server_draft_count(&w), 1);
+	world_close(&w);
+}
+END_TEST
+
+START_TEST(test_draft_is_kept_when_drafts_uidvalidity_changed)
+{
+	struct world w;
+	struct crk_drafts_stats stats;
+	struct crk_message *msg;
+	struct crk_imap_mailbox mb;
+	struct crk_strv flags = {0};
+	char *raw = NULL, *error = NULL;
+	uint32_t uid = 0;
+
+	world_open(&w, "uidval");
+	put(&w, "Sent", "outlook-proposal.eml");
+	sync_ok(&w);
+	ck_assert_uint_eq(drafts_ok(&w, false).created, 1);
+	ck_assert_int_eq(store_draft_state(&w, NULL, &uid), CRK_DRAFT_APPENDED);
+	msg = server_message(&w, uid, &raw);
+	crk_message_free(&msg);
+	/* the folder is made anew: same text, UIDs that prove nothing */
+	ck_assert_int_eq(
+	    crk_imap_examine(w.imap, "INBOX", &mb, &error), CRK_OK);
+	ck_assert_msg(crk_imap_delete(w.imap, "Drafts", &error) == CRK_OK,
+	    "delete: %s", error);
+	ck_assert_msg(crk_imap_create(w.imap, "Drafts", &error) == CRK_OK,
+	    "create: %s", error);
+	crk_strv_add(&flags, "\\Draft");
+	put_text(&w, "Drafts", raw, &flags);
+	crk_strv_clear(&flags);
+
+	put(&w, "INBOX", "gmail-reply.eml");
+	sync_ok(&w);
+	stats = drafts_ok(&w, false);
+	ck_assert_uint_eq(stats.kept, 1);
+	ck_assert_uint_eq(stats.removed, 0);
+	ck_assert_uint_eq(server_draft_count(&w), 1);
+	ck_assert_int_eq(store_draft_state(&w, NULL, NULL), CRK_DRAFT_KEPT);
+	free(raw);
 	world_close(&w);
 }
 END_TEST
@@ -760,7 +878,10 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(
 	    tc, test_draft_waits_for_due_day_and_draft_hour, due_table);
 	tcase_add_test(tc, test_reply_removes_the_untouched_draft);
+	CRK_TABLE_TEST(
+	    tc, test_closed_followup_loses_its_untouched_draft, closing_table);
 	tcase_add_test(tc, test_edited_draft_is_kept);
+	tcase_add_test(tc, test_draft_is_kept_when_drafts_uidvalidity_changed);
 	CRK_TABLE_TEST(
 	    tc, test_pending_draft_is_recovered_without_duplicate, crash_table);
 	tcase_add_test(tc, test_drafts_no_writes_nothing);
