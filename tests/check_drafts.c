@@ -363,6 +363,93 @@ START_TEST(test_draft_replies_to_the_last_message_of_the_thread)
 }
 END_TEST
 
+static void
+put_kw(struct world *w, const char *folder, const char *file, const char *kw)
+{
+	struct crk_strv flags = {0};
+	char *data = crk_test_mail(file);
+
+	crk_strv_add(&flags, kw);
+	put_text(w, folder, data, &flags);
+	crk_strv_clear(&flags);
+	free(data);
+}
+
+/* The issue's "done when": as of a day, exactly one threaded draft per
+ * due follow-up, replying to the last message of each thread. */
+START_TEST(test_a_sales_mailbox_gets_one_draft_per_due_followup)
+{
+	struct world w;
+	struct crk_proposal_list props;
+	struct crk_followup_list open;
+	struct crk_imap_msg_list list;
+	struct crk_strv seen = {0};
+	struct crk_message *msg;
+	size_t due = 0, i, j;
+	crk_day today;
+
+	world_open(&w, "mailbox");
+	crk_engine_set_return_date_parser(w.engine, crk_sync_return_date);
+	put(&w, "Sent", "outlook-proposal.eml");
+	put(&w, "Sent", "thunderbird-quote.eml");
+	put(&w, "Sent", "hostile-proposal.eml");
+	put(&w, "Sent", "outlook-followup.eml");
+	put_kw(&w, "Sent", "apple-checkin.eml", "crickets-track");
+	put_kw(&w, "Sent", "outlook-internal-offer.eml", "$Forwarded");
+	put(&w, "INBOX", "exchange-ooo.eml");
+	put(&w, "INBOX", "mailing-list.eml");
+	put(&w, "INBOX", "colleague-reply.eml");
+	sync_ok(&w);
+
+	today = crk_day_of_time(w.now);
+	ck_assert_int_eq(
+	    crk_store_proposals(w.store, CRK_PROPOSALS_ALL, &props, NULL),
+	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_followups(w.store, 0, true, &open, NULL), CRK_OK);
+	for (i = 0; i < open.count; i++)
+		for (j = 0; j < props.count; j++)
+			if (props.items[j].id == open.items[i].proposal_id &&
+			    props.items[j].state == CRK_STATE_WAITING &&
+			    open.items[i].due <= today)
+				due++;
+	ck_assert_uint_ge(due, 3);
+
+	ck_assert_uint_eq(drafts_ok(&w, false).created, due);
+	server_drafts(&w, &list);
+	ck_assert_uint_eq(list.count, due);
+	for (i = 0; i < list.count; i++) {
+		const struct crk_proposal *p = NULL;
+
+		msg = server_message(&w, list.items[i].uid, NULL);
+		ck_assert_ptr_nonnull(msg->in_reply_to);
+		for (j = 0; j < props.count; j++)
+			if (props.items[j].last_message_id != NULL &&
+			    strcmp(props.items[j].last_message_id,
+				msg->in_reply_to) == 0)
+				p = &props.items[j];
+		ck_assert_msg(p != NULL, "draft replies to <%s>, no thread end",
+		    msg->in_reply_to);
+		/* one draft per thread */
+		ck_assert(crk_strv_add_unique(&seen, msg->in_reply_to));
+		ck_assert(crk_strv_contains(&msg->references, p->message_id));
+		ck_assert_str_eq(msg->from.addr, p->from_addr);
+		ck_assert(crk_addr_list_contains(
+		    &msg->to, p->prospects.items[0].addr));
+		crk_message_free(&msg);
+	}
+	crk_imap_msg_list_clear(&list);
+	/* a second sync adds none */
+	sync_ok(&w);
+	ck_assert_uint_eq(drafts_ok(&w, false).created, 0);
+	ck_assert_uint_eq(server_draft_count(&w), due);
+	crk_strv_clear(&seen);
+	crk_followup_list_clear(&open);
+	crk_proposal_list_clear(&props);
+	world_close(&w);
+}
+END_TEST
+
 /* Follow-up #1 of the proposal sent on Tue 10 Nov is due Wed 11 Nov;
  * on the due day itself drafts wait for draft_hour. */
 static const struct {
@@ -743,13 +830,15 @@ END_TEST
 
 /* ---- the program -------------------------------------------------------- */
 
-static int
-run_crickets(struct world *w, const char *config, const char *arg)
+/* Starts crickets -c config -v --now ... cmd [arg]; stdout and stderr go
+ * to <dir>/stderr.  The child dies with the test (PR_SET_PDEATHSIG). */
+static pid_t
+spawn_crickets(struct world *w, const char *config, const char *cmd,
+    const char *arg, const char *arg2)
 {
 	const char *argv[] = {"crickets", "-c", config, "-v", "--now",
-	    "2026-11-17T10:00", "sync", arg, NULL};
+	    "2026-11-17T10:00", cmd, arg, arg2, NULL};
 	char *out = crk_xasprintf("%s/stderr", w->dir);
-	int status;
 	pid_t pid;
 
 	pid = fork();
@@ -764,6 +853,15 @@ run_crickets(struct world *w, const char *config, const char *arg)
 		_exit(127);
 	}
 	free(out);
+	return pid;
+}
+
+static int
+run_crickets(struct world *w, const char *config, const char *arg)
+{
+	pid_t pid = spawn_crickets(w, config, "sync", arg, NULL);
+	int status;
+
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
@@ -855,6 +953,45 @@ START_TEST(test_crickets_sync_opens_the_draft_on_the_server)
 }
 END_TEST
 
+START_TEST(test_crickets_watch_opens_the_draft_once)
+{
+	struct world w;
+	char *config, *text, *home;
+	int status, i;
+	size_t n = 0;
+	pid_t pid;
+
+	world_open(&w, "watch");
+	home = crk_xasprintf("%s/home", w.dir);
+	ck_assert_int_eq(mkdir(home, 0700), 0);
+	setenv("HOME", home, 1);
+	config = crk_xasprintf("%s/config", home);
+	write_config(&w, home, config, "yes");
+	put(&w, "Sent", "outlook-proposal.eml");
+
+	pid =
+	    spawn_crickets(&w, config, "watch", "--foreground", "--interval=1");
+	for (i = 0; i < 200 && n == 0; i++) {
+		usleep(100 * 1000);
+		n = server_draft_count(&w);
+	}
+	ck_assert_uint_eq(n, 1);
+	/* a few more passes add nothing */
+	sleep(3);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	text = crickets_stderr(&w);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "watch: %d: %s", status, text);
+	ck_assert_msg(strstr(text, "draft <crickets.") != NULL, "%s", text);
+	free(text);
+	ck_assert_uint_eq(server_draft_count(&w), 1);
+	free(config);
+	free(home);
+	world_close(&w);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -875,6 +1012,8 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_due_followup_gets_one_threaded_draft);
 	tcase_add_test(
 	    tc, test_draft_replies_to_the_last_message_of_the_thread);
+	tcase_add_test(
+	    tc, test_a_sales_mailbox_gets_one_draft_per_due_followup);
 	CRK_TABLE_TEST(
 	    tc, test_draft_waits_for_due_day_and_draft_hour, due_table);
 	tcase_add_test(tc, test_reply_removes_the_untouched_draft);
@@ -889,6 +1028,7 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_missing_drafts_folder_warns_once_and_creates_none);
 	tcase_add_test(tc, test_crickets_sync_opens_the_draft_on_the_server);
+	tcase_add_test(tc, test_crickets_watch_opens_the_draft_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
