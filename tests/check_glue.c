@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of the Claws plugin's GTK-free glue: config, ingest, notices, actions, feeds. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/date.h"
+#include "core/store.h"
+#include "plugin/glue.h"
+#include "tests/check_common.h"
+
+/* ---- config ------------------------------------------------------------ */
+
+struct config_case {
+	const char *text;
+	const char *database; /* expected, "~" = $HOME */
+	int first_offset;     /* cadence.offsets[0] */
+	int repeat_every;
+	unsigned weekend;
+};
+
+static const struct config_case config_cases[] = {
+	/* the watcher's sample, with comments and an [account] section */
+	{ "; crickets\n[crickets]\ndatabase = /tmp/x/c.db   ; the store\n"
+	  "cadence = 2,5,9 ; days\nrepeat_every = 14\nweekend = fri,sat\n"
+	  "[account work]\nhost = imap.example.com\ncadence = 99\n",
+	    "/tmp/x/c.db", 2, 14, (1u << 5) | (1u << 6) },
+	/* "~/" expands; keys of other sections are not ours */
+	{ "[serve]\ndatabase = /nope\n[crickets]\ndatabase = ~/s.db\n",
+	    "~/s.db", 1, 30, (1u << 6) | (1u << 0) },
+	/* '#' comments, a BOM, no weekend */
+	{ "\xef\xbb\xbf# hi\n[crickets]\nweekend = none\n", NULL, 1, 30, 0 },
+};
+
+START_TEST(test_config_reads_the_crickets_section_like_the_watcher)
+{
+	const struct config_case *c = &config_cases[_i];
+	struct crk_glue_config *config = NULL;
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/config", tmp);
+	char *error = NULL;
+	char *want;
+
+	setenv("HOME", tmp, 1);
+	crk_test_write_file(path, c->text);
+	ck_assert_int_eq(crk_glue_config_load(path, &config, &error), CRK_OK);
+	if (c->database == NULL)
+		want = crk_xasprintf("%s/.local/share/crickets/crickets.db",
+		    tmp);
+	else if (c->database[0] == '~')
+		want = crk_xasprintf("%s%s", tmp, c->database + 1);
+	else
+		want = crk_xstrdup(c->database);
+	unsetenv("XDG_DATA_HOME");
+	ck_assert_str_eq(config->database, want);
+	ck_assert_str_eq(config->path, path);
+	ck_assert_int_eq(config->cadence.offsets[0], c->first_offset);
+	ck_assert_int_eq(config->cadence.repeat_every, c->repeat_every);
+	ck_assert_uint_eq(config->cadence.weekend, c->weekend);
+	free(want);
+	crk_glue_config_free(&config);
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
+static const char *const bad_configs[] = {
+	"[crickets]\ncadence = 3,1\n",
+	"[crickets]\nweekend = caturday\n",
+	"[crickets]\nrepeat_every = -3\n",
+	"[crickets]\nproposal_words = quote:lots\n",
+	"[crickets\n",
+	"[crickets]\njust words\n",
+};
+
+START_TEST(test_bad_config_values_name_file_and_line)
+{
+	struct crk_glue_config *config = NULL;
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/config", tmp);
+	char *error = NULL;
+	char *where;
+
+	crk_test_write_file(path, bad_configs[_i]);
+	ck_assert_int_eq(crk_glue_config_load(path, &config, &error),
+	    CRK_E_INVAL);
+	ck_assert_ptr_null(config);
+	ck_assert_ptr_nonnull(error);
+	where = crk_xasprintf("%s:", path);
+	ck_assert_msg(strncmp(error, where, strlen(where)) == 0,
+	    "error without file name: %s", error);
+	free(where);
+	free(error);
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
+START_TEST(test_missing_config_gives_the_watchers_defaults)
+{
+	struct crk_glue_config *config = NULL;
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/none", tmp);
+	char *want;
+
+	setenv("XDG_DATA_HOME", tmp, 1);
+	ck_assert_int_eq(crk_glue_config_load(path, &config, NULL), CRK_OK);
+	ck_assert_ptr_null(config->path);
+	want = crk_xasprintf("%s/crickets/feed", tmp);
+	ck_assert_str_eq(config->feed_dir, want);
+	ck_assert_int_eq(config->cadence.offsets[5], 58);
+	free(want);
+	crk_glue_config_free(&config);
+	unsetenv("XDG_DATA_HOME");
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
+START_TEST(test_crickets_config_env_names_the_config_file)
+{
+	char *path;
+
+	setenv("CRICKETS_CONFIG", "/etc/elsewhere/crickets.ini", 1);
+	path = crk_glue_config_default_path();
+	ck_assert_str_eq(path, "/etc/elsewhere/crickets.ini");
+	free(path);
+	unsetenv("CRICKETS_CONFIG");
+	setenv("XDG_CONFIG_HOME", "/x/conf", 1);
+	path = crk_glue_config_default_path();
+	ck_assert_str_eq(path, "/x/conf/crickets/config");
+	free(path);
+	unsetenv("XDG_CONFIG_HOME");
+}
+END_TEST
+
+/* ---- ingest, notices, actions, feeds ---------------------------------- */
+
+static const char proposal[] =
+    "Date: Mon, 16 Nov 2026 10:00:00 +0100\n"
+    "From: Robin Smith <Robin.Smith@Example.com>\n"
+    "To: Jane Doe <jane.doe@acme-corp.test>\n"
+    "Subject: Q3 rollout\n"
+    "Message-ID: <p1@example.com>\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=b\n"
+    "\n"
+    "--b\nContent-Type: text/plain\n\nHi Jane\n"
+    "--b\nContent-Type: application/pdf; name=\"ACME-proposal.pdf\"\n"
+    "Content-Disposition: attachment; filename=\"ACME-proposal.pdf\"\n"
+    "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--b--\n";
+
+static const char plain_mail[] =
+    "Date: Mon, 16 Nov 2026 11:00:00 +0100\n"
+    "From: Robin Smith <robin.smith@example.com>\n"
+    "To: Jane Doe <jane.doe@acme-corp.test>\n"
+    "Subject: lunch\n"
+    "Message-ID: <p2@example.com>\n"
+    "\n"
+    "Lunch?\n";
+
+static const char answer[] =
+    "Date: Wed, 18 Nov 2026 09:00:00 +0100\n"
+    "From: Jane Doe <jane.doe@acme-corp.test>\n"
+    "To: robin.smith@example.com\n"
+    "Subject: Re: Q3 rollout\n"
+    "Message-ID: <a1@acme-corp.test>\n"
+    "In-Reply-To: <p1@example.com>\n"
+    "\n"
+    "Let us talk.\n";
+
+static const char bounce[] =
+    "Date: Mon, 16 Nov 2026 11:05:00 +0100\n"
+    "From: Mail Delivery System <MAILER-DAEMON@example.com>\n"
+    "To: robin.smith@example.com\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "Message-ID: <b1@example.com>\n"
+    "X-Failed-Recipients: jane.doe@acme-corp.test\n"
+    "In-Reply-To: <p1@example.com>\n"
+    "References: <p1@example.com>\n"
+    "\n"
+    "Your message could not be delivered.\n";
+
+struct world {
+	char *dir;
+	struct crk_glue_config *config;
+	struct crk_glue *glue;
+	time_t now;
+};
+
+static void
+world_open(struct world *w)
+{
+	struct crk_strv ids = { 0 };
+	char *path;
+	char *text;
+	char *error = NULL;
+
+	memset(w, 0, sizeof(*w));
+	crk_test_set_tz("Europe/Berlin");
+	w->dir = crk_test_tmpdir();
+	path = crk_xasprintf("%s/config", w->dir);
+	/* the store lives in a directory that does not exist yet */
+	text = crk_xasprintf("[crickets]\ndatabase = %s/data/c.db\n"
+			     "feed_dir = %s/feed\n",
+	    w->dir, w->dir);
+	crk_test_write_file(path, text);
+	ck_assert_int_eq(crk_glue_config_load(path, &w->config, &error),
+	    CRK_OK);
+	crk_strv_add(&ids, "Robin.Smith@EXAMPLE.com");
+	ck_assert_msg(crk_glue_open(w->config, &ids, &w->glue, &error) ==
+		CRK_OK, "open: %s", error);
+	ck_assert_int_eq(crk_time_parse("2026-11-16T12:00", &w->now, NULL),
+	    CRK_OK);
+	crk_strv_clear(&ids);
+	free(text);
+	free(path);
+}
+
+static void
+world_close(struct world *w)
+{
+	crk_glue_free(&w->glue);
+	crk_glue_config_free(&w->config);
+	crk_test_rmtree(w->dir);
+	free(w->dir);
+}
+
+static char *
+ingest(struct world *w, const char *raw, const char *tag)
+{
+	struct crk_strv tags = { 0 };
+	char *notice = NULL;
+	char *error = NULL;
+	enum crk_status st;
+
+	if (tag != NULL)
+		crk_strv_add(&tags, tag);
+	st = crk_glue_ingest(w->glue, "work", raw, strlen(raw), &tags,
+	    "#mh/Mailbox/sent", 1, w->now, &notice, &error);
+	ck_assert_msg(st == CRK_OK, "ingest: %s", error);
+	crk_strv_clear(&tags);
+	return notice;
+}
+
+static struct crk_proposal *
+proposal_of(struct world *w, const char *id)
+{
+	struct crk_proposal *p = NULL;
+
+	if (crk_store_proposal_find(crk_glue_store(w->glue), id, &p, NULL) !=
+	    CRK_OK)
+		return NULL;
+	return p;
+}
+
+START_TEST(test_sent_proposal_is_tracked_with_claws_identities)
+{
+	struct world w;
+	struct crk_proposal *p;
+	char *notice;
+
+	world_open(&w);
+	notice = ingest(&w, proposal, NULL);
+	ck_assert_ptr_null(notice);
+	ck_assert(crk_glue_has_message(w.glue, "work", "<p1@example.com>"));
+	ck_assert(!crk_glue_has_message(w.glue, "other", "p1@example.com"));
+	p = proposal_of(&w, "p1@example.com");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(p->state, CRK_STATE_WAITING);
+	ck_assert_ptr_nonnull(strstr(p->reason, "ACME-proposal.pdf"));
+	crk_proposal_free(&p);
+	world_close(&w);
+}
+END_TEST
+
+START_TEST(test_claws_tag_crickets_track_tracks_any_sent_mail)
+{
+	struct world w;
+	struct crk_proposal *p;
+
+	world_open(&w);
+	free(ingest(&w, plain_mail, NULL));
+	ck_assert_ptr_null(proposal_of(&w, "p2@example.com"));
+	w.now += 60;
+	free(ingest(&w, plain_mail, "crickets-track"));
+	p = proposal_of(&w, "p2@example.com");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(strstr(p->reason, "keyword"));
+	crk_proposal_free(&p);
+	world_close(&w);
+}
+END_TEST
+
+struct notice_case {
+	const char *mail;
+	const char *notice_part; /* NULL: no notice */
+	enum crk_state state;
+};
+
+static const struct notice_case notice_cases[] = {
+	{ answer, "jane.doe@acme-corp.test replied to 'Q3 rollout'",
+	    CRK_STATE_REPLIED },
+	{ bounce, "'Q3 rollout' bounced", CRK_STATE_BOUNCED },
+	{ plain_mail, NULL, CRK_STATE_WAITING },
+};
+
+START_TEST(test_reply_and_bounce_give_a_status_bar_notice)
+{
+	const struct notice_case *c = &notice_cases[_i];
+	struct world w;
+	struct crk_proposal *p;
+	char *notice;
+
+	world_open(&w);
+	free(ingest(&w, proposal, NULL));
+	w.now += 2 * 86400;
+	notice = ingest(&w, c->mail, NULL);
+	if (c->notice_part == NULL)
+		ck_assert_ptr_null(notice);
+	else
+		ck_assert_msg(notice != NULL &&
+			strstr(notice, c->notice_part) != NULL,
+		    "notice: %s", notice ? notice : "(none)");
+	p = proposal_of(&w, "p1@example.com");
+	ck_assert_int_eq(p != NULL ? (int)p->state : -1, (int)c->state);
+	/* the same mail again changes nothing and says nothing */
+	free(notice);
+	notice = ingest(&w, c->mail, NULL);
+	ck_assert_ptr_null(notice);
+	crk_proposal_free(&p);
+	world_close(&w);
+}
+END_TEST
+
+struct action_case {
+	const char *action;
+	enum crk_state state;
+};
+
+static const struct action_case action_cases[] = {
+	{ "won", CRK_STATE_WON },
+	{ "lost", CRK_STATE_LOST },
+	{ "drop", CRK_STATE_DROPPED },
+	{ "snooze", CRK_STATE_SNOOZED },
+	{ "call", CRK_STATE_WAITING },
+};
+
+START_TEST(test_menu_actions_change_the_proposal)
+{
+	const struct action_case *c = &action_cases[_i];
+	struct world w;
+	struct crk_proposal *p;
+	char *error = NULL;
+	crk_day until;
+
+	world_open(&w);
+	free(ingest(&w, proposal, NULL));
+	ck_assert_int_eq(crk_day_parse("2026-12-01", &until, NULL), CRK_OK);
+	ck_assert_msg(crk_glue_action(w.glue, "work", "<p1@example.com>",
+			  c->action, until, "called Jane", w.now + 60,
+			  &error) == CRK_OK,
+	    "%s: %s", c->action, error);
+	p = proposal_of(&w, "p1@example.com");
+	ck_assert_int_eq(p != NULL ? (int)p->state : -1, (int)c->state);
+	if (p != NULL && strcmp(c->action, "call") == 0)
+		ck_assert_uint_eq(p->touches, 1);
+	crk_proposal_free(&p);
+	world_close(&w);
+}
+END_TEST
+
+START_TEST(test_track_and_untrack_from_the_menu)
+{
+	struct world w;
+	struct crk_proposal *p;
+	char *error = NULL;
+
+	world_open(&w);
+	free(ingest(&w, plain_mail, NULL));
+	ck_assert_int_eq(crk_glue_action(w.glue, "work", "nope@example.com",
+			     "won", CRK_DAY_NONE, NULL, w.now, &error),
+	    CRK_E_NOTFOUND);
+	free(error);
+	error = NULL;
+	ck_assert_int_eq(crk_glue_action(w.glue, "work", "p2@example.com",
+			     "track", CRK_DAY_NONE, NULL, w.now, &error),
+	    CRK_OK);
+	p = proposal_of(&w, "p2@example.com");
+	ck_assert_ptr_nonnull(p);
+	crk_proposal_free(&p);
+	ck_assert_int_eq(crk_glue_action(w.glue, "work", "p2@example.com",
+			     "untrack", CRK_DAY_NONE, NULL, w.now, &error),
+	    CRK_OK);
+	ck_assert_ptr_null(proposal_of(&w, "p2@example.com"));
+	ck_assert_int_eq(crk_glue_action(w.glue, "work", "p2@example.com",
+			     "dance", CRK_DAY_NONE, NULL, w.now, &error),
+	    CRK_E_NOTFOUND);
+	free(error);
+	world_close(&w);
+}
+END_TEST
+
+START_TEST(test_publish_writes_both_feeds_into_feed_dir)
+{
+	struct world w;
+	char *path;
+	char *text;
+	char *error = NULL;
+
+	world_open(&w);
+	free(ingest(&w, proposal, NULL));
+	ck_assert_msg(crk_glue_publish(w.glue, w.now, &error) == CRK_OK,
+	    "publish: %s", error);
+	path = crk_xasprintf("%s/feed/followups.ics", w.dir);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "Follow up #1: Jane Doe"));
+	free(text);
+	free(path);
+	path = crk_xasprintf("%s/feed/followups-tasks.ics", w.dir);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "BEGIN:VTODO"));
+	free(text);
+	free(path);
+	world_close(&w);
+}
+END_TEST
+
+START_TEST(test_a_file_without_header_is_a_parse_error)
+{
+	struct world w;
+	char *error = NULL;
+
+	world_open(&w);
+	ck_assert_int_eq(crk_glue_ingest(w.glue, "work", "", 0, NULL, NULL, 0,
+			     w.now, NULL, &error),
+	    CRK_E_PARSE);
+	free(error);
+	world_close(&w);
+}
+END_TEST
+
+Suite *
+crk_test_suite(void)
+{
+	Suite *s = suite_create("glue");
+	TCase *tc;
+
+	tc = tcase_create("config");
+	CRK_TABLE_TEST(tc,
+	    test_config_reads_the_crickets_section_like_the_watcher,
+	    config_cases);
+	CRK_TABLE_TEST(tc, test_bad_config_values_name_file_and_line,
+	    bad_configs);
+	tcase_add_test(tc, test_missing_config_gives_the_watchers_defaults);
+	tcase_add_test(tc, test_crickets_config_env_names_the_config_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("engine");
+	tcase_add_test(tc, test_sent_proposal_is_tracked_with_claws_identities);
+	tcase_add_test(tc, test_claws_tag_crickets_track_tracks_any_sent_mail);
+	CRK_TABLE_TEST(tc, test_reply_and_bounce_give_a_status_bar_notice,
+	    notice_cases);
+	CRK_TABLE_TEST(tc, test_menu_actions_change_the_proposal,
+	    action_cases);
+	tcase_add_test(tc, test_track_and_untrack_from_the_menu);
+	tcase_add_test(tc, test_publish_writes_both_feeds_into_feed_dir);
+	tcase_add_test(tc, test_a_file_without_header_is_a_parse_error);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Claws Mail plugin in a real Claws Mail under Xvfb, against dovecot. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/store.h"
+#include "tests/check_common.h"
+#include "tests/harness/dovecot.h"
+#include "watcher/imap.h"
+#include "watcher/sync.h"
+
+#ifndef CRK_TEST_PLUGIN_DIR
+#error "CRK_TEST_PLUGIN_DIR must name the directory of crickets.so"
+#endif
+
+/* The whole world of the test, set up once in the parent (so teardown
+ * runs even when a test fails) and shared with the forked test. */
+static struct crk_dovecot *dc;
+static char *dir;	/* owned; everything of this run lives here */
+static pid_t smtp_pid;	/* the SMTP sink */
+static unsigned smtp_port;
+static bool claws_started;
+
+#define IMAP_USER "claws"
+#define PROPOSAL_ID "claws-proposal-1@example.com"
+
+static char *
+harness(const char *name)
+{
+	return crk_xasprintf("%s/tests/harness/%s", crk_test_srcdir(), name);
+}
+
+/* Runs the Claws harness script; returns its exit status. */
+static int
+claws_sh(const char *args)
+{
+	char *script = harness("claws.sh");
+	char *cmd = crk_xasprintf("sh '%s' %s", script, args);
+	int rc = system(cmd);
+
+	free(cmd);
+	free(script);
+	if (rc == -1 || !WIFEXITED(rc))
+		return -1;
+	return WEXITSTATUS(rc);
+}
+
+static bool
+tool_present(const char *name)
+{
+	char *cmd = crk_xasprintf("command -v %s >/dev/null 2>&1", name);
+	int rc = system(cmd);
+
+	free(cmd);
+	return rc == 0;
+}
+
+/* Waits up to secs for path to exist; true when it does. */
+static bool
+wait_file(const char *path, int secs)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (stat(path, &st) == 0 && st.st_size > 0)
+			return true;
+		usleep(100 * 1000);
+	}
+	return false;
+}
+
+static void
+start_smtp_sink(void)
+{
+	char *script = harness("claws_smtp.py");
+	char *smtp_dir = crk_xasprintf("%s/smtp", dir);
+	char *port_file = crk_xasprintf("%s/port", smtp_dir);
+	char *port;
+
+	ck_assert_int_eq(mkdir(smtp_dir, 0700), 0);
+	smtp_pid = fork();
+	ck_assert_int_ge(smtp_pid, 0);
+	if (smtp_pid == 0) {
+		execlp("python3", "python3", script, smtp_dir, "150",
+		    (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_msg(wait_file(port_file, 10), "the SMTP sink did not start");
+	port = crk_test_read_file(port_file, NULL);
+	smtp_port = (unsigned)atoi(port);
+	ck_assert_uint_gt(smtp_port, 0);
+	free(port);
+	free(port_file);
+	free(smtp_dir);
+	free(script);
+}
+
+/* A proposal in Claws' queue, as Compose > Send later leaves it: the
+ * queue headers (sender, server, recipients, account, where the sent copy
+ * goes) and then the message. */
+static const char queued_proposal[] =
+    "S:robin.smith@example.com\n"
+    "SSV:127.0.0.1\n"
+    "R:<jane.doe@acme-corp.test>\n"
+    "MAID:1\n"
+    "SCF:#mh/Mailbox/sent\n"
+    "X-Claws-End-Special-Headers: 1\n"
+    "Date: Mon, 16 Nov 2026 10:00:00 +0100\n"
+    "From: Robin Smith <robin.smith@example.com>\n"
+    "To: Jane Doe <jane.doe@acme-corp.test>\n"
+    "Subject: Proposal: Q3 rollout\n"
+    "Message-ID: <" PROPOSAL_ID ">\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "\n"
+    "Hi Jane,\n\nhere is our proposal for the Q3 rollout.\n\nRobin\n";
+
+static const char reply[] =
+    "Date: Tue, 17 Nov 2026 09:30:00 +0100\n"
+    "From: Jane Doe <jane.doe@acme-corp.test>\n"
+    "To: Robin Smith <robin.smith@example.com>\n"
+    "Subject: Re: Proposal: Q3 rollout\n"
+    "Message-ID: <jane-reply-1@acme-corp.test>\n"
+    "In-Reply-To: <" PROPOSAL_ID ">\n"
+    "References: <" PROPOSAL_ID ">\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: text/plain; charset=utf-8\n"
+    "\n"
+    "Robin, thanks - let us talk on Thursday.\n";
+
+static void
+world_setup(void)
+{
+	char *path;
+	char *text;
+	char *args;
+	char *plugins;
+	int rc;
+
+	dir = crk_test_tmpdir();
+	dc = crk_dovecot_start();
+	start_smtp_sink();
+
+	/* The crickets config the plugin reads (shared with the watcher). */
+	path = crk_xasprintf("%s/crickets.conf", dir);
+	text = crk_xasprintf("[crickets]\n"
+			     "database = %s/store/crickets.db\n"
+			     "feed_dir = %s/feed\n"
+			     "weekend = sat,sun\n",
+	    dir, dir);
+	crk_test_write_file(path, text);
+	setenv("CRICKETS_CONFIG", path, 1);
+	setenv("CRK_TEST_CLAWS_PASSWORD", CRK_DOVECOT_PASSWORD, 1);
+	free(text);
+	free(path);
+
+	path = crk_xasprintf("%s/Mail", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	free(path);
+	path = crk_xasprintf("%s/Mail/queue", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	free(path);
+	path = crk_xasprintf("%s/Mail/queue/1", dir);
+	crk_test_write_file(path, queued_proposal);
+	free(path);
+
+	plugins = crk_xasprintf("'%s/crickets-testpw.so' '%s/crickets.so'",
+	    CRK_TEST_PLUGIN_DIR, CRK_TEST_PLUGIN_DIR);
+	args = crk_xasprintf("start '%s' %u %u %s %s", dir, dc->imap_port,
+	    smtp_port, IMAP_USER, plugins);
+	rc = claws_sh(args);
+	free(args);
+	free(plugins);
+	ck_assert_msg(rc == 0, "claws.sh start failed (%d)", rc);
+	claws_started = true;
+}
+
+static void
+world_teardown(void)
+{
+	char *args;
+
+	if (claws_started) {
+		args = crk_xasprintf("stop '%s'", dir);
+		claws_sh(args);
+		free(args);
+		claws_started = false;
+	}
+	if (smtp_pid > 0) {
+		kill(smtp_pid, SIGTERM);
+		waitpid(smtp_pid, NULL, 0);
+		smtp_pid = 0;
+	}
+	crk_dovecot_stop(&dc);
+	if (dir != NULL && getenv("CRK_KEEP_TEST_DIR") == NULL)
+		crk_test_rmtree(dir);
+	free(dir);
+	dir = NULL;
+}
+
+/* The proposal as the store has it now, or NULL. */
+static struct crk_proposal *
+find_proposal(void)
+{
+	struct crk_store *store = NULL;
+	struct crk_proposal *p = NULL;
+	char *db = crk_xasprintf("%s/store/crickets.db", dir);
+	struct stat st;
+
+	if (stat(db, &st) == 0 &&
+	    crk_store_open(db, &store, NULL) == CRK_OK) {
+		if (crk_store_proposal_find(store, PROPOSAL_ID, &p, NULL) !=
+		    CRK_OK)
+			p = NULL;
+	}
+	crk_store_free(&store);
+	free(db);
+	return p;
+}
+
+/* Polls the store until the proposal is in `state` (up to secs). */
+static struct crk_proposal *
+wait_proposal(enum crk_state state, int secs)
+{
+	struct crk_proposal *p = NULL;
+	int i;
+
+	for (i = 0; i < secs * 4; i++) {
+		crk_proposal_free(&p);
+		p = find_proposal();
+		if (p != NULL && p->state == state)
+			return p;
+		usleep(250 * 1000);
+	}
+	return p;
+}
+
+/* Polls a feed file until it contains needle. */
+static char *
+wait_feed(const char *name, const char *needle, int secs)
+{
+	char *path = crk_xasprintf("%s/feed/%s", dir, name);
+	char *text = NULL;
+	int i;
+
+	for (i = 0; i < secs * 4; i++) {
+		free(text);
+		text = crk_test_read_file(path, NULL);
+		if (text != NULL && strstr(text, needle) != NULL)
+			break;
+		usleep(250 * 1000);
+	}
+	free(path);
+	return text;
+}
+
+static void
+append_reply(void)
+{
+	struct crk_account_config acc;
+	struct crk_imap *imap = NULL;
+	char *error = NULL;
+	enum crk_status st;
+
+	crk_dovecot_account(dc, IMAP_USER, CRK_TLS_NONE, "127.0.0.1", &acc);
+	st = crk_sync_connect(&acc, 10, &imap, &error);
+	ck_assert_msg(st == CRK_OK, "connect: %s", error);
+	st = crk_imap_append(imap, "INBOX", NULL, reply, strlen(reply), NULL,
+	    &error);
+	ck_assert_msg(st == CRK_OK, "append: %s", error);
+	crk_imap_free(&imap);
+	crk_dovecot_account_clear(&acc);
+}
+
+START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
+{
+	struct crk_proposal *p;
+	char *sent;
+	char *feed;
+	char *args;
+	char *uid;
+
+	/* Claws sent the queued proposal through the sink ... */
+	sent = crk_xasprintf("%s/smtp/1.eml", dir);
+	ck_assert_msg(wait_file(sent, 30), "Claws sent nothing to the sink");
+	free(sent);
+	/* ... and the plugin saw its sent copy: tracked, waiting. */
+	p = wait_proposal(CRK_STATE_WAITING, 30);
+	ck_assert_msg(p != NULL, "the plugin did not track the proposal");
+	ck_assert_int_eq(p->state, CRK_STATE_WAITING);
+	ck_assert_str_eq(p->account, "work");
+	ck_assert_str_eq(p->from_addr, "robin.smith@example.com");
+	ck_assert_uint_eq(p->prospects.count, 1);
+	ck_assert_str_eq(p->prospects.items[0].addr, "jane.doe@acme-corp.test");
+	ck_assert_ptr_nonnull(strstr(p->reason, "proposal"));
+	feed = wait_feed("followups.ics", "Follow up #1: Jane Doe", 30);
+	ck_assert_msg(feed != NULL && strstr(feed, "Follow up #1: Jane Doe"),
+	    "no follow-up in the feed: %s", feed ? feed : "(none)");
+	free(feed);
+	crk_proposal_free(&p);
+
+	/* Jane answers; Claws fetches it from dovecot. */
+	append_reply();
+	args = crk_xasprintf("cmd '%s' --receive-all", dir);
+	ck_assert_int_eq(claws_sh(args), 0);
+	free(args);
+	p = wait_proposal(CRK_STATE_REPLIED, 40);
+	ck_assert_msg(p != NULL && p->state == CRK_STATE_REPLIED,
+	    "the reply did not reach the store (state %s)",
+	    p != NULL ? crk_state_name(p->state) : "none");
+	ck_assert_str_eq(p->last_reply_from, "jane.doe@acme-corp.test");
+
+	/* The feeds say so: a "decide" item, no open follow-up. */
+	uid = crk_xasprintf("crickets-%s-r1-decide-event", p->short_id);
+	feed = wait_feed("followups.ics", uid, 30);
+	ck_assert_msg(feed != NULL && strstr(feed, uid) != NULL,
+	    "no decide item %s in the feed: %s", uid, feed ? feed : "(none)");
+	ck_assert_ptr_null(strstr(feed, "Follow up #1: Jane Doe"));
+	free(feed);
+	free(uid);
+	crk_proposal_free(&p);
+}
+END_TEST
+
+static bool
+no_skip(void)
+{
+	const char *v = getenv("CRK_NO_SKIP");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+Suite *
+crk_test_suite(void)
+{
+	Suite *s = suite_create("plugin");
+	TCase *tc;
+	const char *missing = NULL;
+
+	if (!crk_dovecot_available())
+		missing = "dovecot";
+	else if (!tool_present("claws-mail"))
+		missing = "claws-mail";
+	else if (!tool_present("Xvfb"))
+		missing = "Xvfb";
+	else if (!tool_present("python3"))
+		missing = "python3";
+	if (missing != NULL) {
+		if (no_skip()) {
+			printf("Bail out! %s is not installed\n", missing);
+			exit(EXIT_FAILURE);
+		}
+		printf("1..0 # SKIP %s is not installed\n", missing);
+		exit(EXIT_SUCCESS);
+	}
+	tc = tcase_create("claws");
+	tcase_add_unchecked_fixture(tc, world_setup, world_teardown);
+	tcase_set_timeout(tc, 110);
+	tcase_add_test(
+	    tc, test_proposal_sent_and_answered_in_claws_shows_as_replied);
+	suite_add_tcase(s, tc);
+	return s;
+}
