@@ -785,8 +785,12 @@ START_TEST(test_dry_run_writes_nothing)
 	ck_assert_uint_eq(drafts_ok(&w, false).created, 1);
 	put(&w, "INBOX", "gmail-reply.eml");
 	sync_ok(&w);
+	crk_test_log_capture_start();
 	stats = drafts_ok(&w, true);
+	log = crk_test_log_capture_end();
 	ck_assert_uint_eq(stats.removed, 1);
+	ck_assert_msg(strstr(log, "would be removed") != NULL, "log: %s", log);
+	free(log);
 	ck_assert_uint_eq(server_draft_count(&w), 1);
 	ck_assert_int_eq(store_draft_state(&w, NULL, NULL), CRK_DRAFT_APPENDED);
 	world_close(&w);

@@ -264,10 +264,10 @@ drafts_cleanup(struct crk_imap *imap, struct crk_store *store,
 			if (st != CRK_OK)
 				return st;
 		}
-		crk_info("account %s: %sdraft <%s> (UID %u) removed: its "
+		crk_info("account %s: %sdraft <%s> (UID %u) %s: its "
 			 "follow-up is closed and the draft was untouched",
-		    account->name, dry_run ? "dry run: would be " : "",
-		    d->message_id, (unsigned)d->uid);
+		    account->name, dry_run ? "dry run: " : "", d->message_id,
+		    (unsigned)d->uid, dry_run ? "would be removed" : "removed");
 		stats->removed++;
 		return CRK_OK;
 	}
@@ -277,9 +277,10 @@ drafts_cleanup(struct crk_imap *imap, struct crk_store *store,
 		if (st != CRK_OK)
 			return st;
 	}
-	crk_info("account %s: %sdraft <%s> kept: the rep edited, sent or "
+	crk_info("account %s: %sdraft <%s> %s: the rep edited, sent or "
 		 "moved it",
-	    account->name, dry_run ? "dry run: would be " : "", d->message_id);
+	    account->name, dry_run ? "dry run: " : "", d->message_id,
+	    dry_run ? "would be kept" : "kept");
 	stats->kept++;
 	return CRK_OK;
 }
