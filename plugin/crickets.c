@@ -31,9 +31,18 @@
 #include "prefs_account.h"
 #include "procmsg.h"
 #include "statusbar.h"
+#include "alertpanel.h"
+#include "compose.h"
+#include "gtk/inputdialog.h"
+#include "gtk/menu.h"
+#include "mainwindow.h"
+#include "summaryview.h"
 #pragma GCC diagnostic pop
 
 #include "core/common.h"
+#include "core/date.h"
+#include "core/normalize.h"
+#include "core/template.h"
 #include "plugin/glue.h"
 
 #define CRK_PLUGIN_NAME "crickets"
@@ -58,6 +67,9 @@ struct plugin_state {
 	guint rescan_source;
 	guint ingest_source;
 	guint publish_source;
+	guint merge_id;	      /* our menu items in Claws' UI manager */
+	GtkWidget *silent_window;
+	GtkListStore *silent_store;
 };
 
 static struct plugin_state plugin;
@@ -320,6 +332,471 @@ plugin_postfiltering_hook(gpointer source, gpointer data)
 	return FALSE;
 }
 
+/* ---- the rep's actions: message-list menu, Silent proposals window ---- */
+
+/* Claws builds its menus with GtkUIManager/GtkAction, deprecated in GTK 3
+ * but the only way into them; quiet that warning for this part only. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+static void
+plugin_silent_refresh(void);
+
+/* Mirrors a closing state as a Claws tag, so it syncs as an IMAP keyword
+ * and `crickets watch` (or any client) sees it too. */
+static void
+plugin_mirror_tag(MsgInfo *msginfo, const char *action)
+{
+	const char *tag = NULL;
+	gint id;
+
+	if (strcmp(action, "won") == 0)
+		tag = CRK_KEYWORD_WON;
+	else if (strcmp(action, "lost") == 0)
+		tag = CRK_KEYWORD_LOST;
+	else if (strcmp(action, "drop") == 0)
+		tag = CRK_KEYWORD_DROP;
+	else if (strcmp(action, "track") == 0)
+		tag = CRK_KEYWORD_TRACK;
+	if (tag == NULL)
+		return;
+	id = tags_get_id_for_str(tag);
+	if (id == -1) {
+		id = tags_add_tag(tag);
+		tags_write_tags();
+	}
+	if (id != -1)
+		procmsg_msginfo_update_tags(msginfo, TRUE, id);
+}
+
+/* Runs an action on one Message-ID; false with an alert on failure. */
+static gboolean
+plugin_act(const char *account, const char *msgid, const char *action,
+    crk_day day, const char *note)
+{
+	char *error = NULL;
+	enum crk_status status;
+
+	status = crk_glue_action(plugin.glue, account, msgid, action, day,
+	    note, time(NULL), &error);
+	if (status != CRK_OK) {
+		alertpanel_error("Crickets: %s",
+		    error != NULL ? error : crk_status_str(status));
+		free(error);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Runs an action on every selected message of the message list. */
+static void
+plugin_act_on_selection(const char *action, crk_day day, const char *note)
+{
+	MainWindow *mainwin = mainwindow_get_mainwindow();
+	GSList *list;
+	GSList *cur;
+	int done = 0;
+
+	if (plugin.glue == NULL || mainwin == NULL)
+		return;
+	list = summary_get_selected_msg_list(mainwin->summaryview);
+	for (cur = list; cur != NULL; cur = cur->next) {
+		MsgInfo *msginfo = cur->data;
+		const char *account;
+
+		if (msginfo == NULL || msginfo->msgid == NULL)
+			continue;
+		account = plugin_account_name(plugin_account_of(msginfo));
+		/* A message the hooks have not reached yet (an old one)
+		 * is read now, so it can be tracked. */
+		if (!crk_glue_has_message(plugin.glue, account,
+			msginfo->msgid))
+			plugin_ingest_msginfo(msginfo, time(NULL));
+		if (!plugin_act(account, msginfo->msgid, action, day, note))
+			break;
+		plugin_mirror_tag(msginfo, action);
+		done++;
+	}
+	g_slist_free(list);
+	if (done > 0) {
+		statusbar_print_all("crickets: %s: %d message%s", action, done,
+		    done == 1 ? "" : "s");
+		plugin_schedule_publish();
+		plugin_silent_refresh();
+	}
+}
+
+static void
+menu_track(GtkAction *a, gpointer data)
+{
+	plugin_act_on_selection("track", CRK_DAY_NONE, NULL);
+}
+
+static void
+menu_untrack(GtkAction *a, gpointer data)
+{
+	plugin_act_on_selection("untrack", CRK_DAY_NONE, NULL);
+}
+
+static void
+menu_won(GtkAction *a, gpointer data)
+{
+	plugin_act_on_selection("won", CRK_DAY_NONE, NULL);
+}
+
+static void
+menu_lost(GtkAction *a, gpointer data)
+{
+	plugin_act_on_selection("lost", CRK_DAY_NONE, NULL);
+}
+
+static void
+menu_notyet(GtkAction *a, gpointer data)
+{
+	plugin_act_on_selection("notyet", CRK_DAY_NONE, NULL);
+}
+
+static void
+menu_snooze(GtkAction *a, gpointer data)
+{
+	char buf[16];
+	gchar *answer;
+	crk_day day;
+
+	crk_day_format(crk_day_of_time(time(NULL)) + 7, buf);
+	answer = input_dialog("Snooze", "Snooze until (YYYY-MM-DD):", buf);
+	if (answer == NULL)
+		return;
+	if (crk_day_parse(g_strstrip(answer), &day, NULL) != CRK_OK)
+		alertpanel_error("Crickets: '%s' is not a date (YYYY-MM-DD)",
+		    answer);
+	else
+		plugin_act_on_selection("snooze", day, NULL);
+	g_free(answer);
+}
+
+static void
+menu_call(GtkAction *a, gpointer data)
+{
+	gchar *note = input_dialog("Log a call",
+	    "What was said (optional):", "");
+
+	if (note == NULL)
+		return;
+	plugin_act_on_selection("call", CRK_DAY_NONE,
+	    *g_strstrip(note) != '\0' ? note : NULL);
+	g_free(note);
+}
+
+/* "Follow up now": a reply in the proposal's thread, with the template
+ * of the next touch as its text. */
+static void
+menu_followup(GtkAction *a, gpointer data)
+{
+	MainWindow *mainwin = mainwindow_get_mainwindow();
+	MsgInfo *msginfo;
+	struct crk_proposal *p = NULL;
+	struct crk_template *tpl = NULL;
+	struct crk_template_values values;
+	char *first = NULL, *company = NULL, *body = NULL, *reply_subject = NULL;
+	gchar *mailto = NULL, *e_to, *e_subject, *e_body, *e_irt;
+	const char *to;
+	time_t now = time(NULL);
+	unsigned touch;
+
+	if (plugin.glue == NULL || mainwin == NULL)
+		return;
+	msginfo = summary_get_selected_msg(mainwin->summaryview);
+	if (msginfo == NULL || msginfo->msgid == NULL)
+		return;
+	if (crk_store_proposal_find(crk_glue_store(plugin.glue),
+		msginfo->msgid, &p, NULL) != CRK_OK || p == NULL ||
+	    p->prospects.count == 0) {
+		alertpanel_error("Crickets: this message is not a tracked "
+				 "proposal");
+		crk_proposal_free(&p);
+		return;
+	}
+	touch = p->next_number > 0 ? p->next_number : 1;
+	crk_template_load(NULL, CRK_DATADIR "/templates", touch, &tpl, NULL);
+	to = p->prospects.items[0].addr;
+	first = crk_template_first_name(p->prospects.items[0].name, to);
+	company = crk_template_company(p->prospects.items[0].name, to);
+	memset(&values, 0, sizeof(values));
+	values.first_name = first;
+	values.company = company;
+	values.subject = p->subject;
+	values.sent_day = crk_day_of_time(p->sent_at);
+	values.days_silent = (int)((now - p->round_start) / 86400);
+	values.touch = touch;
+	values.rep_name = p->from_name;
+	body = crk_template_render(tpl, &values);
+	reply_subject = crk_subject_reply(p->subject != NULL ? p->subject
+							     : "");
+	e_to = g_uri_escape_string(to, "@", FALSE);
+	e_subject = g_uri_escape_string(reply_subject, NULL, FALSE);
+	e_body = g_uri_escape_string(body, NULL, FALSE);
+	e_irt = g_uri_escape_string(p->last_message_id != NULL
+					? p->last_message_id
+					: p->message_id,
+	    "@", FALSE);
+	mailto = g_strdup_printf("%s?subject=%s&in-reply-to=%%3C%s%%3E&"
+				 "body=%s",
+	    e_to, e_subject, e_irt, e_body);
+	compose_new(plugin_account_of(msginfo), mailto, NULL);
+	g_free(mailto);
+	g_free(e_to);
+	g_free(e_subject);
+	g_free(e_body);
+	g_free(e_irt);
+	free(reply_subject);
+	free(body);
+	free(first);
+	free(company);
+	crk_template_free(&tpl);
+	crk_proposal_free(&p);
+}
+
+enum {
+	SILENT_PROSPECT,
+	SILENT_SUBJECT,
+	SILENT_DAYS,
+	SILENT_TOUCH,
+	SILENT_DUE,
+	SILENT_STATE,
+	SILENT_MSGID,
+	SILENT_ACCOUNT,
+	SILENT_N_COLUMNS
+};
+
+static void
+plugin_silent_refresh(void)
+{
+	struct crk_proposal_list list = { 0 };
+	time_t now = time(NULL);
+	size_t i;
+
+	if (plugin.silent_store == NULL || plugin.glue == NULL)
+		return;
+	gtk_list_store_clear(plugin.silent_store);
+	if (crk_store_proposals(crk_glue_store(plugin.glue),
+		CRK_PROPOSALS_ACTIVE, &list, NULL) != CRK_OK)
+		return;
+	for (i = 0; i < list.count; i++) {
+		const struct crk_proposal *p = &list.items[i];
+		const struct crk_addr *who = p->prospects.count > 0
+						 ? &p->prospects.items[0]
+						 : NULL;
+		char due[16] = "";
+		GtkTreeIter iter;
+
+		if (p->next_due != CRK_DAY_NONE)
+			crk_day_format(p->next_due, due);
+		gtk_list_store_append(plugin.silent_store, &iter);
+		gtk_list_store_set(plugin.silent_store, &iter,
+		    SILENT_PROSPECT,
+		    who == NULL ? "" : who->name != NULL ? who->name : who->addr,
+		    SILENT_SUBJECT, p->subject != NULL ? p->subject : "",
+		    SILENT_DAYS, (gint)((now - p->round_start) / 86400),
+		    SILENT_TOUCH, (gint)p->next_number,
+		    SILENT_DUE, due,
+		    SILENT_STATE, crk_state_name(p->state),
+		    SILENT_MSGID, p->message_id,
+		    SILENT_ACCOUNT, p->account, -1);
+	}
+	crk_proposal_list_clear(&list);
+}
+
+static void
+silent_act(const char *action)
+{
+	GtkTreeSelection *sel;
+	GtkTreeModel *model;
+	GtkTreeIter iter;
+	GtkWidget *view;
+	gchar *msgid = NULL, *account = NULL;
+
+	if (plugin.silent_window == NULL)
+		return;
+	view = g_object_get_data(G_OBJECT(plugin.silent_window), "view");
+	sel = gtk_tree_view_get_selection(GTK_TREE_VIEW(view));
+	if (!gtk_tree_selection_get_selected(sel, &model, &iter))
+		return;
+	gtk_tree_model_get(model, &iter, SILENT_MSGID, &msgid,
+	    SILENT_ACCOUNT, &account, -1);
+	if (plugin_act(account, msgid, action, CRK_DAY_NONE, NULL)) {
+		plugin_schedule_publish();
+		plugin_silent_refresh();
+	}
+	g_free(msgid);
+	g_free(account);
+}
+
+static void
+silent_won(GtkButton *b, gpointer data)
+{
+	silent_act("won");
+}
+
+static void
+silent_lost(GtkButton *b, gpointer data)
+{
+	silent_act("lost");
+}
+
+static void
+silent_notyet(GtkButton *b, gpointer data)
+{
+	silent_act("notyet");
+}
+
+static void
+silent_untrack(GtkButton *b, gpointer data)
+{
+	silent_act("untrack");
+}
+
+static void
+silent_destroyed(GtkWidget *w, gpointer data)
+{
+	plugin.silent_window = NULL;
+	plugin.silent_store = NULL;
+}
+
+static void
+menu_silent(GtkAction *a, gpointer data)
+{
+	static const char *const titles[] = { "Prospect", "Subject",
+		"Days silent", "Touch", "Next due", "State" };
+	static const struct {
+		const char *label;
+		GCallback cb;
+	} buttons[] = {
+		{ "Won", G_CALLBACK(silent_won) },
+		{ "Lost", G_CALLBACK(silent_lost) },
+		{ "Not yet", G_CALLBACK(silent_notyet) },
+		{ "Stop tracking", G_CALLBACK(silent_untrack) },
+	};
+	GtkWidget *win, *vbox, *scroll, *view, *bbox;
+	size_t i;
+
+	if (plugin.silent_window != NULL) {
+		plugin_silent_refresh();
+		gtk_window_present(GTK_WINDOW(plugin.silent_window));
+		return;
+	}
+	win = gtk_window_new(GTK_WINDOW_TOPLEVEL);
+	gtk_window_set_title(GTK_WINDOW(win), "Silent proposals");
+	gtk_window_set_default_size(GTK_WINDOW(win), 760, 360);
+	plugin.silent_store = gtk_list_store_new(SILENT_N_COLUMNS,
+	    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT,
+	    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+	view = gtk_tree_view_new_with_model(
+	    GTK_TREE_MODEL(plugin.silent_store));
+	g_object_unref(plugin.silent_store);
+	for (i = 0; i < CRK_N_ELEMENTS(titles); i++) {
+		GtkTreeViewColumn *col = gtk_tree_view_column_new_with_attributes(
+		    titles[i], gtk_cell_renderer_text_new(), "text", (gint)i,
+		    NULL);
+
+		gtk_tree_view_column_set_sort_column_id(col, (gint)i);
+		gtk_tree_view_column_set_resizable(col, TRUE);
+		gtk_tree_view_append_column(GTK_TREE_VIEW(view), col);
+	}
+	scroll = gtk_scrolled_window_new(NULL, NULL);
+	gtk_container_add(GTK_CONTAINER(scroll), view);
+	bbox = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	for (i = 0; i < CRK_N_ELEMENTS(buttons); i++) {
+		GtkWidget *b = gtk_button_new_with_label(buttons[i].label);
+
+		g_signal_connect(b, "clicked", buttons[i].cb, NULL);
+		gtk_box_pack_start(GTK_BOX(bbox), b, FALSE, FALSE, 0);
+	}
+	vbox = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+	gtk_box_pack_start(GTK_BOX(vbox), scroll, TRUE, TRUE, 0);
+	gtk_box_pack_start(GTK_BOX(vbox), bbox, FALSE, FALSE, 0);
+	gtk_container_set_border_width(GTK_CONTAINER(vbox), 6);
+	gtk_container_add(GTK_CONTAINER(win), vbox);
+	g_object_set_data(G_OBJECT(win), "view", view);
+	g_signal_connect(win, "destroy", G_CALLBACK(silent_destroyed), NULL);
+	plugin.silent_window = win;
+	plugin_silent_refresh();
+	gtk_widget_show_all(win);
+}
+
+static GtkActionEntry menu_entries[] = {
+	{ "Message/Crickets", NULL, "Crickets", NULL, NULL, NULL },
+	{ "Message/Crickets/Track", NULL, "Track as proposal", NULL, NULL,
+	    G_CALLBACK(menu_track) },
+	{ "Message/Crickets/Untrack", NULL, "Stop tracking", NULL, NULL,
+	    G_CALLBACK(menu_untrack) },
+	{ "Message/Crickets/Won", NULL, "Mark won", NULL, NULL,
+	    G_CALLBACK(menu_won) },
+	{ "Message/Crickets/Lost", NULL, "Mark lost", NULL, NULL,
+	    G_CALLBACK(menu_lost) },
+	{ "Message/Crickets/NotYet", NULL, "Not yet", NULL, NULL,
+	    G_CALLBACK(menu_notyet) },
+	{ "Message/Crickets/Snooze", NULL, "Snooze…", NULL, NULL,
+	    G_CALLBACK(menu_snooze) },
+	{ "Message/Crickets/Call", NULL, "Log a call…", NULL, NULL,
+	    G_CALLBACK(menu_call) },
+	{ "Message/Crickets/FollowUp", NULL, "Follow up now", NULL, NULL,
+	    G_CALLBACK(menu_followup) },
+	{ "Tools/CricketsSilent", NULL, "Silent proposals", NULL, NULL,
+	    G_CALLBACK(menu_silent) },
+};
+
+static void
+plugin_menus_add(void)
+{
+	MainWindow *mainwin = mainwindow_get_mainwindow();
+	GtkUIManager *ui;
+	size_t i;
+
+	if (mainwin == NULL)
+		return;
+	ui = mainwin->ui_manager;
+	gtk_action_group_add_actions(mainwin->action_group, menu_entries,
+	    CRK_N_ELEMENTS(menu_entries), mainwin);
+	plugin.merge_id = gtk_ui_manager_new_merge_id(ui);
+	gtk_ui_manager_add_ui(ui, plugin.merge_id, "/Menus/SummaryViewPopup",
+	    "Crickets", "Message/Crickets", GTK_UI_MANAGER_MENU, FALSE);
+	for (i = 1; i + 1 < CRK_N_ELEMENTS(menu_entries); i++) {
+		const char *name = strrchr(menu_entries[i].name, '/') + 1;
+
+		gtk_ui_manager_add_ui(ui, plugin.merge_id,
+		    "/Menus/SummaryViewPopup/Crickets", name,
+		    menu_entries[i].name, GTK_UI_MANAGER_MENUITEM, FALSE);
+	}
+	gtk_ui_manager_add_ui(ui, plugin.merge_id, "/Menu/Tools",
+	    "CricketsSilent", "Tools/CricketsSilent",
+	    GTK_UI_MANAGER_MENUITEM, FALSE);
+}
+
+static void
+plugin_menus_remove(void)
+{
+	MainWindow *mainwin = mainwindow_get_mainwindow();
+	size_t i;
+
+	if (plugin.silent_window != NULL)
+		gtk_widget_destroy(plugin.silent_window);
+	if (mainwin == NULL || plugin.merge_id == 0)
+		return;
+	gtk_ui_manager_remove_ui(mainwin->ui_manager, plugin.merge_id);
+	plugin.merge_id = 0;
+	for (i = 0; i < CRK_N_ELEMENTS(menu_entries); i++) {
+		GtkAction *action = gtk_action_group_get_action(
+		    mainwin->action_group, menu_entries[i].name);
+
+		if (action != NULL)
+			gtk_action_group_remove_action(mainwin->action_group,
+			    action);
+	}
+}
+
+#pragma GCC diagnostic pop
+
 static void
 plugin_identities(struct crk_strv *identities)
 {
@@ -390,6 +867,7 @@ plugin_init(gchar **error)
 	}
 	log_message(LOG_PROTOCOL, "crickets: store %s, feeds into %s\n",
 	    plugin.config->database, plugin.config->feed_dir);
+	plugin_menus_add();
 	/* The feeds reflect today even before the first mail arrives. */
 	plugin_schedule_publish();
 	return 0;
@@ -407,6 +885,7 @@ plugin_done(void)
 	MsgInfo *msginfo;
 
 	plugin_unregister();
+	plugin_menus_remove();
 	if (plugin.rescan_source != 0)
 		g_source_remove(plugin.rescan_source);
 	if (plugin.ingest_source != 0)
