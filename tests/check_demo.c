@@ -22,8 +22,8 @@
 #error "CRK_TEST_BINARY must name the built crickets program"
 #endif
 
-#define assert_contains(hay, needle)                                   \
-	ck_assert_msg(strstr((hay), (needle)) != NULL,                 \
+#define assert_contains(hay, needle)                                           \
+	ck_assert_msg(strstr((hay), (needle)) != NULL,                         \
 	    "'%s' not found in:\n%s", (needle), (hay))
 
 /* One run of `crickets demo --dir` shared by the tests that read it. */
@@ -78,8 +78,8 @@ finish(struct run *r, char **out_r, char **err_r)
 }
 
 static int
-run_demo(const char *dir, const char *env, char **args, char **out_r,
-    char **err_r)
+run_demo(
+    const char *dir, const char *env, char **args, char **out_r, char **err_r)
 {
 	struct run r;
 
@@ -155,7 +155,8 @@ group_gone(pid_t pgid)
 		/* pid (comm) state ppid pgrp ... */
 		close_paren = strrchr(buf, ')');
 		if (close_paren != NULL &&
-		    sscanf(close_paren + 1, " %c %*d %ld", &state, &pgrp) == 2 &&
+		    sscanf(close_paren + 1, " %c %*d %ld", &state, &pgrp) ==
+			2 &&
 		    pgrp == (long)pgid && state != 'Z')
 			gone = false;
 	}
@@ -173,8 +174,8 @@ dovecot_installed(void)
 static void
 shared_setup(void)
 {
-	char *args[] = {(char *)"crickets", (char *)"demo", (char *)"--dir",
-	    NULL, NULL};
+	char *args[] = {
+	    (char *)"crickets", (char *)"demo", (char *)"--dir", NULL, NULL};
 	char *pidfile, *text;
 
 	shared_tmp = crk_test_tmpdir();
@@ -206,8 +207,8 @@ START_TEST(test_demo_exits_zero_and_names_the_feeds)
 {
 	char *path;
 
-	ck_assert_msg(shared_status == 0, "exit %d; stderr:\n%s",
-	    shared_status, shared_err);
+	ck_assert_msg(shared_status == 0, "exit %d; stderr:\n%s", shared_status,
+	    shared_err);
 	path = crk_xasprintf("%s/feed/followups.ics", shared_dir);
 	assert_contains(shared_out, path);
 	free(path);
@@ -222,16 +223,16 @@ END_TEST
 static const struct {
 	const char *prospect, *state, *next;
 } rows[] = {
-    {"Tom Baker", "replied", "decide"},	     /* unthreaded reply */
-    {"Klaus Müller", "replied", "decide"},    /* threaded, German */
-    {"Lena Park", "bounced", "fix address"},  /* Postfix DSN */
-    {"Sam Carter", "won", "-"},		      /* keyword crickets-won */
-    {"Julie Martin", "lost", "-"},	      /* keyword crickets-lost */
-    {"Peter Quill", "waiting", "2026-11-23"}, /* back on Sunday 22 */
+    {"Tom Baker", "replied", "decide"},        /* unthreaded reply */
+    {"Klaus Müller", "replied", "decide"},     /* threaded, German */
+    {"Lena Park", "bounced", "fix address"},   /* Postfix DSN */
+    {"Sam Carter", "won", "-"},                /* keyword crickets-won */
+    {"Julie Martin", "lost", "-"},             /* keyword crickets-lost */
+    {"Peter Quill", "waiting", "2026-11-23"},  /* back on Sunday 22 */
     {"Anna Schmidt", "waiting", "2026-11-25"}, /* bis einschl. 24.11. */
-    {"Olivia Chen", "waiting", "2026-11-16"}, /* crickets-track */
-    {"Carol White", "waiting", "2026-11-16"}, /* colleague's answer */
-    {"Eva Rossi", "waiting", "2026-11-10"},   /* round 2 */
+    {"Olivia Chen", "waiting", "2026-11-16"},  /* crickets-track */
+    {"Carol White", "waiting", "2026-11-16"},  /* colleague's answer */
+    {"Eva Rossi", "waiting", "2026-11-10"},    /* round 2 */
 };
 
 START_TEST(test_demo_table_shows_each_proposal_with_state_and_next_date)
@@ -241,13 +242,13 @@ START_TEST(test_demo_table_shows_each_proposal_with_state_and_next_date)
 
 	ck_assert_msg(shared_status == 0, "stderr:\n%s", shared_err);
 	line = strstr(shared_out, rows[_i].prospect);
-	ck_assert_msg(line != NULL, "%s missing:\n%s", rows[_i].prospect,
-	    shared_out);
+	ck_assert_msg(
+	    line != NULL, "%s missing:\n%s", rows[_i].prospect, shared_out);
 	while (line > shared_out && line[-1] != '\n')
 		line--;
 	end = strchr(line, '\n');
-	row = crk_xstrndup(line, end != NULL ? (size_t)(end - line)
-					     : strlen(line));
+	row = crk_xstrndup(
+	    line, end != NULL ? (size_t)(end - line) : strlen(line));
 	ck_assert_msg(strstr(row, rows[_i].state) != NULL &&
 		strstr(row, rows[_i].next) != NULL,
 	    "want %s and %s in: %s", rows[_i].state, rows[_i].next, row);
@@ -257,7 +258,10 @@ END_TEST
 
 /* Mail that must never become a proposal. */
 static const char *const untracked[] = {
-    "Internal offer", "Lunch on Thursday", "pricing pages", "Office closed",
+    "Internal offer",
+    "Lunch on Thursday",
+    "pricing pages",
+    "Office closed",
 };
 
 START_TEST(test_demo_table_leaves_out_what_is_no_proposal)
@@ -355,6 +359,49 @@ START_TEST(test_demo_removes_its_temp_dir_and_processes)
 }
 END_TEST
 
+START_TEST(test_demo_keep_keeps_the_temp_dir_but_stops_dovecot)
+{
+	char *args[] = {
+	    (char *)"crickets", (char *)"demo", (char *)"--keep", NULL};
+	char *tmp = crk_test_tmpdir(), *env, *out, *err, *base, *path, *pidtext;
+	struct dirent *e;
+	char *kept = NULL;
+	int rc;
+	DIR *d;
+
+	base = crk_xasprintf("%s/t", tmp);
+	ck_assert_int_eq(chmod(tmp, 0711), 0);
+	ck_assert_int_eq(mkdir(base, 0711), 0);
+	env = crk_xasprintf("TMPDIR=%s", base);
+	rc = run_demo(tmp, env, args, &out, &err);
+	ck_assert_msg(rc == 0, "exit %d; stderr:\n%s", rc, err);
+	d = opendir(base);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, "crickets-demo-", 14) == 0)
+			kept = crk_xasprintf("%s/%s", base, e->d_name);
+	closedir(d);
+	ck_assert_msg(kept != NULL, "nothing kept in %s", base);
+	path = crk_xasprintf("%s/feed/followups.ics", kept);
+	ck_assert_int_eq(access(path, R_OK), 0);
+	free(path);
+	path = crk_xasprintf("%s/dovecot.pid", kept);
+	pidtext = crk_test_read_file(path, NULL);
+	ck_assert_ptr_nonnull(pidtext);
+	ck_assert(group_gone((pid_t)atoi(pidtext)));
+	assert_contains(out, kept);
+	free(pidtext);
+	free(path);
+	free(kept);
+	free(out);
+	free(err);
+	free(env);
+	free(base);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 /* Waits up to 30 s for `needle` in the file; returns its text. */
 static char *
 wait_for_output(const char *path, const char *needle, pid_t pid)
@@ -375,7 +422,29 @@ wait_for_output(const char *path, const char *needle, pid_t pid)
 	return NULL;
 }
 
-static const int stop_signals[] = {SIGINT, SIGTERM};
+/* Ctrl-C and SIGTERM stop it cleanly; a SIGKILLed demo cannot clean
+ * up, but its dovecot gets SIGTERM as the parent dies. */
+static const struct {
+	int sig, status;
+} stop_signals[] = {
+    {SIGINT, 0},
+    {SIGTERM, 0},
+    {SIGKILL, 128 + SIGKILL},
+};
+
+/* Waits up to 15 s for the process group to end. */
+static bool
+group_ends(pid_t pgid)
+{
+	int i;
+
+	for (i = 0; i < 150; i++) {
+		if (group_gone(pgid))
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
 
 START_TEST(test_demo_serve_serves_the_feed_and_stops_clean_on_a_signal)
 {
@@ -396,19 +465,20 @@ START_TEST(test_demo_serve_serves_the_feed_and_stops_clean_on_a_signal)
 	end = strpbrk(url, " \n");
 	if (end != NULL)
 		*end = '\0';
-	cmd = crk_xasprintf("python3 -c 'import sys, urllib.request\n"
-			    "body = urllib.request.urlopen(sys.argv[1]).read()\n"
-			    "assert body.startswith(b\"BEGIN:VCALENDAR\")' '%s'",
-	    url);
+	cmd =
+	    crk_xasprintf("python3 -c 'import sys, urllib.request\n"
+			  "body = urllib.request.urlopen(sys.argv[1]).read()\n"
+			  "assert body.startswith(b\"BEGIN:VCALENDAR\")' '%s'",
+		url);
 	rc = system(cmd);
 	pidfile = crk_xasprintf("%s/dovecot.pid", dir);
 	pidtext = crk_test_read_file(pidfile, NULL);
 	ck_assert_ptr_nonnull(pidtext);
 	master = (pid_t)atoi(pidtext);
-	ck_assert_int_eq(kill(r.pid, stop_signals[_i]), 0);
-	ck_assert_int_eq(finish(&r, &out, &err), 0);
+	ck_assert_int_eq(kill(r.pid, stop_signals[_i].sig), 0);
+	ck_assert_int_eq(finish(&r, &out, &err), stop_signals[_i].status);
 	ck_assert_msg(rc == 0, "%s did not serve the feed", url);
-	ck_assert_msg(group_gone(master), "dovecot %d left", (int)master);
+	ck_assert_msg(group_ends(master), "dovecot %d left", (int)master);
 	ck_assert(!process_mentions(dir));
 	free(pidtext);
 	free(pidfile);
@@ -429,8 +499,8 @@ START_TEST(test_demo_without_dovecot_names_the_package)
 	char *tmp = crk_test_tmpdir(), *out, *err;
 	int rc;
 
-	rc = run_demo(tmp, "CRICKETS_DOVECOT=/nonexistent/dovecot", args,
-	    &out, &err);
+	rc = run_demo(
+	    tmp, "CRICKETS_DOVECOT=/nonexistent/dovecot", args, &out, &err);
 	ck_assert_int_eq(rc, EX_UNAVAILABLE);
 	assert_contains(err, "apt-get install dovecot-imapd");
 	free(out);
@@ -444,8 +514,8 @@ static const char *const bad_args[] = {"--bogus", "extra", "--dir"};
 
 START_TEST(test_demo_refuses_bad_arguments)
 {
-	char *args[] = {(char *)"crickets", (char *)"demo",
-	    (char *)bad_args[_i], NULL};
+	char *args[] = {
+	    (char *)"crickets", (char *)"demo", (char *)bad_args[_i], NULL};
 	char *tmp = crk_test_tmpdir(), *out, *err;
 
 	ck_assert_int_eq(run_demo(tmp, NULL, args, &out, &err), EX_USAGE);
@@ -473,8 +543,8 @@ START_TEST(test_sample_mailbox_has_20_to_30_messages_in_crlf)
 		for (p = text; (p = strchr(p, '\n')) != NULL; p++)
 			ck_assert_msg(p > text && p[-1] == '\r',
 			    "bare LF in message %zu", i + 1);
-		ck_assert_msg(strstr(text, "{EN") == NULL &&
-			strstr(text, "{DE") == NULL,
+		ck_assert_msg(
+		    strstr(text, "{EN") == NULL && strstr(text, "{DE") == NULL,
 		    "placeholder left in message %zu", i + 1);
 		free(text);
 	}
@@ -522,8 +592,8 @@ crk_test_suite(void)
 
 	tc = tcase_create("mailbox");
 	tcase_add_test(tc, test_sample_mailbox_has_20_to_30_messages_in_crlf);
-	CRK_TABLE_TEST(tc, test_sample_return_dates_are_relative_to_the_demo_day,
-	    return_days);
+	CRK_TABLE_TEST(tc,
+	    test_sample_return_dates_are_relative_to_the_demo_day, return_days);
 	tcase_add_test(tc, test_demo_without_dovecot_names_the_package);
 	CRK_TABLE_TEST(tc, test_demo_refuses_bad_arguments, bad_args);
 	suite_add_tcase(s, tc);
@@ -542,12 +612,13 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_demo_exits_zero_and_names_the_feeds);
 	CRK_TABLE_TEST(tc,
 	    test_demo_table_shows_each_proposal_with_state_and_next_date, rows);
-	CRK_TABLE_TEST(tc, test_demo_table_leaves_out_what_is_no_proposal,
-	    untracked);
+	CRK_TABLE_TEST(
+	    tc, test_demo_table_leaves_out_what_is_no_proposal, untracked);
 	tcase_add_test(tc, test_demo_opens_drafts_through_the_sync);
 	CRK_TABLE_TEST(tc, test_demo_feeds_parse_with_python_icalendar, feeds);
 	tcase_add_test(tc, test_demo_leaves_no_dovecot_behind);
 	tcase_add_test(tc, test_demo_removes_its_temp_dir_and_processes);
+	tcase_add_test(tc, test_demo_keep_keeps_the_temp_dir_but_stops_dovecot);
 	CRK_TABLE_TEST(tc,
 	    test_demo_serve_serves_the_feed_and_stops_clean_on_a_signal,
 	    stop_signals);

@@ -50,7 +50,8 @@ static const struct cli_command cli_commands[] = {
 	"serve the feeds over HTTP"},
     {"doctor", crk_cmd_doctor, "[--account NAME]",
 	"check config, store and servers"},
-    {"demo", crk_cmd_demo, "", "try crickets in a sandbox"},
+    {"demo", crk_cmd_demo, "[--dir DIR] [--serve] [--keep]",
+	"try crickets on a sample mailbox (needs dovecot)"},
 };
 
 static void

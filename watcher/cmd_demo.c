@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,8 +51,8 @@ demo_on_signal(int sig)
 }
 
 static int
-demo_rm_entry(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
+demo_rm_entry(
+    const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;
@@ -63,10 +64,9 @@ demo_rm_entry(const char *path, const struct stat *st, int flag,
 }
 
 /* Stops dovecot and everything it started: SIGTERM, a grace of 5 s, then
- * SIGKILL to its process group.  Removes the sandbox unless kept.
- * Idempotent; also the atexit handler. */
+ * SIGKILL to its process group.  Idempotent. */
 static void
-demo_cleanup(void)
+demo_stop_dovecot(void)
 {
 	pid_t pid = demo_pid;
 	int i, status;
@@ -83,6 +83,14 @@ demo_cleanup(void)
 			;
 		demo_pid = 0;
 	}
+}
+
+/* Stops dovecot and removes the sandbox unless kept.  Idempotent; also
+ * the atexit handler. */
+static void
+demo_cleanup(void)
+{
+	demo_stop_dovecot();
 	if (demo_remove_dir != NULL) {
 		nftw(demo_remove_dir, demo_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		crk_free_str(&demo_remove_dir);
@@ -147,8 +155,8 @@ demo_port_open(unsigned port)
 }
 
 static enum crk_status
-demo_write_file(const char *path, const char *text, unsigned mode,
-    char **error_r)
+demo_write_file(
+    const char *path, const char *text, unsigned mode, char **error_r)
 {
 	size_t len = strlen(text);
 	int fd;
@@ -157,15 +165,15 @@ demo_write_file(const char *path, const char *text, unsigned mode,
 	    (mode_t)mode);
 	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
 	    fchmod(fd, (mode_t)mode) != 0) {
-		crk_error_set(error_r, "cannot write %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot write %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return CRK_E_IO;
 	}
 	if (close(fd) != 0) {
-		crk_error_set(error_r, "cannot write %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot write %s: %s", path, strerror(errno));
 		return CRK_E_IO;
 	}
 	return CRK_OK;
@@ -202,8 +210,9 @@ demo_users_find(struct demo_users *u)
 	u->mail_uid = pw != NULL ? pw->pw_uid : geteuid();
 	u->mail_gid = pw != NULL ? pw->pw_gid : getegid();
 	gr = getgrgid(u->mail_gid);
-	u->internal_group = gr != NULL ? crk_xstrdup(gr->gr_name)
-				       : crk_xasprintf("%u", (unsigned)u->mail_gid);
+	u->internal_group = gr != NULL
+	    ? crk_xstrdup(gr->gr_name)
+	    : crk_xasprintf("%u", (unsigned)u->mail_gid);
 }
 
 static void
@@ -254,15 +263,16 @@ demo_write_dovecot_conf(const char *dir, unsigned port, char **error_r)
 	path = crk_xasprintf("%s/run", dir);
 	if ((mkdir(mail, 0700) != 0 && errno != EEXIST) ||
 	    (mkdir(path, 0755) != 0 && errno != EEXIST)) {
-		crk_error_set(error_r, "cannot create %s: %s", mail,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot create %s: %s", mail, strerror(errno));
 		goto out;
 	}
 	/* as root the mail processes run as dovecot and must reach it */
 	if (geteuid() == 0 && demo_check_reachable(dir, error_r) != CRK_OK)
 		goto out;
 	if (geteuid() == 0 &&
-	    (chown(mail, u.mail_uid, u.mail_gid) != 0 || chmod(dir, 0711) != 0)) {
+	    (chown(mail, u.mail_uid, u.mail_gid) != 0 ||
+		chmod(dir, 0711) != 0)) {
 		crk_error_set(error_r, "cannot hand %s to %s: %s", mail,
 		    u.mail_user, strerror(errno));
 		goto out;
@@ -325,8 +335,8 @@ out:
  * Ctrl-C reaches only us, and the group can be ended as one) and waits
  * until it accepts connections. */
 static enum crk_status
-demo_start_dovecot(const char *dovecot, const char *dir, unsigned port,
-    char **error_r)
+demo_start_dovecot(
+    const char *dovecot, const char *dir, unsigned port, char **error_r)
 {
 	char *conf = crk_xasprintf("%s/dovecot.conf", dir);
 	char *log = crk_xasprintf("%s/dovecot.out", dir);
@@ -338,13 +348,15 @@ demo_start_dovecot(const char *dovecot, const char *dir, unsigned port,
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		crk_error_set(error_r, "cannot start dovecot: %s",
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot start dovecot: %s", strerror(errno));
 		st = CRK_E_IO;
 		goto out;
 	}
 	if (pid == 0) {
 		setsid();
+		/* even a SIGKILLed demo takes its dovecot with it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		fd = open("/dev/null", O_RDONLY);
 		if (fd >= 0)
 			dup2(fd, STDIN_FILENO);
@@ -389,13 +401,12 @@ out:
 
 /* Puts the sample mailbox on the server, through IMAP APPEND. */
 static enum crk_status
-demo_fill(const struct crk_account_config *account, time_t now,
-    char **error_r)
+demo_fill(const struct crk_account_config *account, time_t now, char **error_r)
 {
 	const struct crk_demo_mail *mails;
 	struct crk_imap *imap = NULL;
 	struct crk_strv flags = {0};
-	enum crk_status st;
+	enum crk_status st = CRK_E_IO;
 	struct tm tm;
 	time_t today;
 	size_t i, n;
@@ -436,7 +447,7 @@ demo_write_config(const char *dir, unsigned port, char **error_r)
 {
 	char *path = crk_xasprintf("%s/password", dir);
 	char *text = NULL;
-	enum crk_status st;
+	enum crk_status st = CRK_E_IO;
 
 	st = demo_write_file(path, DEMO_PASSWORD "\n", 0600, error_r);
 	if (st != CRK_OK)
@@ -471,8 +482,7 @@ out:
 
 /* Runs another command of the command line on the demo's context. */
 static int
-demo_run(struct crk_cli *cli, crk_cmd_fn *fn, const char *name,
-    const char *arg)
+demo_run(struct crk_cli *cli, crk_cmd_fn *fn, const char *name, const char *arg)
 {
 	char *argv[3];
 	int argc = 0;
@@ -563,6 +573,9 @@ demo_print_feeds(const struct crk_cli *cli, bool serve)
 	       "  file://%s/%s\n",
 	    dir, CRK_FEED_EVENTS_FILE, dir, CRK_FEED_TASKS_FILE, dir,
 	    CRK_FEED_EVENTS_FILE, dir, CRK_FEED_TASKS_FILE);
+	if (demo_remove_dir != NULL)
+		printf("The sandbox is removed when the demo ends; --keep or "
+		       "--dir DIR keep it.\n");
 	if (!serve)
 		printf("Run `crickets demo --serve` for URLs to subscribe "
 		       "to over HTTP.\n");
@@ -583,9 +596,9 @@ crk_cmd_demo(struct crk_cli *cli, int argc, char **argv)
 	const char *dir_arg = NULL, *dovecot;
 	char *dir = NULL, *conf = NULL, *error = NULL;
 	bool serve = false, keep = false;
-	enum crk_status st;
+	enum crk_status st = CRK_E_IO;
 	unsigned port;
-	int c, rc;
+	int c, rc, attempt;
 
 	while ((c = getopt_long(argc, argv, ":d:skh", options, NULL)) != -1) {
 		switch (c) {
@@ -640,20 +653,30 @@ crk_cmd_demo(struct crk_cli *cli, int argc, char **argv)
 	conf = crk_xasprintf("%s/crickets.conf", dir);
 	cli->config_path = conf;
 
-	port = demo_free_port();
-	if (port == 0) {
-		crk_error_set(&error, "no free port on 127.0.0.1");
-		st = CRK_E_IO;
-		goto fail;
+	/* another program may take the free port first: try a few */
+	for (attempt = 0; attempt < 3 && !demo_signal; attempt++) {
+		crk_free_str(&error);
+		demo_stop_dovecot();
+		port = demo_free_port();
+		if (port == 0) {
+			crk_error_set(&error, "no free port on 127.0.0.1");
+			st = CRK_E_IO;
+			goto fail;
+		}
+		if ((st = demo_write_dovecot_conf(dir, port, &error)) !=
+			CRK_OK ||
+		    (st = demo_write_config(dir, port, &error)) != CRK_OK)
+			goto fail;
+		if (!cli->quiet)
+			fprintf(stderr,
+			    "crickets demo: sandbox %s, dovecot on "
+			    "127.0.0.1:%u\n",
+			    dir, port);
+		st = demo_start_dovecot(dovecot, dir, port, &error);
+		if (st == CRK_OK)
+			break;
 	}
-	if ((st = demo_write_dovecot_conf(dir, port, &error)) != CRK_OK ||
-	    (st = demo_write_config(dir, port, &error)) != CRK_OK)
-		goto fail;
-	if (!cli->quiet)
-		fprintf(stderr, "crickets demo: sandbox %s, dovecot on "
-				"127.0.0.1:%u\n",
-		    dir, port);
-	if ((st = demo_start_dovecot(dovecot, dir, port, &error)) != CRK_OK)
+	if (st != CRK_OK)
 		goto fail;
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		goto out;
@@ -665,8 +688,8 @@ crk_cmd_demo(struct crk_cli *cli, int argc, char **argv)
 	/* the same path as `crickets sync`: sync, drafts, feeds */
 	if ((rc = demo_run(cli, crk_cmd_sync, "sync", NULL)) != EX_OK)
 		goto out;
-	printf("Proposals of %s as of %s:\n\n", CRK_DEMO_IDENTITY,
-	    CRK_DEMO_NOW);
+	printf(
+	    "Proposals of %s as of %s:\n\n", CRK_DEMO_IDENTITY, CRK_DEMO_NOW);
 	fflush(stdout);
 	if ((rc = demo_run(cli, crk_cmd_list, "list", "--all")) != EX_OK)
 		goto out;

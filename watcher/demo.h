@@ -17,8 +17,8 @@
 /* One message of the sample mailbox. */
 struct crk_demo_mail {
 	const char *folder; /* "INBOX" or "Sent" */
-	int day;	    /* days after the demo day (negative: before) */
-	int minute;	    /* minute of that day, local time */
+	int day;            /* days after the demo day (negative: before) */
+	int minute;         /* minute of that day, local time */
 	const char *flags;  /* space separated: "\\Seen crickets-won" */
 	const char *text;   /* headers and body, LF line ends, placeholders */
 };

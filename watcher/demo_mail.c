@@ -12,37 +12,36 @@
 #define DEMO_REP "From: Robin Smith <robin@demo.example>\n"
 #define DEMO_TO_REP "To: Robin Smith <robin@demo.example>\n"
 #define DEMO_MIME "MIME-Version: 1.0\n"
-#define DEMO_PLAIN                                                     \
-	DEMO_MIME "Content-Type: text/plain; charset=utf-8\n"          \
+#define DEMO_PLAIN                                                             \
+	DEMO_MIME "Content-Type: text/plain; charset=utf-8\n"                  \
 		  "Content-Transfer-Encoding: 8bit\n"
 /* A proposal: multipart/mixed, a text part, then a small PDF. */
-#define DEMO_MIXED                                                     \
+#define DEMO_MIXED                                                             \
 	DEMO_MIME "Content-Type: multipart/mixed; boundary=\"=-demo-=\"\n"
-#define DEMO_TEXT_PART                                                 \
-	"--=-demo-=\n"                                                 \
-	"Content-Type: text/plain; charset=utf-8\n"                    \
+#define DEMO_TEXT_PART                                                         \
+	"--=-demo-=\n"                                                         \
+	"Content-Type: text/plain; charset=utf-8\n"                            \
 	"Content-Transfer-Encoding: 8bit\n\n"
-#define DEMO_PDF_PART(name)                                            \
-	"--=-demo-=\n"                                                 \
-	"Content-Type: application/pdf; name=\"" name "\"\n"           \
-	"Content-Disposition: attachment; filename=\"" name "\"\n"     \
-	"Content-Transfer-Encoding: base64\n\n"                        \
-	"JVBERi0xLjQKJSBjcmlja2V0cyBkZW1vIGF0dGFjaG1lbnQKMSAwIG9iaiA8" \
-	"PCAvVHlwZSAvQ2F0YWxvZyA+PiBlbmRvYmoKdHJhaWxlciA8PCAvUm9vdCAx" \
-	"IDAgUiA+PgolJUVPRgo=\n"                                       \
+#define DEMO_PDF_PART(name)                                                    \
+	"--=-demo-=\n"                                                         \
+	"Content-Type: application/pdf; name=\"" name "\"\n"                   \
+	"Content-Disposition: attachment; filename=\"" name "\"\n"             \
+	"Content-Transfer-Encoding: base64\n\n"                                \
+	"JVBERi0xLjQKJSBjcmlja2V0cyBkZW1vIGF0dGFjaG1lbnQKMSAwIG9iaiA8"         \
+	"PCAvVHlwZSAvQ2F0YWxvZyA+PiBlbmRvYmoKdHJhaWxlciA8PCAvUm9vdCAx"         \
+	"IDAgUiA+PgolJUVPRgo=\n"                                               \
 	"--=-demo-=--\n"
 
 static const struct crk_demo_mail demo_mails[] = {
     /* 1. English proposal, no answer for 12 days: waiting, overdue
      *    follow-ups rolled forward to today. */
     {"Sent", -12, 9 * 60 + 5, "\\Seen",
-	DEMO_REP "To: Jane Doe <jane.doe@acme.example>\n"
-		 "Subject: Proposal: ACME Q1 rollout\n"
-		 "Message-ID: <p1.acme@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART
-		 "Hi Jane,\n\nas promised, our proposal for the Q1 rollout "
-		 "is attached.\n\nBest,\nRobin\n" DEMO_PDF_PART(
-		     "ACME-proposal-Q1.pdf")},
+	DEMO_REP
+	"To: Jane Doe <jane.doe@acme.example>\n"
+	"Subject: Proposal: ACME Q1 rollout\n"
+	"Message-ID: <p1.acme@demo.example>\n" DEMO_MIXED "\n" DEMO_TEXT_PART
+	"Hi Jane,\n\nas promised, our proposal for the Q1 rollout "
+	"is attached.\n\nBest,\nRobin\n" DEMO_PDF_PART("ACME-proposal-Q1.pdf")},
     /* 2. The rep's own follow-up in the thread of 1: a touch. */
     {"Sent", -11, 10 * 60, "\\Seen",
 	DEMO_REP "To: Jane Doe <jane.doe@acme.example>\n"
@@ -57,15 +56,15 @@ static const struct crk_demo_mail demo_mails[] = {
 	DEMO_REP "To: Klaus =?utf-8?q?M=C3=BCller?= "
 		 "<k.mueller@beispiel-gmbh.de>\n"
 		 "Subject: Angebot Wartungsvertrag 2027\n"
-		 "Message-ID: <p2.beispiel@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART
+		 "Message-ID: <p2.beispiel@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART
 		 "Sehr geehrter Herr Müller,\n\nanbei unser Angebot für "
 		 "den Wartungsvertrag 2027.\n\nMit freundlichen "
-		 "Grüßen\nRobin Smith\n" DEMO_PDF_PART(
-		     "Angebot-2026-114.pdf")},
+		 "Grüßen\nRobin Smith\n" DEMO_PDF_PART("Angebot-2026-114.pdf")},
     {"INBOX", -6, 8 * 60 + 12, "",
-	"From: Klaus =?utf-8?q?M=C3=BCller?= <k.mueller@beispiel-gmbh.de>\n"
-	DEMO_TO_REP "Subject: AW: Angebot Wartungsvertrag 2027\n"
+	"From: Klaus =?utf-8?q?M=C3=BCller?= "
+	"<k.mueller@beispiel-gmbh.de>\n" DEMO_TO_REP
+	"Subject: AW: Angebot Wartungsvertrag 2027\n"
 	"Message-ID: <r2.mueller@beispiel-gmbh.de>\n"
 	"In-Reply-To: <p2.beispiel@demo.example>\n"
 	"References: <p2.beispiel@demo.example>\n" DEMO_PLAIN "\n"
@@ -74,12 +73,12 @@ static const struct crk_demo_mail demo_mails[] = {
     /* 4. A quote answered without threading (the client dropped the
      *    references): replied through the subject fallback. */
     {"Sent", -20, 11 * 60, "\\Seen",
-	DEMO_REP "To: Tom Baker <tom@globex.example>\n"
-		 "Subject: Quote for 40 seats\n"
-		 "Message-ID: <p3.globex@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART
-		 "Hi Tom,\n\nhere is the quote for 40 seats.\n\nRobin\n"
-		 DEMO_PDF_PART("Globex-quote-40-seats.pdf")},
+	DEMO_REP
+	"To: Tom Baker <tom@globex.example>\n"
+	"Subject: Quote for 40 seats\n"
+	"Message-ID: <p3.globex@demo.example>\n" DEMO_MIXED "\n" DEMO_TEXT_PART
+	"Hi Tom,\n\nhere is the quote for 40 seats.\n\nRobin\n" DEMO_PDF_PART(
+	    "Globex-quote-40-seats.pdf")},
     {"INBOX", -15, 16 * 60 + 40, "",
 	"From: Tom Baker <tom@globex.example>\n" DEMO_TO_REP
 	"Subject: RE: Quote for 40 seats\n"
@@ -89,13 +88,13 @@ static const struct crk_demo_mail demo_mails[] = {
     {"Sent", -8, 9 * 60 + 30, "\\Seen",
 	DEMO_REP "To: Lena Park <lena.park@initec.example>\n"
 		 "Subject: Offer: support plan for Initech\n"
-		 "Message-ID: <p4.initech@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Hi Lena,\n\nour offer is attached.\n\n"
+		 "Message-ID: <p4.initech@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Hi Lena,\n\nour offer is attached.\n\n"
 		 "Robin\n" DEMO_PDF_PART("Initech-offer.pdf")},
     {"INBOX", -8, 9 * 60 + 31, "",
 	"Return-Path: <>\n"
-	"From: MAILER-DAEMON@mail.demo.example (Mail Delivery System)\n"
-	DEMO_TO_REP "Subject: Undelivered Mail Returned to Sender\n"
+	"From: MAILER-DAEMON@mail.demo.example (Mail Delivery "
+	"System)\n" DEMO_TO_REP "Subject: Undelivered Mail Returned to Sender\n"
 	"Auto-Submitted: auto-replied\n"
 	"Message-ID: <b4.dsn@mail.demo.example>\n" DEMO_MIME
 	"Content-Type: multipart/report; report-type=delivery-status;\n"
@@ -129,12 +128,12 @@ static const struct crk_demo_mail demo_mails[] = {
 	"--=-dsn-=--\n"},
     /* 6. A deal the rep closed by setting the keyword crickets-won. */
     {"Sent", -30, 15 * 60, "\\Seen crickets-won",
-	DEMO_REP "To: Sam Carter <sam@umbrella.example>\n"
-		 "Subject: Proposal: Umbrella analytics pilot\n"
-		 "Message-ID: <p5.umbrella@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Hi Sam,\n\nthe pilot proposal is "
-		 "attached.\n\nRobin\n" DEMO_PDF_PART(
-		     "Umbrella-pilot-proposal.pdf")},
+	DEMO_REP
+	"To: Sam Carter <sam@umbrella.example>\n"
+	"Subject: Proposal: Umbrella analytics pilot\n"
+	"Message-ID: <p5.umbrella@demo.example>\n" DEMO_MIXED
+	"\n" DEMO_TEXT_PART "Hi Sam,\n\nthe pilot proposal is "
+	"attached.\n\nRobin\n" DEMO_PDF_PART("Umbrella-pilot-proposal.pdf")},
     {"INBOX", -25, 10 * 60 + 2, "\\Seen",
 	"From: Sam Carter <sam@umbrella.example>\n" DEMO_TO_REP
 	"Subject: Re: Proposal: Umbrella analytics pilot\n"
@@ -154,10 +153,9 @@ static const struct crk_demo_mail demo_mails[] = {
     {"Sent", -6, 10 * 60 + 45, "\\Seen",
 	DEMO_REP "To: Peter Quill <peter@stark.example>\n"
 		 "Subject: Pricing for the Stark data platform\n"
-		 "Message-ID: <p7.stark@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Hi Peter,\n\nthe pricing we talked about "
-		 "is attached.\n\nRobin\n" DEMO_PDF_PART(
-		     "Stark-pricing.pdf")},
+		 "Message-ID: <p7.stark@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Hi Peter,\n\nthe pricing we talked about "
+		 "is attached.\n\nRobin\n" DEMO_PDF_PART("Stark-pricing.pdf")},
     {"INBOX", -6, 10 * 60 + 46, "",
 	"From: Peter Quill <peter@stark.example>\n" DEMO_TO_REP
 	"Subject: Automatic reply: Pricing for the Stark data platform\n"
@@ -171,8 +169,8 @@ static const struct crk_demo_mail demo_mails[] = {
     {"Sent", -4, 9 * 60 + 50, "\\Seen",
 	DEMO_REP "To: Anna Schmidt <anna.schmidt@muster-ag.de>\n"
 		 "Subject: Angebot Schulung Vertriebsteam\n"
-		 "Message-ID: <p8.muster@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Hallo Frau Schmidt,\n\nanbei das "
+		 "Message-ID: <p8.muster@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Hallo Frau Schmidt,\n\nanbei das "
 		 "Angebot für die Schulung.\n\nViele Grüße\nRobin "
 		 "Smith\n" DEMO_PDF_PART("Angebot-Schulung.pdf")},
     {"INBOX", -4, 9 * 60 + 51, "",
@@ -191,16 +189,16 @@ static const struct crk_demo_mail demo_mails[] = {
 		 "jYzogZXZpbEB4LmV4YW1wbGUg8J+agCBsb25nIGxvbmcgbG9uZyBsb25nIG"
 		 "xvbmcgbG9uZyBsb25nIGxvbmcgbG9uZyBsb25nIGxvbmcgbG9uZyBsb25nI"
 		 "GxvbmcgbG9uZyBsb25nIGxvbmcgbG9uZyBsb25nIGxvbmcg?=\n"
-		 "Message-ID: <p9.wayne@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Bruce,\n\nfinal pricing attached.\n\n"
+		 "Message-ID: <p9.wayne@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Bruce,\n\nfinal pricing attached.\n\n"
 		 "Robin\n" DEMO_PDF_PART("Wayne;pricing,final.pdf")},
     /* 11. A colleague answers in the thread: not the prospect's reply. */
     {"Sent", -3, 11 * 60 + 20, "\\Seen",
 	DEMO_REP "To: Carol White <carol@contoso.example>\n"
 		 "Cc: Mike Berger <mike@demo.example>\n"
 		 "Subject: Quotation: Contoso field service app\n"
-		 "Message-ID: <p10.contoso@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Hi Carol,\n\nthe quotation is attached; "
+		 "Message-ID: <p10.contoso@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Hi Carol,\n\nthe quotation is attached; "
 		 "Mike from our team is in copy.\n\nRobin\n" DEMO_PDF_PART(
 		     "Contoso-quotation.pdf")},
     {"INBOX", -3, 12 * 60 + 5, "",
@@ -215,8 +213,8 @@ static const struct crk_demo_mail demo_mails[] = {
     {"Sent", -18, 10 * 60, "\\Seen crickets-lost",
 	DEMO_REP "To: Julie Martin <julie.martin@exemple.fr>\n"
 		 "Subject: Devis maintenance annuelle\n"
-		 "Message-ID: <p11.exemple@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Bonjour Julie,\n\nveuillez trouver "
+		 "Message-ID: <p11.exemple@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Bonjour Julie,\n\nveuillez trouver "
 		 "ci-joint notre devis.\n\nRobin\n" DEMO_PDF_PART(
 		     "Devis-maintenance.pdf")},
     {"INBOX", -14, 15 * 60, "\\Seen",
@@ -231,8 +229,8 @@ static const struct crk_demo_mail demo_mails[] = {
     {"Sent", -50, 9 * 60, "\\Seen",
 	DEMO_REP "To: Dan Ng <dan@vandelay.example>\n"
 		 "Subject: Statement of work (SOW) for the import tool\n"
-		 "Message-ID: <p12.vandelay@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Hi Dan,\n\nthe SOW is attached.\n\n"
+		 "Message-ID: <p12.vandelay@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Hi Dan,\n\nthe SOW is attached.\n\n"
 		 "Robin\n" DEMO_PDF_PART("Vandelay-SOW.pdf")},
     /* 14. A newsletter about pricing: a mailing list, ignored. */
     {"INBOX", -2, 7 * 60, "",
@@ -265,8 +263,8 @@ static const struct crk_demo_mail demo_mails[] = {
     {"Sent", -16, 9 * 60 + 40, "\\Seen",
 	DEMO_REP "To: Eva Rossi <eva@pied-piper.example>\n"
 		 "Subject: Estimate: compression API integration\n"
-		 "Message-ID: <p18.piedpiper@demo.example>\n" DEMO_MIXED "\n"
-		 DEMO_TEXT_PART "Hi Eva,\n\nthe estimate is attached.\n\n"
+		 "Message-ID: <p18.piedpiper@demo.example>\n" DEMO_MIXED
+		 "\n" DEMO_TEXT_PART "Hi Eva,\n\nthe estimate is attached.\n\n"
 		 "Robin\n" DEMO_PDF_PART("PiedPiper-estimate.pdf")},
     {"INBOX", -10, 14 * 60, "\\Seen",
 	"From: Eva Rossi <eva@pied-piper.example>\n" DEMO_TO_REP
