@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/engine.h"
 #include "core/normalize.h"
@@ -298,6 +299,181 @@ crk_glue_config_free(struct crk_glue_config **config)
 	crk_rules_clear(&c->rules);
 	free(c);
 	*config = NULL;
+}
+
+/* The name of a "[name]" line (trimmed, owned), or NULL. */
+static char *
+glue_section_name(const char *line)
+{
+	const char *s = line;
+	const char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s != '[' || (end = strchr(s, ']')) == NULL)
+		return NULL;
+	return crk_str_trim(crk_xstrndup(s + 1, (size_t)(end - s - 1)));
+}
+
+/* The key of a "key = value" line (trimmed, owned), or NULL. */
+static char *
+glue_line_key(const char *line)
+{
+	const char *s = line;
+	const char *eq;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == ';' || *s == '#' || *s == '[' || (eq = strchr(s, '=')) == NULL)
+		return NULL;
+	return crk_str_trim(crk_xstrndup(s, (size_t)(eq - s)));
+}
+
+/* Writes the keys of `section` not yet written (done[i] false). */
+static void
+glue_write_missing(FILE *out, const char *const *keys,
+    const char *const *values, size_t n, bool *done)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!done[i] && values[i] != NULL)
+			fprintf(out, "%s = %s\n", keys[i], values[i]);
+		done[i] = true;
+	}
+}
+
+/* Reads a whole file; NULL (errno set) on error. */
+static char *
+glue_read_all(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *data = NULL;
+	size_t len = 0;
+	size_t got;
+	char buf[4096];
+
+	if (fp == NULL)
+		return NULL;
+	data = crk_xstrdup("");
+	while ((got = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		data = crk_xrealloc(data, len + got + 1);
+		memcpy(data + len, buf, got);
+		len += got;
+		data[len] = '\0';
+	}
+	if (ferror(fp)) {
+		free(data);
+		data = NULL;
+	}
+	fclose(fp);
+	return data;
+}
+
+enum crk_status
+crk_glue_config_save(const char *path, const char *section,
+    const char *const *keys, const char *const *values, size_t n,
+    char **error_r)
+{
+	enum crk_status status = CRK_OK;
+	struct crk_glue_config *check = NULL;
+	bool *done = NULL;
+	char *old = NULL;
+	char *tmp = NULL;
+	char *text = NULL;
+	size_t text_len = 0;
+	bool in_section = false;
+	bool seen_section = false;
+	char *line;
+	char *next;
+	FILE *out = NULL;
+	size_t i;
+
+	done = crk_xcalloc(n + 1, sizeof(*done));
+	old = glue_read_all(path);
+	if (old == NULL && errno != ENOENT) {
+		crk_error_set(error_r, "cannot read %s: %s", path,
+		    strerror(errno));
+		status = CRK_E_IO;
+		goto out;
+	}
+	out = open_memstream(&text, &text_len);
+	if (out == NULL)
+		crk_oom();
+	for (line = old; line != NULL && *line != '\0'; line = next) {
+		char *nl = strchr(line, '\n');
+		char *name;
+		char *key;
+		bool drop = false;
+
+		next = nl != NULL ? nl + 1 : line + strlen(line);
+		if ((name = glue_section_name(line)) != NULL) {
+			if (in_section)
+				glue_write_missing(out, keys, values, n, done);
+			in_section = strcmp(name, section) == 0;
+			seen_section = seen_section || in_section;
+			free(name);
+		} else if (in_section && (key = glue_line_key(line)) != NULL) {
+			for (i = 0; i < n; i++) {
+				if (strcmp(key, keys[i]) != 0)
+					continue;
+				if (!done[i] && values[i] != NULL)
+					fprintf(out, "%s = %s\n", keys[i],
+					    values[i]);
+				done[i] = true;
+				drop = true;
+				break;
+			}
+			free(key);
+		}
+		if (!drop)
+			fprintf(out, "%.*s%s", (int)(next - line - (nl != NULL)),
+			    line, "\n");
+	}
+	if (in_section)
+		glue_write_missing(out, keys, values, n, done);
+	if (!seen_section) {
+		fprintf(out, "%s[%s]\n", old != NULL && *old != '\0' ? "\n" : "",
+		    section);
+		glue_write_missing(out, keys, values, n, done);
+	}
+	fclose(out);
+	out = NULL;
+
+	/* Written next to the target, checked, then renamed over it. */
+	tmp = crk_xasprintf("%s.crickets-tmp", path);
+	out = fopen(tmp, "w");
+	if (out == NULL || fchmod(fileno(out), 0600) != 0 ||
+	    fwrite(text, 1, text_len, out) != text_len || fflush(out) != 0 ||
+	    fsync(fileno(out)) != 0) {
+		crk_error_set(error_r, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		status = CRK_E_IO;
+		goto out;
+	}
+	fclose(out);
+	out = NULL;
+	if ((status = crk_glue_config_load(tmp, &check, error_r)) != CRK_OK)
+		goto out;
+	if (rename(tmp, path) != 0) {
+		crk_error_set(error_r, "cannot replace %s: %s", path,
+		    strerror(errno));
+		status = CRK_E_IO;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+out:
+	if (out != NULL)
+		fclose(out);
+	if (tmp != NULL)
+		unlink(tmp);
+	crk_glue_config_free(&check);
+	free(tmp);
+	free(text);
+	free(old);
+	free(done);
+	return status;
 }
 
 /* mkdir -p of the directory that will hold path (0700). */

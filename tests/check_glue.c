@@ -140,6 +140,78 @@ START_TEST(test_crickets_config_env_names_the_config_file)
 }
 END_TEST
 
+struct save_case {
+	const char *before; /* NULL: no file */
+	const char *after;
+};
+
+static const struct save_case save_cases[] = {
+	/* replaced in place, comments and other sections kept, removed */
+	{ "; mine\n[crickets]\ncadence = 1,3 ; old\nweekend = sat,sun\n"
+	  "[account work]\ncadence = 7\n",
+	    "; mine\n[crickets]\ncadence = 2,4,8\n"
+	    "[account work]\ncadence = 7\n" },
+	/* a new key at the end of its section */
+	{ "[crickets]\ndatabase = /x.db\n\n[serve]\nlisten = 1\n",
+	    "[crickets]\ndatabase = /x.db\n\ncadence = 2,4,8\n"
+	    "[serve]\nlisten = 1\n" },
+	/* no section, no file */
+	{ "[serve]\nlisten = 1\n",
+	    "[serve]\nlisten = 1\n\n[crickets]\ncadence = 2,4,8\n" },
+	{ NULL, "[crickets]\ncadence = 2,4,8\n" },
+};
+
+START_TEST(test_preferences_are_saved_into_the_shared_config_file)
+{
+	const struct save_case *c = &save_cases[_i];
+	static const char *const keys[] = { "cadence", "weekend" };
+	static const char *const values[] = { "2,4,8", NULL };
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/config", tmp);
+	char *error = NULL;
+	char *text;
+	struct stat st;
+
+	if (c->before != NULL)
+		crk_test_write_file(path, c->before);
+	ck_assert_msg(crk_glue_config_save(path, "crickets", keys, values, 2,
+			  &error) == CRK_OK, "save: %s", error);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_str_eq(text, c->after);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	free(text);
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
+START_TEST(test_a_bad_preference_never_reaches_the_file)
+{
+	static const char *const keys[] = { "cadence" };
+	static const char *const values[] = { "9,3" };
+	const char *before = "[crickets]\ncadence = 1,3\n";
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/config", tmp);
+	char *error = NULL;
+	char *text;
+
+	crk_test_write_file(path, before);
+	ck_assert_int_eq(crk_glue_config_save(path, "crickets", keys, values,
+			     1, &error),
+	    CRK_E_INVAL);
+	ck_assert_ptr_nonnull(error);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_str_eq(text, before);
+	free(text);
+	free(error);
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 /* ---- ingest, notices, actions, feeds ---------------------------------- */
 
 static const char proposal[] =
@@ -462,6 +534,10 @@ crk_test_suite(void)
 	    bad_configs);
 	tcase_add_test(tc, test_missing_config_gives_the_watchers_defaults);
 	tcase_add_test(tc, test_crickets_config_env_names_the_config_file);
+	CRK_TABLE_TEST(tc,
+	    test_preferences_are_saved_into_the_shared_config_file,
+	    save_cases);
+	tcase_add_test(tc, test_a_bad_preference_never_reaches_the_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("engine");
