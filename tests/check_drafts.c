@@ -18,6 +18,7 @@
 #include "core/engine.h"
 #include "core/message.h"
 #include "core/store.h"
+#include "core/ooo.h"
 #include "tests/check_common.h"
 #include "tests/harness/dovecot.h"
 #include "watcher/config.h"
@@ -389,7 +390,7 @@ START_TEST(test_a_sales_mailbox_gets_one_draft_per_due_followup)
 	crk_day today;
 
 	world_open(&w, "mailbox");
-	crk_engine_set_return_date_parser(w.engine, crk_sync_return_date);
+	crk_engine_set_return_date_parser(w.engine, crk_ooo_return_date);
 	put(&w, "Sent", "outlook-proposal.eml");
 	put(&w, "Sent", "thunderbird-quote.eml");
 	put(&w, "Sent", "hostile-proposal.eml");

@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/engine.h"
 #include "core/store.h"
+#include "core/ooo.h"
 #include "tests/check_common.h"
 #include "tests/harness/dovecot.h"
 #include "watcher/imap.h"
@@ -285,7 +286,7 @@ START_TEST(test_a_whole_sales_mailbox_in_one_sync)
 	char *error = NULL, buf[16];
 
 	world_open(&w, "mailbox");
-	crk_engine_set_return_date_parser(w.engine, crk_sync_return_date);
+	crk_engine_set_return_date_parser(w.engine, crk_ooo_return_date);
 	ck_assert_int_eq(
 	    crk_imap_create(w.imap, "Customers/ACME", &error), CRK_OK);
 	put(&w, "Sent", "outlook-proposal.eml");
@@ -619,51 +620,6 @@ START_TEST(test_text_parts_are_decoded_to_utf8)
 END_TEST
 
 static const struct {
-	const char *text;
-	const char *expect; /* NULL: no date */
-} returns[] = {
-    {"I am out of the office until 20 November 2026 with limited "
-     "access",
-	"2026-11-20"},
-    {"Ich bin bis einschließlich 20.11.2026 nicht im Büro.", "2026-11-20"},
-    {"Ich bin ab dem 23.11. wieder im Büro.", "2026-11-22"},
-    {"I'm back on Monday, November 23rd.", "2026-11-22"},
-    {"Je suis absente jusqu'au 27 novembre inclus.", "2026-11-27"},
-    {"Estaré fuera de la oficina hasta el 30 de noviembre de 2026.",
-	"2026-11-30"},
-    {"Sono fuori ufficio fino al 4 dicembre.", "2026-12-04"},
-    {"Ik ben afwezig tot en met 1 december.", "2026-12-01"},
-    {"Out from 2026-11-12 to 2026-11-25, back after that.", "2026-11-25"},
-    {"On leave until 1/5/2027.", "2027-05-01"},
-    {"Away until 11/24/2026.", "2026-11-24"},
-    {"Call me at 10.30 tomorrow or write to max@acme.example.", NULL},
-    {"I am away and will answer when I am back.", NULL},
-    {"Back in January.", NULL},
-    {"Out until 5 January.", "2027-01-05"},
-};
-
-START_TEST(test_out_of_office_return_dates_are_read)
-{
-	time_t received;
-	crk_day day = 0;
-	char buf[16];
-	bool found;
-
-	crk_test_set_tz("Europe/Berlin");
-	ck_assert_int_eq(
-	    crk_time_parse("2026-11-11T07:02", &received, NULL), CRK_OK);
-	found = crk_sync_return_date(returns[_i].text, received, &day);
-	if (returns[_i].expect == NULL) {
-		ck_assert_msg(!found, "%s: found %s", returns[_i].text,
-		    crk_day_format(day, buf));
-		return;
-	}
-	ck_assert_msg(found, "%s: no date", returns[_i].text);
-	ck_assert_str_eq(crk_day_format(day, buf), returns[_i].expect);
-}
-END_TEST
-
-static const struct {
 	const char *file;
 	const char *due;
 } ooo_moves[] = {
@@ -680,7 +636,7 @@ START_TEST(test_out_of_office_moves_the_follow_up_past_the_return)
 	char buf[16];
 
 	world_open(&w, "oooday");
-	crk_engine_set_return_date_parser(w.engine, crk_sync_return_date);
+	crk_engine_set_return_date_parser(w.engine, crk_ooo_return_date);
 	put(&w, "Sent", "outlook-proposal.eml");
 	put(&w, "INBOX", ooo_moves[_i].file);
 	ck_assert_int_eq(crk_time_parse("2026-11-12", &w.now, NULL), CRK_OK);
@@ -714,7 +670,6 @@ crk_test_suite(void)
 	}
 	tc = tcase_create("offline");
 	CRK_TABLE_TEST(tc, test_text_parts_are_decoded_to_utf8, texts);
-	CRK_TABLE_TEST(tc, test_out_of_office_return_dates_are_read, returns);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dovecot");

@@ -16,6 +16,7 @@
 
 #include "core/date.h"
 #include "ical/feed.h"
+#include "core/ooo.h"
 #include "watcher/cli.h"
 #include "watcher/drafts.h"
 #include "watcher/imap.h"
@@ -143,7 +144,7 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
-	crk_engine_set_return_date_parser(cli->engine, crk_sync_return_date);
+	crk_engine_set_return_date_parser(cli->engine, crk_ooo_return_date);
 	opts.now = cli->now;
 	opts.progress = !cli->quiet && isatty(STDERR_FILENO);
 	for (i = first; i < first + count; i++) {
@@ -447,7 +448,7 @@ watch_reload_config(struct crk_cli *cli)
 	cli->config = config;
 	cli->engine = crk_engine_new(
 	    cli->store, &cli->config->rules, &cli->config->cadence);
-	crk_engine_set_return_date_parser(cli->engine, crk_sync_return_date);
+	crk_engine_set_return_date_parser(cli->engine, crk_ooo_return_date);
 	crk_info("config reloaded: %zu accounts", cli->config->n_accounts);
 	return 0;
 }
@@ -502,7 +503,7 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 
-	crk_engine_set_return_date_parser(cli->engine, crk_sync_return_date);
+	crk_engine_set_return_date_parser(cli->engine, crk_ooo_return_date);
 	watch_use_syslog = force >= 0 ? force == 1 : !isatty(STDERR_FILENO);
 	watch_verbose = cli->verbose;
 	watch_quiet = cli->quiet;

@@ -88,17 +88,6 @@ enum crk_status crk_sync_message(struct crk_imap *imap,
     const struct crk_rules *rules, const struct crk_imap_msg *fetched,
     struct crk_message **msg_r, char **error_r);
 
-/* Finds the day an out-of-office reply says its sender is back, for
- * crk_engine_set_return_date_parser: dates like "until 20 November 2026",
- * "bis einschließlich 20.11.2026", "jusqu'au 20 novembre", "hasta el 20
- * de noviembre", "November 20", "2026-11-20", in English, German,
- * French, Spanish, Italian and Dutch.  Of the dates within 180 days after
- * received the latest counts (an absence "from ... until ..."); a date
- * introduced as the day of return ("back on", "wieder am", "de retour
- * le" ...) counts as the day before, so the follow-up lands on the
- * return day itself.  A missing year is the next such day. */
-bool crk_sync_return_date(const char *text, time_t received, crk_day *day_r);
-
 /* The text of an HTML part (tags dropped, the common entities decoded),
  * enough to find a return date in.  Owned. */
 char *crk_sync_html_text(const char *html);
