@@ -36,6 +36,8 @@
 #include "gtk/inputdialog.h"
 #include "gtk/menu.h"
 #include "mainwindow.h"
+#include "prefs_gtk.h"
+#include "gtk/prefswindow.h"
 #include "summaryview.h"
 #pragma GCC diagnostic pop
 
@@ -810,6 +812,176 @@ plugin_identities(struct crk_strv *identities)
 	}
 }
 
+/* ---- preferences page (Configuration > Preferences > Plugins) -------- */
+
+struct crickets_prefs_page {
+	PrefsPage page;
+	GtkWidget *cadence;
+	GtkWidget *repeat_every;
+	GtkWidget *weekend;
+	GtkWidget *words;
+	GtkWidget *feed_dir;
+};
+
+static struct crickets_prefs_page prefs_page;
+static gchar *prefs_path[3];
+
+static const char *const weekday_names[] = { "sun", "mon", "tue", "wed",
+	"thu", "fri", "sat" };
+
+static GtkWidget *
+prefs_row(GtkGrid *grid, int row, const char *label, const char *value,
+    const char *tooltip)
+{
+	GtkWidget *l = gtk_label_new(label);
+	GtkWidget *e = gtk_entry_new();
+
+	gtk_label_set_xalign(GTK_LABEL(l), 0.0);
+	gtk_entry_set_text(GTK_ENTRY(e), value != NULL ? value : "");
+	gtk_widget_set_hexpand(e, TRUE);
+	gtk_widget_set_tooltip_text(e, tooltip);
+	gtk_grid_attach(grid, l, 0, row, 1, 1);
+	gtk_grid_attach(grid, e, 1, row, 1, 1);
+	return e;
+}
+
+static void
+prefs_create(PrefsPage *page, GtkWindow *window, gpointer data)
+{
+	struct crickets_prefs_page *pp = (struct crickets_prefs_page *)page;
+	const struct crk_glue_config *c = plugin.config;
+	GString *cadence = g_string_new(NULL);
+	GString *weekend = g_string_new(NULL);
+	GtkWidget *grid = gtk_grid_new();
+	GtkWidget *note;
+	gchar *repeat;
+	unsigned i;
+
+	for (i = 0; c != NULL && i < c->cadence.n_offsets; i++)
+		g_string_append_printf(cadence, "%s%d", i > 0 ? "," : "",
+		    c->cadence.offsets[i]);
+	for (i = 0; c != NULL && i < 7; i++)
+		if (c->cadence.weekend & (1u << i))
+			g_string_append_printf(weekend, "%s%s",
+			    weekend->len > 0 ? "," : "", weekday_names[i]);
+	repeat = g_strdup_printf("%d", c != NULL ? c->cadence.repeat_every
+						 : 30);
+	gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
+	gtk_grid_set_column_spacing(GTK_GRID(grid), 8);
+	gtk_container_set_border_width(GTK_CONTAINER(grid), 8);
+	pp->cadence = prefs_row(GTK_GRID(grid), 0, "Cadence (days)",
+	    cadence->str, "Days after the unanswered message: 1,3,7,14,28,58");
+	pp->repeat_every = prefs_row(GTK_GRID(grid), 1, "Then every (days)",
+	    repeat, "After the list, one follow-up every N days (0: none)");
+	pp->weekend = prefs_row(GTK_GRID(grid), 2, "Weekend days",
+	    weekend->len > 0 ? weekend->str : "none",
+	    "Follow-ups never fall on these days: sat,sun");
+	pp->words = prefs_row(GTK_GRID(grid), 3, "Proposal words",
+	    c != NULL ? c->proposal_words : NULL,
+	    "Empty: the built-in words. \"+word\" adds, \"-word\" removes, "
+	    "\"word:5\" weighs");
+	pp->feed_dir = prefs_row(GTK_GRID(grid), 4, "Feed directory",
+	    c != NULL ? c->feed_dir : NULL,
+	    "Where followups.ics and followups-tasks.ics are written");
+	note = gtk_label_new("Saved in the crickets config file, shared with "
+			     "`crickets watch` (which also serves the feeds "
+			     "and writes drafts: see its [serve] section).");
+	gtk_label_set_line_wrap(GTK_LABEL(note), TRUE);
+	gtk_label_set_xalign(GTK_LABEL(note), 0.0);
+	gtk_grid_attach(GTK_GRID(grid), note, 0, 5, 2, 1);
+	gtk_widget_show_all(grid);
+	pp->page.widget = grid;
+	g_string_free(cadence, TRUE);
+	g_string_free(weekend, TRUE);
+	g_free(repeat);
+}
+
+static void
+prefs_destroy(PrefsPage *page)
+{
+}
+
+static void
+plugin_reload(void)
+{
+	struct crk_strv identities = { 0 };
+	struct crk_glue_config *config = NULL;
+	struct crk_glue *glue = NULL;
+	char *error = NULL;
+
+	if (crk_glue_config_load(NULL, &config, &error) != CRK_OK)
+		goto fail;
+	plugin_identities(&identities);
+	if (crk_glue_open(config, &identities, &glue, &error) != CRK_OK)
+		goto fail;
+	crk_glue_free(&plugin.glue);
+	crk_glue_config_free(&plugin.config);
+	plugin.glue = glue;
+	plugin.config = config;
+	crk_strv_clear(&identities);
+	plugin_schedule_publish();
+	return;
+fail:
+	alertpanel_error("Crickets: %s", error != NULL ? error : "cannot "
+							       "reload");
+	crk_glue_config_free(&config);
+	crk_strv_clear(&identities);
+	free(error);
+}
+
+static void
+prefs_save(PrefsPage *page)
+{
+	struct crickets_prefs_page *pp = (struct crickets_prefs_page *)page;
+	static const char *const keys[] = { "cadence", "repeat_every",
+		"weekend", "proposal_words", "feed_dir" };
+	const char *values[CRK_N_ELEMENTS(keys)];
+	char *path;
+	gchar *dir;
+	char *error = NULL;
+	size_t i;
+
+	values[0] = gtk_entry_get_text(GTK_ENTRY(pp->cadence));
+	values[1] = gtk_entry_get_text(GTK_ENTRY(pp->repeat_every));
+	values[2] = gtk_entry_get_text(GTK_ENTRY(pp->weekend));
+	values[3] = gtk_entry_get_text(GTK_ENTRY(pp->words));
+	values[4] = gtk_entry_get_text(GTK_ENTRY(pp->feed_dir));
+	for (i = 0; i < CRK_N_ELEMENTS(values); i++)
+		if (*values[i] == '\0')
+			values[i] = NULL; /* back to the default */
+	path = plugin.config != NULL && plugin.config->path != NULL
+		   ? crk_xstrdup(plugin.config->path)
+		   : crk_glue_config_default_path();
+	dir = g_path_get_dirname(path);
+	g_mkdir_with_parents(dir, 0700);
+	if (crk_glue_config_save(path, "crickets", keys, values,
+		CRK_N_ELEMENTS(keys), &error) != CRK_OK)
+		alertpanel_error("Crickets: %s", error);
+	else
+		plugin_reload();
+	free(error);
+	g_free(dir);
+	free(path);
+}
+
+static void
+plugin_prefs_register(void)
+{
+	static gchar plugins_label[] = "Plugins";
+	static gchar crickets_label[] = "Crickets";
+
+	prefs_path[0] = plugins_label;
+	prefs_path[1] = crickets_label;
+	prefs_path[2] = NULL;
+	memset(&prefs_page, 0, sizeof(prefs_page));
+	prefs_page.page.path = prefs_path;
+	prefs_page.page.create_widget = prefs_create;
+	prefs_page.page.destroy_widget = prefs_destroy;
+	prefs_page.page.save_page = prefs_save;
+	prefs_page.page.weight = 40.0;
+	prefs_gtk_register_page((PrefsPage *)&prefs_page);
+}
+
 static void
 plugin_unregister(void)
 {
@@ -868,6 +1040,7 @@ plugin_init(gchar **error)
 	log_message(LOG_PROTOCOL, "crickets: store %s, feeds into %s\n",
 	    plugin.config->database, plugin.config->feed_dir);
 	plugin_menus_add();
+	plugin_prefs_register();
 	/* The feeds reflect today even before the first mail arrives. */
 	plugin_schedule_publish();
 	return 0;
@@ -886,6 +1059,9 @@ plugin_done(void)
 
 	plugin_unregister();
 	plugin_menus_remove();
+	if (prefs_page.page.save_page != NULL)
+		prefs_gtk_unregister_page((PrefsPage *)&prefs_page);
+	prefs_page.page.save_page = NULL;
 	if (plugin.rescan_source != 0)
 		g_source_remove(plugin.rescan_source);
 	if (plugin.ingest_source != 0)

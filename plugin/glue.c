@@ -152,6 +152,8 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 		if (crk_rules_set_words(&config->rules, value, error_r) !=
 		    CRK_OK)
 			return false;
+		free(config->proposal_words);
+		config->proposal_words = crk_xstrdup(value);
 	} else if (strcmp(name, "proposal_threshold") == 0) {
 		if (!glue_parse_uint(value, 100000, &n) || n == 0) {
 			crk_error_set(error_r, "proposal_threshold must be a "
@@ -296,6 +298,7 @@ crk_glue_config_free(struct crk_glue_config **config)
 	free(c->database);
 	free(c->feed_dir);
 	free(c->timezone);
+	free(c->proposal_words);
 	crk_rules_clear(&c->rules);
 	free(c);
 	*config = NULL;

@@ -24,6 +24,7 @@ struct crk_glue_config {
 	unsigned feed_mode;
 	struct crk_cadence cadence;
 	struct crk_rules rules; /* words and threshold; no identities */
+	char *proposal_words;	/* owned; the raw value, NULL when unset */
 };
 
 /* The config path: $CRICKETS_CONFIG when set, else
