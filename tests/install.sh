@@ -9,7 +9,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/crk-install-XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
 dest=$tmp/dest
 
-echo "1..8"
+echo "1..9"
 if ${MAKE:-make} -C "$build" install DESTDIR="$dest" >"$tmp/log" 2>&1; then
 	echo "ok 1 - make install DESTDIR=... succeeds"
 else
@@ -33,14 +33,15 @@ find_one 4 "crickets.conf(5)" "*/man5/crickets.conf.5"
 find_one 5 "the default templates" "*/crickets/templates/touch-1.txt"
 find_one 6 "the sample config" "*/doc/crickets/crickets.conf.sample"
 find_one 7 "the systemd user unit" "*/systemd/user/crickets.service"
+find_one 8 "the nginx snippet" "*/doc/crickets/nginx-crickets.conf"
 
 # The unit runs the installed program, not a placeholder.
 bin=$(find "$dest" -type f -path "*/bin/crickets" | head -1)
 unit=$(find "$dest" -type f -path "*/systemd/user/crickets.service" | head -1)
 want="ExecStart=${bin#"$dest"} watch"
 if [ -n "$unit" ] && grep -qx "$want" "$unit"; then
-	echo "ok 8 - the unit starts ${bin#"$dest"} watch"
+	echo "ok 9 - the unit starts ${bin#"$dest"} watch"
 else
-	echo "not ok 8 - the unit has '$want'"
+	echo "not ok 9 - the unit has '$want'"
 	[ -n "$unit" ] && sed 's/^/# /' "$unit"
 fi

@@ -713,9 +713,9 @@ fail:
 	crk_cli_error("demo: %s", error != NULL ? error : crk_status_str(st));
 	rc = crk_cli_exit_code(st);
 out:
-	if (demo_signal && rc == EX_OK && !serve)
-		rc = 128 + demo_signal;
-	else if (demo_signal && rc != EX_OK)
+	/* interrupted before serving (the server has signal handlers of
+	 * its own and ends with EX_OK) */
+	if (demo_signal)
 		rc = 128 + demo_signal;
 	/* the store before the sandbox goes away */
 	crk_engine_free(&cli->engine);
