@@ -9,7 +9,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/crk-install-XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT INT TERM
 dest=$tmp/dest
 
-echo "1..9"
+echo "1..11"
 if ${MAKE:-make} -C "$build" install DESTDIR="$dest" >"$tmp/log" 2>&1; then
 	echo "ok 1 - make install DESTDIR=... succeeds"
 else
@@ -45,3 +45,18 @@ else
 	echo "not ok 9 - the unit has '$want'"
 	[ -n "$unit" ] && sed 's/^/# /' "$unit"
 fi
+
+# The man pages render without a groff warning.
+src=${CRK_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+n=10
+for page in crickets.1 crickets.conf.5; do
+	if ! command -v groff >/dev/null 2>&1; then
+		echo "ok $n - $page renders # SKIP groff missing"
+	elif out=$(groff -man -ww -z "$src/doc/$page" 2>&1) && [ -z "$out" ]; then
+		echo "ok $n - $page renders without warnings"
+	else
+		echo "not ok $n - $page renders without warnings"
+		echo "$out" | sed 's/^/# /'
+	fi
+	n=$((n + 1))
+done
