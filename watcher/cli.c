@@ -127,6 +127,30 @@ crk_cli_error(const char *fmt, ...)
  *   TLS, PROTO -> EX_PROTOCOL, AUTH -> EX_NOPERM,
  *   UNSUPPORTED -> EX_UNAVAILABLE. */
 int
+crk_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = crk_xvasprintf(fmt, ap);
+	va_end(ap);
+	crk_cli_error("%s: %s; see crickets %s --help", cmd, msg, cmd);
+	free(msg);
+	return EX_USAGE;
+}
+
+int
+crk_cli_option_error(int c, char **argv)
+{
+	if (c == ':')
+		return crk_cli_usage_error(argv[0], "option '%s' needs a value",
+		    argv[optind - 1]);
+	return crk_cli_usage_error(argv[0], "unknown option '%s'",
+	    argv[optind - 1]);
+}
+
+int
 crk_cli_exit_code(enum crk_status status)
 {
 	switch (status) {

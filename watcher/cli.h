@@ -39,6 +39,13 @@ int crk_cli_load_config(struct crk_cli *cli, bool allow_missing);
 int crk_cli_open_store(struct crk_cli *cli);
 /* Prints "crickets: <message>" to stderr. */
 void crk_cli_error(const char *fmt, ...) CRK_PRINTF(1, 2);
+/* Prints "crickets: CMD: <message>; see crickets CMD --help" and returns
+ * EX_USAGE, for a command's bad arguments. */
+int crk_cli_usage_error(const char *cmd, const char *fmt, ...)
+    CRK_PRINTF(2, 3);
+/* The usage error for what getopt_long returned as c (':' for a missing
+ * value, anything else for an unknown option); returns EX_USAGE. */
+int crk_cli_option_error(int c, char **argv);
 /* Maps a library status to a sysexits code (CRK_E_INVAL -> EX_USAGE or
  * EX_DATAERR, CRK_E_NET -> EX_TEMPFAIL, CRK_E_AUTH -> EX_NOPERM, ...). */
 int crk_cli_exit_code(enum crk_status status);

@@ -30,13 +30,6 @@ feed_on_signal(int sig)
 		feed_stop = 1;
 }
 
-static int
-feed_usage_error(const char *name, const char *what, const char *arg)
-{
-	crk_cli_error(
-	    "%s: %s '%s'; see crickets %s --help", name, what, arg, name);
-	return EX_USAGE;
-}
 
 static int
 feed_fail(const char *what, enum crk_status status, char **error)
@@ -73,17 +66,13 @@ crk_cmd_feed(struct crk_cli *cli, int argc, char **argv)
 			    "config), atomically, and prints\nthe paths.\n",
 			    CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE);
 			return EX_OK;
-		case ':':
-			return feed_usage_error(
-			    argv[0], "option needs a value", argv[optind - 1]);
 		default:
-			return feed_usage_error(
-			    argv[0], "unknown option", argv[optind - 1]);
+			return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)
-		return feed_usage_error(
-		    argv[0], "unexpected argument", argv[optind]);
+		return crk_cli_usage_error(argv[0],
+		    "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	if (out == NULL)
@@ -188,8 +177,8 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 			errno = 0;
 			interval = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || interval < 1)
-				return feed_usage_error(
-				    argv[0], "bad interval (seconds)", optarg);
+				return crk_cli_usage_error(argv[0],
+				    "bad interval (seconds) '%s'", optarg);
 			break;
 		case 'h':
 			printf("usage: crickets serve [--listen HOST:PORT] "
@@ -203,17 +192,13 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 			       "SIGINT or\nSIGTERM stop it.\n",
 			    FEED_DEFAULT_LISTEN, FEED_DEFAULT_INTERVAL);
 			return EX_OK;
-		case ':':
-			return feed_usage_error(
-			    argv[0], "option needs a value", argv[optind - 1]);
 		default:
-			return feed_usage_error(
-			    argv[0], "unknown option", argv[optind - 1]);
+			return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)
-		return feed_usage_error(
-		    argv[0], "unexpected argument", argv[optind]);
+		return crk_cli_usage_error(argv[0],
+		    "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	status = crk_config_ensure_token(cli->config, &error);

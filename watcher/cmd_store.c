@@ -127,33 +127,6 @@ store_help(const char *name)
 	return EX_OK;
 }
 
-static int
-store_usage_error(const char *name, const char *fmt, ...) CRK_PRINTF(2, 3);
-
-static int
-store_usage_error(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = crk_xvasprintf(fmt, ap);
-	va_end(ap);
-	crk_cli_error("%s: %s; see crickets %s --help", name, msg, name);
-	free(msg);
-	return EX_USAGE;
-}
-
-/* The getopt_long return values every command treats alike. */
-static int
-store_option_error(int c, char **argv)
-{
-	if (c == ':')
-		return store_usage_error(
-		    argv[0], "option '%s' needs a value", argv[optind - 1]);
-	return store_usage_error(
-	    argv[0], "unknown option '%s'", argv[optind - 1]);
-}
 
 /* Parses a command that takes only --help and `n` positional arguments;
  * returns -1 to go on, else the exit code. */
@@ -169,10 +142,10 @@ store_simple_args(int argc, char **argv, int n, const char *what)
 	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		if (c == 'h')
 			return store_help(argv[0]);
-		return store_option_error(c, argv);
+		return crk_cli_option_error(c, argv);
 	}
 	if (argc - optind != n)
-		return store_usage_error(argv[0], "expected %s", what);
+		return crk_cli_usage_error(argv[0], "expected %s", what);
 	return -1;
 }
 
@@ -530,11 +503,11 @@ crk_cmd_list(struct crk_cli *cli, int argc, char **argv)
 		case 'a': all = true; break;
 		case 'j': json = true; break;
 		case 'h': return store_help(argv[0]);
-		default: return store_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)
-		return store_usage_error(
+		return crk_cli_usage_error(
 		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
@@ -861,13 +834,13 @@ crk_cmd_snooze(struct crk_cli *cli, int argc, char **argv)
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	if (crk_day_parse(argv[optind + 1], &until, &error) != CRK_OK) {
-		rc = store_usage_error(argv[0], "bad date '%s': %s",
+		rc = crk_cli_usage_error(argv[0], "bad date '%s': %s",
 		    argv[optind + 1], error != NULL ? error : "use YYYY-MM-DD");
 		free(error);
 		return rc;
 	}
 	if (until <= crk_day_of_time(cli->now))
-		return store_usage_error(
+		return crk_cli_usage_error(
 		    argv[0], "%s is not in the future", argv[optind + 1]);
 	if ((rc = store_find(cli, argv[optind], &p)) != EX_OK)
 		return rc;
@@ -912,13 +885,13 @@ crk_cmd_touch(struct crk_cli *cli, int argc, char **argv)
 		case 'C': channel = optarg; break;
 		case 'n': note = optarg; break;
 		case 'h': return store_help(argv[0]);
-		default: return store_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (argc - optind != 1)
-		return store_usage_error(argv[0], "expected one proposal ID");
+		return crk_cli_usage_error(argv[0], "expected one proposal ID");
 	if (channel == NULL)
-		return store_usage_error(argv[0],
+		return crk_cli_usage_error(argv[0],
 		    "say how you got in touch: "
 		    "--channel phone, meeting, other or mail");
 	for (i = 0; i < CRK_N_ELEMENTS(channels); i++) {
@@ -926,7 +899,7 @@ crk_cmd_touch(struct crk_cli *cli, int argc, char **argv)
 			break;
 	}
 	if (i == CRK_N_ELEMENTS(channels))
-		return store_usage_error(argv[0],
+		return crk_cli_usage_error(argv[0],
 		    "unknown channel '%s' (use "
 		    "phone, meeting, other or mail)",
 		    channel);
@@ -971,11 +944,11 @@ crk_cmd_track(struct crk_cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'A': account = optarg; break;
 		case 'h': return store_help(argv[0]);
-		default: return store_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (argc - optind != 1)
-		return store_usage_error(argv[0], "expected one Message-ID");
+		return crk_cli_usage_error(argv[0], "expected one Message-ID");
 	mid = crk_str_trim(crk_xstrdup(argv[optind]));
 	len = strlen(mid);
 	if (len >= 2 && mid[0] == '<' && mid[len - 1] == '>') {
@@ -984,7 +957,7 @@ crk_cmd_track(struct crk_cli *cli, int argc, char **argv)
 	}
 	if (*mid == '\0') {
 		free(mid);
-		return store_usage_error(argv[0], "empty Message-ID");
+		return crk_cli_usage_error(argv[0], "empty Message-ID");
 	}
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		goto out;
@@ -1258,15 +1231,15 @@ crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'A': account = optarg; break;
 		case 'h': return store_help(argv[0]);
-		default: return store_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind >= argc)
-		return store_usage_error(argv[0],
+		return crk_cli_usage_error(argv[0],
 		    "expected mail files or "
 		    "directories");
 	if (account != NULL && *account == '\0')
-		return store_usage_error(argv[0], "empty account name");
+		return crk_cli_usage_error(argv[0], "empty account name");
 	if ((rc = store_import_files(argv + optind, argc - optind, &files)) !=
 	    EX_OK)
 		goto out;

@@ -25,30 +25,6 @@
 
 /* ---- shared -------------------------------------------------------------- */
 
-static int sync_usage(const char *name, const char *fmt, ...) CRK_PRINTF(2, 3);
-
-static int
-sync_usage(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = crk_xvasprintf(fmt, ap);
-	va_end(ap);
-	crk_cli_error("%s: %s; see crickets %s --help", name, msg, name);
-	free(msg);
-	return EX_USAGE;
-}
-
-static int
-sync_option_error(int c, char **argv)
-{
-	if (c == ':')
-		return sync_usage(
-		    argv[0], "option '%s' needs a value", argv[optind - 1]);
-	return sync_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
-}
 
 /* The config with at least one account (or the one named). */
 static int
@@ -132,11 +108,11 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 			    "  -n, --dry-run       show what would be tracked, "
 			    "change nothing\n");
 			return EX_OK;
-		default: return sync_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind != argc)
-		return sync_usage(
+		return crk_cli_usage_error(
 		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
@@ -477,7 +453,7 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 		case 'i':
 			interval = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || interval < 1 || interval > 1500)
-				return sync_usage(argv[0],
+				return crk_cli_usage_error(argv[0],
 				    "--interval wants "
 				    "1 to 1500 seconds");
 			break;
@@ -490,11 +466,11 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 			    "SIGTERM and SIGINT stop.  Logs go to stderr on a "
 			    "terminal,\nelse to syslog.\n");
 			return EX_OK;
-		default: return sync_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind != argc)
-		return sync_usage(
+		return crk_cli_usage_error(
 		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
@@ -688,11 +664,11 @@ crk_cmd_doctor(struct crk_cli *cli, int argc, char **argv)
 			    "connection, TLS verdict,\nlogin, capabilities "
 			    "and the folders crickets will use.\n");
 			return EX_OK;
-		default: return sync_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind != argc)
-		return sync_usage(
+		return crk_cli_usage_error(
 		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
