@@ -36,6 +36,7 @@
 #include "gtk/inputdialog.h"
 #include "gtk/menu.h"
 #include "mainwindow.h"
+#include "folderview.h"
 #include "prefs_gtk.h"
 #include "gtk/prefswindow.h"
 #include "summaryview.h"
@@ -54,8 +55,12 @@
 #define RESCAN_DELAY_MS 700
 /* Delay before the feeds are written after the last change. */
 #define PUBLISH_DELAY_MS 1500
-/* How many of a folder's newest messages a rescan looks at. */
+/* How many of a folder's newest messages a rescan looks at, and how old
+ * they may be: the rescan catches what Claws just sent or fetched; older
+ * history is `crickets import`'s or the watcher's job (and reading it
+ * here could fetch hundreds of bodies from IMAP on the GUI thread). */
 #define RESCAN_WINDOW 300
+#define RESCAN_MAX_AGE (14 * 86400)
 
 struct plugin_state {
 	struct crk_glue_config *config; /* owned */
@@ -261,13 +266,18 @@ plugin_rescan_item(FolderItem *item)
 {
 	GSList *list;
 	GSList *cur;
+	time_t oldest = time(NULL) - RESCAN_MAX_AGE;
 	int n = 0;
 
 	list = folder_item_get_msg_list(item);
 	list = g_slist_sort(list, plugin_msgnum_desc);
 	for (cur = list; cur != NULL && n < RESCAN_WINDOW; cur = cur->next) {
-		plugin_enqueue(cur->data);
+		MsgInfo *msginfo = cur->data;
+
 		n++;
+		if (msginfo->date_t != 0 && msginfo->date_t < oldest)
+			continue;
+		plugin_enqueue(msginfo);
 	}
 	procmsg_msg_list_free(list);
 }
@@ -658,6 +668,41 @@ silent_untrack(GtkButton *b, gpointer data)
 	silent_act("untrack");
 }
 
+/* Double-click: shows the proposal in Claws (it is in a Sent folder). */
+static void
+silent_row_activated(GtkTreeView *view, GtkTreePath *path,
+    GtkTreeViewColumn *col, gpointer data)
+{
+	MainWindow *mainwin = mainwindow_get_mainwindow();
+	GtkTreeModel *model = gtk_tree_view_get_model(view);
+	GtkTreeIter iter;
+	gchar *msgid = NULL;
+	GList *cur;
+
+	if (mainwin == NULL || !gtk_tree_model_get_iter(model, &iter, path))
+		return;
+	gtk_tree_model_get(model, &iter, SILENT_MSGID, &msgid, -1);
+	for (cur = folder_get_list(); cur != NULL && msgid != NULL;
+	    cur = cur->next) {
+		Folder *folder = cur->data;
+		MsgInfo *msginfo;
+
+		if (folder->outbox == NULL)
+			continue;
+		msginfo = folder_item_get_msginfo_by_msgid(folder->outbox,
+		    msgid);
+		if (msginfo == NULL)
+			continue;
+		folderview_select(mainwin->folderview, folder->outbox);
+		summary_select_by_msgnum(mainwin->summaryview,
+		    msginfo->msgnum, TRUE);
+		procmsg_msginfo_free(&msginfo);
+		gtk_window_present(GTK_WINDOW(mainwin->window));
+		break;
+	}
+	g_free(msgid);
+}
+
 static void
 silent_destroyed(GtkWidget *w, gpointer data)
 {
@@ -720,6 +765,8 @@ menu_silent(GtkAction *a, gpointer data)
 	gtk_container_set_border_width(GTK_CONTAINER(vbox), 6);
 	gtk_container_add(GTK_CONTAINER(win), vbox);
 	g_object_set_data(G_OBJECT(win), "view", view);
+	g_signal_connect(view, "row-activated",
+	    G_CALLBACK(silent_row_activated), NULL);
 	g_signal_connect(win, "destroy", G_CALLBACK(silent_destroyed), NULL);
 	plugin.silent_window = win;
 	plugin_silent_refresh();

@@ -108,14 +108,14 @@ start_smtp_sink(void)
 /* A proposal in Claws' queue, as Compose > Send later leaves it: the
  * queue headers (sender, server, recipients, account, where the sent copy
  * goes) and then the message. */
-static const char queued_proposal[] =
+static const char queued_proposal_fmt[] =
     "S:robin.smith@example.com\n"
     "SSV:127.0.0.1\n"
     "R:<jane.doe@acme-corp.test>\n"
     "MAID:1\n"
     "SCF:#mh/Mailbox/sent\n"
     "X-Claws-End-Special-Headers: 1\n"
-    "Date: Mon, 16 Nov 2026 10:00:00 +0100\n"
+    "Date: %s\n"
     "From: Robin Smith <robin.smith@example.com>\n"
     "To: Jane Doe <jane.doe@acme-corp.test>\n"
     "Subject: Proposal: Q3 rollout\n"
@@ -125,8 +125,8 @@ static const char queued_proposal[] =
     "\n"
     "Hi Jane,\n\nhere is our proposal for the Q3 rollout.\n\nRobin\n";
 
-static const char reply[] =
-    "Date: Tue, 17 Nov 2026 09:30:00 +0100\n"
+static const char reply_fmt[] =
+    "Date: %s\n"
     "From: Jane Doe <jane.doe@acme-corp.test>\n"
     "To: Robin Smith <robin.smith@example.com>\n"
     "Subject: Re: Proposal: Q3 rollout\n"
@@ -138,6 +138,20 @@ static const char reply[] =
     "\n"
     "Robin, thanks - let us talk on Thursday.\n";
 
+/* An RFC 5322 date `ago` seconds before now: the plugin looks at recent
+ * mail only, so the test mail is always recent. */
+static char *
+mail_date(time_t ago)
+{
+	char buf[64];
+	time_t t = time(NULL) - ago;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%d %b %Y %H:%M:%S +0000", &tm);
+	return crk_xstrdup(buf);
+}
+
 static void
 world_setup(void)
 {
@@ -145,6 +159,7 @@ world_setup(void)
 	char *text;
 	char *args;
 	char *plugins;
+	char *date;
 	int rc;
 
 	dir = crk_test_tmpdir();
@@ -171,7 +186,11 @@ world_setup(void)
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	free(path);
 	path = crk_xasprintf("%s/Mail/queue/1", dir);
-	crk_test_write_file(path, queued_proposal);
+	date = mail_date(2 * 86400);
+	text = crk_xasprintf(queued_proposal_fmt, date);
+	crk_test_write_file(path, text);
+	free(text);
+	free(date);
 	free(path);
 
 	plugins = crk_xasprintf("'%s/crickets-testpw.so' '%s/crickets.so'",
@@ -271,6 +290,8 @@ append_reply(void)
 	struct crk_imap *imap = NULL;
 	char *error = NULL;
 	enum crk_status st;
+	char *date = mail_date(3600);
+	char *reply = crk_xasprintf(reply_fmt, date);
 
 	crk_dovecot_account(dc, IMAP_USER, CRK_TLS_NONE, "127.0.0.1", &acc);
 	st = crk_sync_connect(&acc, 10, &imap, &error);
@@ -278,6 +299,8 @@ append_reply(void)
 	st = crk_imap_append(imap, "INBOX", NULL, reply, strlen(reply), NULL,
 	    &error);
 	ck_assert_msg(st == CRK_OK, "append: %s", error);
+	free(reply);
+	free(date);
 	crk_imap_free(&imap);
 	crk_dovecot_account_clear(&acc);
 }
