@@ -1845,22 +1845,16 @@ html_to_text(const char *s, size_t len)
 	return buf_steal(&b);
 }
 
-static void
-full_body_text(struct crk_message *msg, struct mailmime *mime, bool html)
+/* Decoded bytes of a text part to the body text: charset to UTF-8, HTML
+ * to text, capped, sanitised with line breaks kept.  Owned. */
+static char *
+body_text_finish(const char *dec, size_t dec_len, const char *cs, bool html)
 {
-	struct mailmime_single_fields sf;
-	const char *cs;
-	char *dec, *conv;
-	size_t dec_len, conv_len;
+	char *conv, *out;
+	size_t conv_len;
 
-	dec = part_decode(mime, &dec_len);
-	if (dec == NULL)
-		return;
 	if (dec_len > 4 * BODY_MAX)
 		dec_len = 4 * BODY_MAX;
-	mailmime_single_fields_init(
-	    &sf, mime->mm_mime_fields, mime->mm_content_type);
-	cs = sf.fld_content_charset;
 	/* 8-bit text without a charset (or mislabelled as ASCII) from old
 	 * mailers is nearly always Windows-1252. */
 	if ((cs == NULL || crk_strcasecmp(cs, "us-ascii") == 0) &&
@@ -1876,11 +1870,68 @@ full_body_text(struct crk_message *msg, struct mailmime *mime, bool html)
 	}
 	if (conv_len > BODY_MAX)
 		conv_len = BODY_MAX;
-	msg->body_text = utf8_sanitize(conv, conv_len, true);
+	out = utf8_sanitize(conv, conv_len, true);
 	/* the cut may have split a sequence into U+FFFD; cut cleanly */
-	utf8_truncate(msg->body_text, BODY_MAX);
+	utf8_truncate(out, BODY_MAX);
 	free(conv);
+	return out;
+}
+
+static void
+full_body_text(struct crk_message *msg, struct mailmime *mime, bool html)
+{
+	struct mailmime_single_fields sf;
+	char *dec;
+	size_t dec_len;
+
+	dec = part_decode(mime, &dec_len);
+	if (dec == NULL)
+		return;
+	mailmime_single_fields_init(
+	    &sf, mime->mm_mime_fields, mime->mm_content_type);
+	msg->body_text = body_text_finish(dec, dec_len,
+	    sf.fld_content_charset, html);
 	free(dec);
+}
+
+/* The libetpan mechanism for a Content-Transfer-Encoding name. */
+static int
+mime_mechanism(const char *encoding)
+{
+	static const struct {
+		const char *name;
+		int mechanism;
+	} names[] = {
+		{ "base64", MAILMIME_MECHANISM_BASE64 },
+		{ "quoted-printable", MAILMIME_MECHANISM_QUOTED_PRINTABLE },
+		{ "8bit", MAILMIME_MECHANISM_8BIT },
+		{ "binary", MAILMIME_MECHANISM_BINARY },
+	};
+	size_t i;
+
+	for (i = 0; encoding != NULL && i < CRK_N_ELEMENTS(names); i++) {
+		if (crk_strcasecmp(encoding, names[i].name) == 0)
+			return names[i].mechanism;
+	}
+	return MAILMIME_MECHANISM_7BIT;
+}
+
+char *
+crk_message_decode_text(const char *data, size_t len, const char *encoding,
+    const char *charset, bool html)
+{
+	char *dec = NULL, *out;
+	size_t idx = 0, dec_len = 0;
+
+	if (data == NULL)
+		return crk_xstrdup("");
+	if (mailmime_part_parse(data, len, &idx, mime_mechanism(encoding),
+	    &dec, &dec_len) == MAILIMF_NO_ERROR && dec != NULL) {
+		out = body_text_finish(dec, dec_len, charset, html);
+		mmap_string_unref(dec);
+		return out;
+	}
+	return body_text_finish(data, len, charset, html);
 }
 
 static void

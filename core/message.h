@@ -93,6 +93,16 @@ enum crk_status crk_message_parse(const char *raw, size_t len,
 enum crk_status crk_message_parse_full(const char *raw, size_t len,
     struct crk_message **msg_r, char **error_r);
 
+/* Decodes the text of one MIME part as an IMAP client fetches it
+ * (BODY[n]): the Content-Transfer-Encoding ("base64", "quoted-printable",
+ * ...; NULL or unknown: none), the charset to UTF-8 (8-bit text with no
+ * or an ASCII charset is read as Windows-1252; unknown charsets keep the
+ * bytes), HTML to text when html, capped at 64 KiB like body_text, with
+ * line breaks kept and invalid UTF-8 and control characters replaced.
+ * Returns an owned string (never NULL). */
+char *crk_message_decode_text(const char *data, size_t len,
+    const char *encoding, const char *charset, bool html);
+
 /* Reads the machine-readable parts of a delivery report into msg: the
  * message/delivery-status text (Final-Recipient, Original-Recipient,
  * Action) and the returned headers (text/rfc822-headers or message/rfc822,

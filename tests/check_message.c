@@ -1325,6 +1325,44 @@ START_TEST(test_full_rejects_input_without_header)
 }
 END_TEST
 
+static const struct {
+	const char *data;
+	const char *encoding;
+	const char *charset;
+	const char *expect;
+} texts[] = {
+    {"bis 20.11. nicht im B=FCro=\r\n da", "quoted-printable", "iso-8859-1",
+	"bis 20.11. nicht im Büro da"},
+    {"SGFsbG8gSsO8cmdlbg==", "base64", "utf-8", "Hallo Jürgen"},
+    {"plain text", "7bit", NULL, "plain text"},
+    {"line one\r\nline two\r\n", "7bit", NULL, "line one\nline two\n"},
+    {"caf\xe9", "8bit", "windows-1252", "café"},
+};
+
+START_TEST(test_fetched_text_parts_are_decoded_to_utf8)
+{
+	char *s = crk_message_decode_text(texts[_i].data,
+	    strlen(texts[_i].data), texts[_i].encoding, texts[_i].charset,
+	    false);
+
+	ck_assert_str_eq(s, texts[_i].expect);
+	free(s);
+}
+END_TEST
+
+START_TEST(test_fetched_html_part_becomes_text)
+{
+	static const char html[] = "<html><body><p>Je suis absente "
+	    "jusqu&#39;au <b>27&nbsp;novembre</b>.</p></body></html>";
+	char *s = crk_message_decode_text(html, strlen(html), "7bit",
+	    "utf-8", true);
+
+	ck_assert_ptr_nonnull(strstr(s, "jusqu'au 27 novembre"));
+	ck_assert_ptr_null(strchr(s, '<'));
+	free(s);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -1391,6 +1429,8 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_full_body_unknown_charset_and_cap);
 	CRK_TABLE_TEST(tc, test_full_single_part_bodies, plain_cases);
 	tcase_add_test(tc, test_full_rejects_input_without_header);
+	CRK_TABLE_TEST(tc, test_fetched_text_parts_are_decoded_to_utf8, texts);
+	tcase_add_test(tc, test_fetched_html_part_becomes_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

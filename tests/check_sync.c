@@ -596,30 +596,6 @@ START_TEST(test_plan_skips_trash_junk_and_drafts)
 END_TEST
 
 static const struct {
-	const char *data;
-	const char *encoding;
-	const char *charset;
-	const char *expect;
-} texts[] = {
-    {"bis 20.11. nicht im B=FCro=\r\n da", "quoted-printable", "iso-8859-1",
-	"bis 20.11. nicht im Büro da"},
-    {"SGFsbG8gSsO8cmdlbg==", "base64", "utf-8", "Hallo Jürgen"},
-    {"plain text", "7bit", NULL, "plain text"},
-    {"line one\r\nline two\r\n", "7bit", NULL, "line one\nline two"},
-    {"caf\xe9", "8bit", "windows-1252", "café"},
-};
-
-START_TEST(test_text_parts_are_decoded_to_utf8)
-{
-	char *s = crk_sync_decode_text(texts[_i].data, strlen(texts[_i].data),
-	    texts[_i].encoding, texts[_i].charset);
-
-	ck_assert_str_eq(s, texts[_i].expect);
-	free(s);
-}
-END_TEST
-
-static const struct {
 	const char *file;
 	const char *due;
 } ooo_moves[] = {
@@ -669,7 +645,6 @@ crk_test_suite(void)
 		exit(EXIT_SUCCESS);
 	}
 	tc = tcase_create("offline");
-	CRK_TABLE_TEST(tc, test_text_parts_are_decoded_to_utf8, texts);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dovecot");

@@ -143,135 +143,9 @@ out:
 /* ---- one message ----------------------------------------------------------
  */
 
-static int
-sync_mechanism(const char *encoding)
-{
-	if (encoding == NULL)
-		return MAILMIME_MECHANISM_7BIT;
-	if (crk_strcasecmp(encoding, "base64") == 0)
-		return MAILMIME_MECHANISM_BASE64;
-	if (crk_strcasecmp(encoding, "quoted-printable") == 0)
-		return MAILMIME_MECHANISM_QUOTED_PRINTABLE;
-	if (crk_strcasecmp(encoding, "8bit") == 0)
-		return MAILMIME_MECHANISM_8BIT;
-	if (crk_strcasecmp(encoding, "binary") == 0)
-		return MAILMIME_MECHANISM_BINARY;
-	return MAILMIME_MECHANISM_7BIT;
-}
 
-/* crk_utf8_sanitize turns line ends into spaces; delivery reports are
- * read line by line, so each line is sanitized on its own. */
-static char *
-sync_sanitize_lines(const char *s, size_t len)
-{
-	struct crk_strv lines = {0};
-	const char *p = s, *end = s + len, *nl;
-	char *out;
-	size_t n;
 
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		crk_strv_add_owned(&lines, crk_utf8_sanitize(p, n));
-		p = nl != NULL ? nl + 1 : end;
-	}
-	out = crk_strv_join(&lines, "\n");
-	crk_strv_clear(&lines);
-	return out;
-}
 
-char *
-crk_sync_decode_text(
-    const char *data, size_t len, const char *encoding, const char *charset)
-{
-	char *decoded = NULL, *conv = NULL, *out;
-	size_t indx = 0, dlen = 0;
-	int r;
-
-	r = mailmime_part_parse(
-	    data, len, &indx, sync_mechanism(encoding), &decoded, &dlen);
-	if (r != MAILIMF_NO_ERROR || decoded == NULL) {
-		decoded = NULL;
-		dlen = 0;
-	}
-	if (charset != NULL && crk_strcasecmp(charset, "utf-8") != 0 &&
-	    crk_strcasecmp(charset, "us-ascii") != 0 &&
-	    charconv("utf-8", charset, decoded != NULL ? decoded : data,
-		decoded != NULL ? dlen : len,
-		&conv) == MAIL_CHARCONV_NO_ERROR &&
-	    conv != NULL) {
-		out = sync_sanitize_lines(conv, strlen(conv));
-		/* charconv() mallocs its result; charconv_buffer_free() is
-		 * for charconv_buffer()'s MMAPString and would leak it. */
-		free(conv);
-	} else if (decoded != NULL) {
-		out = sync_sanitize_lines(decoded, dlen);
-	} else {
-		out = sync_sanitize_lines(data, len);
-	}
-	if (decoded != NULL)
-		mmap_string_unref(decoded);
-	return out;
-}
-
-char *
-crk_sync_html_text(const char *html)
-{
-	static const struct {
-		const char *entity;
-		const char *text;
-	} entities[] = {
-	    {"&amp;", "&"},
-	    {"&lt;", "<"},
-	    {"&gt;", ">"},
-	    {"&quot;", "\""},
-	    {"&#39;", "'"},
-	    {"&apos;", "'"},
-	    {"&nbsp;", " "},
-	};
-	size_t len = strlen(html), n = 0, i, el;
-	char *out = crk_xmalloc(len + 1);
-	const char *p = html;
-	bool in_tag = false;
-
-	while (*p != '\0') {
-		if (in_tag) {
-			if (*p == '>') {
-				in_tag = false;
-				out[n++] = ' ';
-			}
-			p++;
-			continue;
-		}
-		if (*p == '<') {
-			in_tag = true;
-			p++;
-			continue;
-		}
-		if (*p == '&') {
-			for (i = 0; i < CRK_N_ELEMENTS(entities); i++) {
-				el = strlen(entities[i].entity);
-				if (crk_strncasecmp(
-					p, entities[i].entity, el) == 0)
-					break;
-			}
-			if (i < CRK_N_ELEMENTS(entities)) {
-				/* every replacement is shorter than its
-				 * entity */
-				memcpy(out + n, entities[i].text,
-				    strlen(entities[i].text));
-				n += strlen(entities[i].text);
-				p += el;
-				continue;
-			}
-		}
-		out[n++] = *p++;
-	}
-	out[n] = '\0';
-	return out;
-}
 
 static bool
 sync_looks_like_bounce(const struct crk_message *msg)
@@ -328,8 +202,9 @@ crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
 		if (st == CRK_E_NET)
 			goto fail;
 		if (st == CRK_OK) {
-			text = crk_sync_decode_text(data, len,
-			    fetched->text_encoding, fetched->text_charset);
+			text = crk_message_decode_text(data, len,
+			    fetched->text_encoding, fetched->text_charset,
+			    false);
 			crk_message_parse_dsn(msg, text, strlen(text));
 			free(text);
 		}
@@ -347,17 +222,12 @@ crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
 		if (st == CRK_E_NET)
 			goto fail;
 		if (st == CRK_OK) {
-			text = crk_sync_decode_text(data, len,
+			msg->body_text = crk_message_decode_text(data, len,
 			    html ? fetched->html_encoding
 				 : fetched->text_encoding,
 			    html ? fetched->html_charset
-				 : fetched->text_charset);
-			if (html) {
-				msg->body_text = crk_sync_html_text(text);
-				free(text);
-			} else {
-				msg->body_text = text;
-			}
+				 : fetched->text_charset,
+			    html);
 		}
 		crk_free_str(&data);
 	}

@@ -88,13 +88,4 @@ enum crk_status crk_sync_message(struct crk_imap *imap,
     const struct crk_rules *rules, const struct crk_imap_msg *fetched,
     struct crk_message **msg_r, char **error_r);
 
-/* The text of an HTML part (tags dropped, the common entities decoded),
- * enough to find a return date in.  Owned. */
-char *crk_sync_html_text(const char *html);
-
-/* Decodes a part's transfer encoding ("base64", "quoted-printable", ...)
- * and charset into sanitized UTF-8.  Owned. */
-char *crk_sync_decode_text(
-    const char *data, size_t len, const char *encoding, const char *charset);
-
 #endif
