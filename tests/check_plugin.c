@@ -18,6 +18,9 @@
 #include "watcher/imap.h"
 #include "watcher/sync.h"
 
+#ifndef CRK_TEST_WATCHER
+#error "CRK_TEST_WATCHER must name the crickets binary"
+#endif
 #ifndef CRK_TEST_PLUGIN_DIR
 #error "CRK_TEST_PLUGIN_DIR must name the directory of crickets.so"
 #endif
@@ -160,19 +163,34 @@ world_setup(void)
 	char *args;
 	char *plugins;
 	char *date;
+	struct crk_account_config acc;
 	int rc;
 
 	dir = crk_test_tmpdir();
 	dc = crk_dovecot_start();
 	start_smtp_sink();
 
-	/* The crickets config the plugin reads (shared with the watcher). */
+	/* The crickets config the plugin reads, shared with the watcher:
+	 * its [account work] is the Claws account "work" on the same
+	 * dovecot (the plugin skips that section). */
+	crk_dovecot_account(dc, IMAP_USER, CRK_TLS_NONE, "127.0.0.1", &acc);
 	path = crk_xasprintf("%s/crickets.conf", dir);
 	text = crk_xasprintf("[crickets]\n"
 			     "database = %s/store/crickets.db\n"
 			     "feed_dir = %s/feed\n"
-			     "weekend = sat,sun\n",
-	    dir, dir);
+			     "weekend = sat,sun\n"
+			     "\n"
+			     "[account work]\n"
+			     "host = 127.0.0.1\n"
+			     "port = %u\n"
+			     "tls = none\n"
+			     "user = %s\n"
+			     "password_file = %s\n"
+			     "identities = robin.smith@example.com\n"
+			     "folders = INBOX\n"
+			     "drafts = no\n",
+	    dir, dir, acc.port, IMAP_USER, acc.password_file);
+	crk_dovecot_account_clear(&acc);
 	crk_test_write_file(path, text);
 	setenv("CRICKETS_CONFIG", path, 1);
 	setenv("CRK_TEST_CLAWS_PASSWORD", CRK_DOVECOT_PASSWORD, 1);
@@ -355,6 +373,46 @@ START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 }
 END_TEST
 
+/* `crickets sync` on the same config, store and mailbox while Claws runs:
+ * the reply it finds again is the same message, the proposal the same
+ * one, no second follow-up. */
+START_TEST(test_watcher_and_plugin_share_one_store_without_duplicates)
+{
+	struct crk_store *store = NULL;
+	struct crk_proposal_list list = { 0 };
+	struct crk_followup_list open = { 0 };
+	char *db = crk_xasprintf("%s/store/crickets.db", dir);
+	char *cmd;
+	struct crk_proposal *p;
+	int rc;
+
+	p = wait_proposal(CRK_STATE_REPLIED, 40);
+	ck_assert_msg(p != NULL && p->state == CRK_STATE_REPLIED,
+	    "the first test did not leave a replied proposal");
+	crk_proposal_free(&p);
+	cmd = crk_xasprintf("timeout 30 '%s' -c '%s/crickets.conf' sync "
+			    ">'%s/sync.log' 2>&1",
+	    CRK_TEST_WATCHER, dir, dir);
+	rc = system(cmd);
+	free(cmd);
+	ck_assert_msg(rc == 0, "crickets sync failed (%d), see sync.log", rc);
+	ck_assert_int_eq(crk_store_open(db, &store, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_proposals(store, CRK_PROPOSALS_ALL, &list,
+			     NULL),
+	    CRK_OK);
+	ck_assert_uint_eq(list.count, 1);
+	ck_assert_int_eq(list.items[0].state, CRK_STATE_REPLIED);
+	ck_assert_str_eq(list.items[0].message_id, PROPOSAL_ID);
+	ck_assert_int_eq(crk_store_followups(store, 0, true, &open, NULL),
+	    CRK_OK);
+	ck_assert_uint_eq(open.count, 0);
+	crk_followup_list_clear(&open);
+	crk_proposal_list_clear(&list);
+	crk_store_free(&store);
+	free(db);
+}
+END_TEST
+
 static bool
 no_skip(void)
 {
@@ -391,6 +449,8 @@ crk_test_suite(void)
 	tcase_set_timeout(tc, 110);
 	tcase_add_test(
 	    tc, test_proposal_sent_and_answered_in_claws_shows_as_replied);
+	tcase_add_test(
+	    tc, test_watcher_and_plugin_share_one_store_without_duplicates);
 	suite_add_tcase(s, tc);
 	return s;
 }
