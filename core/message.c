@@ -1503,14 +1503,10 @@ part_decode(struct mailmime *mime, size_t *len_r)
 	return msg_memdup(d->dt_data.dt_text.dt_data, *len_r);
 }
 
-struct param {
-	const char *name;
-	const char *value;
-};
-
 /* The value of the parameter called name (case-insensitive) or NULL. */
 static const char *
-param_find(const struct param *params, size_t n, const char *name)
+param_find(const struct crk_mime_param *params, size_t n,
+    const char *name)
 {
 	size_t i;
 
@@ -1551,11 +1547,9 @@ rfc2231_ext(
 	}
 }
 
-/* A parameter value per RFC 2231: "base*" (charset'lang'%XX), the
- * continuations "base*0", "base*1*", ..., or plain "base" (which may hold
- * RFC 2047 words, as Outlook writes them).  Returns owned UTF-8 or NULL. */
-static char *
-param_value(const struct param *params, size_t n, const char *base)
+char *
+crk_mime_param_value(const struct crk_mime_param *params, size_t n,
+    const char *base)
 {
 	struct buf raw = {0};
 	char charset[64] = "", name[96];
@@ -1607,7 +1601,7 @@ param_value(const struct param *params, size_t n, const char *base)
 static char *
 part_filename(struct mailmime *mime, bool *attachment_r)
 {
-	struct param params[64];
+	struct crk_mime_param params[64];
 	size_t n = 0;
 	clistiter *it, *jt;
 	char *name = NULL, *slash;
@@ -1648,7 +1642,7 @@ part_filename(struct mailmime *mime, bool *attachment_r)
 			break;
 		}
 	}
-	name = param_value(params, n, "filename");
+	name = crk_mime_param_value(params, n, "filename");
 	if ((name == NULL || *name == '\0') && mime->mm_content_type != NULL &&
 	    mime->mm_content_type->ct_parameters != NULL) {
 		free(name);
@@ -1661,7 +1655,7 @@ part_filename(struct mailmime *mime, bool *attachment_r)
 			params[n].name = p->pa_name;
 			params[n++].value = p->pa_value;
 		}
-		name = param_value(params, n, "name");
+		name = crk_mime_param_value(params, n, "name");
 	}
 	if (name == NULL)
 		return NULL;

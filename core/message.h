@@ -122,6 +122,20 @@ void crk_message_parse_dsn(struct crk_message *msg, const char *part,
  * Returns an owned string. */
 char *crk_mime_decode_header(const char *value);
 
+/* One parameter of a Content-Type or Content-Disposition field, as a
+ * MIME parser (libetpan's, or an IMAP BODYSTRUCTURE) hands it over. */
+struct crk_mime_param {
+	const char *name;
+	const char *value;
+};
+
+/* The value of parameter `base` per RFC 2231: "base*" (charset'lang'%XX),
+ * the continuations "base*0", "base*1*", ..., or plain "base" (which may
+ * hold RFC 2047 words, as Outlook writes them).  Names compare
+ * case-insensitively.  Returns owned, sanitised UTF-8, or NULL. */
+char *crk_mime_param_value(const struct crk_mime_param *params, size_t n,
+    const char *base);
+
 /* Replaces invalid UTF-8 sequences with U+FFFD and control characters
  * (except TAB) with a space.  Returns an owned string. */
 char *crk_utf8_sanitize(const char *s, size_t len);

@@ -1222,118 +1222,27 @@ param_find(const struct mailimap_body_fld_param *params, const char *name)
 	return NULL;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Converts text in charset to UTF-8 (sanitized).  Owned. */
-static char *
-to_utf8(const char *charset, const char *s, size_t len)
-{
-	char *conv = NULL, *out;
-
-	if (charset != NULL && *charset != '\0' &&
-	    crk_strcasecmp(charset, "utf-8") != 0 &&
-	    crk_strcasecmp(charset, "us-ascii") != 0 &&
-	    charconv("utf-8", charset, s, len, &conv) ==
-		MAIL_CHARCONV_NO_ERROR &&
-	    conv != NULL) {
-		out = crk_utf8_sanitize(conv, strlen(conv));
-		/* charconv() mallocs its result; charconv_buffer_free() is
-		 * for charconv_buffer()'s MMAPString and would leak it. */
-		free(conv);
-		return out;
-	}
-	return crk_utf8_sanitize(s, len);
-}
-
-/* A parameter value by RFC 2231 (name*, name*0, name*0*, ...) or plain,
- * with RFC 2047 words decoded for the clients that put them there
- * (Outlook, Gmail).  Owned, or NULL. */
+/* A parameter value by RFC 2231 or plain (with RFC 2047 words decoded
+ * for the clients that put them there), decoded by core like the
+ * parameters of a parsed message.  Owned, or NULL. */
 static char *
 param_value(const struct mailimap_body_fld_param *params, const char *name)
 {
-	struct crk_strv parts = {0};
-	char *charset = NULL, *raw = NULL, *out = NULL;
-	const char *v;
-	size_t nlen = strlen(name), len = 0, i;
-	int idx;
+	struct crk_mime_param list[64];
+	clistiter *it;
+	size_t n = 0;
 
-	v = param_find(params, name);
-	if (v != NULL)
-		return crk_mime_decode_header(v);
-	/* name* alone: charset'lang'pct-encoded */
-	for (idx = -1; idx < 64; idx++) {
-		char key[128];
-		const char *enc;
-		bool encoded = false;
+	if (params == NULL || params->pa_list == NULL)
+		return NULL;
+	for (it = clist_begin(params->pa_list);
+	     it != NULL && n < CRK_N_ELEMENTS(list); it = clist_next(it)) {
+		struct mailimap_single_body_fld_param *p = clist_content(it);
 
-		if (idx < 0)
-			snprintf(key, sizeof(key), "%s*", name);
-		else
-			snprintf(key, sizeof(key), "%s*%d", name, idx);
-		v = param_find(params, key);
-		if (v == NULL && idx >= 0) {
-			snprintf(key, sizeof(key), "%s*%d*", name, idx);
-			v = param_find(params, key);
-			encoded = v != NULL;
-		} else if (v != NULL && idx < 0) {
-			encoded = true;
-		}
-		if (v == NULL) {
-			if (idx < 0)
-				continue;
-			break;
-		}
-		enc = v;
-		if (encoded && parts.count == 0) {
-			const char *q1 = strchr(v, '\''), *q2;
-
-			if (q1 != NULL && (q2 = strchr(q1 + 1, '\'')) != NULL) {
-				charset = crk_xstrndup(v, (size_t)(q1 - v));
-				enc = q2 + 1;
-			}
-		}
-		if (encoded) {
-			char *dec = crk_xmalloc(strlen(enc) + 1), *d = dec;
-
-			for (; *enc != '\0'; enc++) {
-				if (*enc == '%' && hexval(enc[1]) >= 0 &&
-				    hexval(enc[2]) >= 0) {
-					*d++ = (char)(hexval(enc[1]) * 16 +
-					    hexval(enc[2]));
-					enc += 2;
-				} else {
-					*d++ = *enc;
-				}
-			}
-			*d = '\0';
-			crk_strv_add_owned(&parts, dec);
-		} else {
-			crk_strv_add(&parts, enc);
-		}
-		if (idx < 0)
-			break;
+		list[n].name = p->pa_name;
+		list[n].value = p->pa_value;
+		n++;
 	}
-	(void)nlen;
-	if (parts.count > 0) {
-		raw = crk_strv_join(&parts, "");
-		for (i = 0; raw[i] != '\0'; i++)
-			len++;
-		out = to_utf8(charset, raw, len);
-	}
-	free(charset);
-	free(raw);
-	crk_strv_clear(&parts);
-	return out;
+	return crk_mime_param_value(list, n, name);
 }
 
 static void
