@@ -14,7 +14,7 @@ struct crk_cadence {
 	int offsets[CRK_CADENCE_MAX]; /* days after the round's start, rising */
 	unsigned n_offsets;
 	int repeat_every; /* then every N days; 0: no repeat */
-	unsigned cap;	  /* at most this many follow-ups a round; 0: none */
+	unsigned cap;     /* at most this many follow-ups a round; 0: none */
 	unsigned weekend; /* bit (1 << weekday) set for weekend days, 0 = Sun */
 };
 
@@ -23,12 +23,12 @@ void crk_cadence_default(struct crk_cadence *cadence);
 
 /* Parses "1,3,7,14,28,58": positive, strictly rising, at most
  * CRK_CADENCE_MAX.  CRK_E_INVAL with a message otherwise. */
-enum crk_status crk_cadence_parse_offsets(struct crk_cadence *cadence,
-    const char *spec, char **error_r);
+enum crk_status crk_cadence_parse_offsets(
+    struct crk_cadence *cadence, const char *spec, char **error_r);
 /* Parses "sat,sun" (English names or three-letter forms, any case; ""
  * or "none" for no weekend).  All seven days is refused. */
-enum crk_status crk_cadence_parse_weekend(struct crk_cadence *cadence,
-    const char *spec, char **error_r);
+enum crk_status crk_cadence_parse_weekend(
+    struct crk_cadence *cadence, const char *spec, char **error_r);
 
 /* Offset in days of follow-up `number` (1-based) of a round, or -1 when
  * the cadence has no such follow-up (past the list without repeat, or

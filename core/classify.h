@@ -23,11 +23,11 @@ struct crk_word {
 /* Everything the classifier needs to know about the rep.  Filled by the
  * host from its config (core reads no config files). */
 struct crk_rules {
-	struct crk_strv identities;	  /* the rep's own addresses, normalised */
+	struct crk_strv identities; /* the rep's own addresses, normalised */
 	struct crk_strv internal_domains; /* colleagues, never prospects */
-	struct crk_word *words;		  /* owned; proposal words */
+	struct crk_word *words;           /* owned; proposal words */
 	size_t n_words;
-	int threshold;			  /* score needed to track */
+	int threshold; /* score needed to track */
 };
 
 #define CRK_WORD_WEIGHT_DEFAULT 10
@@ -54,8 +54,8 @@ void crk_rules_init_default(struct crk_rules *rules);
  * non-ASCII letters compare byte for byte ("Cotización" matches
  * "cotización", "COTIZACIÓN" does not), and a non-ASCII letter next to a
  * word joins it ("Angebotsübersicht" is no match). */
-enum crk_status crk_rules_set_words(struct crk_rules *rules, const char *spec,
-    char **error_r);
+enum crk_status
+crk_rules_set_words(struct crk_rules *rules, const char *spec, char **error_r);
 void crk_rules_copy(struct crk_rules *dst, const struct crk_rules *src);
 void crk_rules_clear(struct crk_rules *rules);
 
@@ -70,7 +70,7 @@ void crk_classify_prospects(const struct crk_rules *rules,
     const struct crk_message *msg, struct crk_addr_list *prospects_r);
 
 enum crk_verdict {
-	CRK_VERDICT_NO,	     /* not a proposal */
+	CRK_VERDICT_NO,      /* not a proposal */
 	CRK_VERDICT_YES,     /* heuristic: proposal words scored enough */
 	CRK_VERDICT_FORCED,  /* keyword crickets-track */
 	CRK_VERDICT_IGNORED, /* keyword crickets-ignore: never track */
@@ -105,15 +105,15 @@ enum crk_verdict crk_classify_proposal(const struct crk_rules *rules,
  * them it is LIST), out-of-office subjects.  LIST: List-Id,
  * List-Unsubscribe, Precedence list/bulk/junk, a no-reply sender. */
 enum crk_kind {
-	CRK_KIND_OWN,	    /* From is an identity */
+	CRK_KIND_OWN,       /* From is an identity */
 	CRK_KIND_BOUNCE,    /* delivery status notification */
 	CRK_KIND_AUTOREPLY, /* RFC 3834 / vacation / out-of-office */
-	CRK_KIND_LIST,	    /* mailing list, newsletter, no-reply sender */
+	CRK_KIND_LIST,      /* mailing list, newsletter, no-reply sender */
 	CRK_KIND_INTERNAL,  /* a colleague (internal domain) */
 	CRK_KIND_INBOUND,   /* anything else: a person outside */
 };
-enum crk_kind crk_classify_kind(const struct crk_rules *rules,
-    const struct crk_message *msg);
+enum crk_kind
+crk_classify_kind(const struct crk_rules *rules, const struct crk_message *msg);
 const char *crk_kind_name(enum crk_kind kind);
 
 /* True when the subject reads like an out-of-office or automatic reply in

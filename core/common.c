@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Shared basics of libcrickets: status codes, errors, memory, string vectors, logging. */
+/* Shared basics of libcrickets: status codes, errors, memory, string vectors,
+ * logging. */
 #include "config.h"
 
 #include <ctype.h>
@@ -155,8 +156,8 @@ crk_error_prefix(char **error_r, const char *fmt, ...)
 	va_start(ap, fmt);
 	prefix = crk_xvasprintf(fmt, ap);
 	va_end(ap);
-	msg = crk_xasprintf("%s: %s", prefix,
-	    *error_r != NULL ? *error_r : "failed");
+	msg = crk_xasprintf(
+	    "%s: %s", prefix, *error_r != NULL ? *error_r : "failed");
 	free(prefix);
 	free(*error_r);
 	*error_r = msg;
@@ -228,12 +229,13 @@ crk_str_trim(char *s)
 
 	if (s == NULL)
 		return NULL;
-	while (*start == ' ' || *start == '\t' || *start == '\r' ||
-	    *start == '\n')
+	while (
+	    *start == ' ' || *start == '\t' || *start == '\r' || *start == '\n')
 		start++;
 	len = strlen(start);
-	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t' ||
-	    start[len - 1] == '\r' || start[len - 1] == '\n'))
+	while (len > 0 &&
+	    (start[len - 1] == ' ' || start[len - 1] == '\t' ||
+		start[len - 1] == '\r' || start[len - 1] == '\n'))
 		len--;
 	memmove(s, start, len);
 	s[len] = '\0';
@@ -251,8 +253,8 @@ crk_strv_add_owned(struct crk_strv *v, char *s)
 {
 	if (v->count + 1 >= v->alloc) {
 		v->alloc = v->alloc == 0 ? 4 : v->alloc * 2;
-		v->items = crk_xreallocarray(v->items, v->alloc,
-		    sizeof(*v->items));
+		v->items =
+		    crk_xreallocarray(v->items, v->alloc, sizeof(*v->items));
 	}
 	v->items[v->count++] = s;
 	v->items[v->count] = NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Shared basics of libcrickets: status codes, errors, memory, string vectors, logging. */
+/* Shared basics of libcrickets: status codes, errors, memory, string vectors,
+ * logging. */
 #ifndef CRK_COMMON_H
 #define CRK_COMMON_H
 
@@ -21,18 +22,18 @@
 /* One status enum for the whole library.  Detail goes to error_r. */
 enum crk_status {
 	CRK_OK = 0,
-	CRK_E_INVAL,	   /* bad argument, config value, date or command */
-	CRK_E_PARSE,	   /* input that cannot be parsed at all */
-	CRK_E_NOTFOUND,	   /* no such proposal, message, folder */
-	CRK_E_AMBIGUOUS,   /* an ID prefix that names several proposals */
-	CRK_E_STATE,	   /* action not allowed in the current state */
-	CRK_E_DB,	   /* sqlite error, corrupt or newer store */
-	CRK_E_BUSY,	   /* store locked by another process past the timeout */
-	CRK_E_IO,	   /* file system error */
-	CRK_E_NET,	   /* connection failed or dropped (temporary) */
-	CRK_E_TLS,	   /* TLS handshake or certificate verification failed */
-	CRK_E_AUTH,	   /* login refused */
-	CRK_E_PROTO,	   /* server spoke something we cannot follow */
+	CRK_E_INVAL,     /* bad argument, config value, date or command */
+	CRK_E_PARSE,     /* input that cannot be parsed at all */
+	CRK_E_NOTFOUND,  /* no such proposal, message, folder */
+	CRK_E_AMBIGUOUS, /* an ID prefix that names several proposals */
+	CRK_E_STATE,     /* action not allowed in the current state */
+	CRK_E_DB,        /* sqlite error, corrupt or newer store */
+	CRK_E_BUSY,      /* store locked by another process past the timeout */
+	CRK_E_IO,        /* file system error */
+	CRK_E_NET,       /* connection failed or dropped (temporary) */
+	CRK_E_TLS,       /* TLS handshake or certificate verification failed */
+	CRK_E_AUTH,      /* login refused */
+	CRK_E_PROTO,     /* server spoke something we cannot follow */
 	CRK_E_UNSUPPORTED, /* server or build lacks a needed feature */
 };
 
@@ -52,8 +53,8 @@ void *crk_xcalloc(size_t nmemb, size_t size);
 void *crk_xrealloc(void *ptr, size_t size);
 /* Grows an array to hold at least `need` elements (doubling). */
 void *crk_xreallocarray(void *ptr, size_t nmemb, size_t size);
-char *crk_xstrdup(const char *s);		/* NULL in, NULL out */
-char *crk_xstrndup(const char *s, size_t n);	/* NULL in, NULL out */
+char *crk_xstrdup(const char *s);            /* NULL in, NULL out */
+char *crk_xstrndup(const char *s, size_t n); /* NULL in, NULL out */
 char *crk_xasprintf(const char *fmt, ...) CRK_PRINTF(1, 2);
 char *crk_xvasprintf(const char *fmt, va_list ap) CRK_PRINTF(1, 0);
 CRK_NORETURN void crk_oom(void);
@@ -65,8 +66,8 @@ void crk_free_str(char **p);
 int crk_strcasecmp(const char *a, const char *b);
 int crk_strncasecmp(const char *a, const char *b, size_t n);
 const char *crk_strcasestr(const char *haystack, const char *needle);
-char *crk_str_lower(char *s);		/* in place, ASCII; returns s */
-char *crk_str_trim(char *s);		/* in place; returns s */
+char *crk_str_lower(char *s); /* in place, ASCII; returns s */
+char *crk_str_trim(char *s);  /* in place; returns s */
 bool crk_str_has_prefix_ci(const char *s, const char *prefix);
 
 /* A growable vector of owned strings.  Zero-initialised is empty. */
@@ -75,9 +76,10 @@ struct crk_strv {
 	size_t count;
 	size_t alloc;
 };
-void crk_strv_add(struct crk_strv *v, const char *s);	 /* copies s */
-void crk_strv_add_owned(struct crk_strv *v, char *s);	 /* takes s */
-bool crk_strv_add_unique(struct crk_strv *v, const char *s); /* false if present */
+void crk_strv_add(struct crk_strv *v, const char *s); /* copies s */
+void crk_strv_add_owned(struct crk_strv *v, char *s); /* takes s */
+bool
+crk_strv_add_unique(struct crk_strv *v, const char *s); /* false if present */
 bool crk_strv_contains(const struct crk_strv *v, const char *s);
 bool crk_strv_contains_ci(const struct crk_strv *v, const char *s);
 void crk_strv_clear(struct crk_strv *v);
@@ -97,8 +99,8 @@ enum crk_log_level {
 	CRK_LOG_WARN,
 	CRK_LOG_ERROR,
 };
-typedef void crk_log_fn(enum crk_log_level level, const char *msg,
-    void *context);
+typedef void
+crk_log_fn(enum crk_log_level level, const char *msg, void *context);
 void crk_log_set_handler(crk_log_fn *fn, void *context);
 void crk_log(enum crk_log_level level, const char *fmt, ...) CRK_PRINTF(2, 3);
 #define crk_debug(...) crk_log(CRK_LOG_DEBUG, __VA_ARGS__)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The crickets engine: links mails into proposal threads and replays each proposal's timeline. */
+/* The crickets engine: links mails into proposal threads and replays each
+ * proposal's timeline. */
 #include "config.h"
 
 #include <assert.h>
@@ -79,8 +80,8 @@ crk_engine_free(struct crk_engine **enginep)
 }
 
 void
-crk_engine_set_return_date_parser(struct crk_engine *engine,
-    crk_return_date_fn *fn)
+crk_engine_set_return_date_parser(
+    struct crk_engine *engine, crk_return_date_fn *fn)
 {
 	engine->return_date = fn;
 }
@@ -95,10 +96,10 @@ engine_mark_dirty(struct crk_engine *engine, int64_t proposal)
 			return;
 	}
 	if (engine->n_dirty == engine->alloc_dirty) {
-		engine->alloc_dirty = engine->alloc_dirty == 0 ? 16 :
-		    engine->alloc_dirty * 2;
-		engine->dirty = crk_xreallocarray(engine->dirty,
-		    engine->alloc_dirty, sizeof(*engine->dirty));
+		engine->alloc_dirty =
+		    engine->alloc_dirty == 0 ? 16 : engine->alloc_dirty * 2;
+		engine->dirty = crk_xreallocarray(
+		    engine->dirty, engine->alloc_dirty, sizeof(*engine->dirty));
 	}
 	engine->dirty[engine->n_dirty++] = proposal;
 }
@@ -134,8 +135,8 @@ engine_synthetic_id(const struct crk_message *msg)
 	h = engine_fnv1a(h, buf);
 	for (i = 0; i < msg->to.count; i++)
 		h = engine_fnv1a(h, msg->to.items[i].addr);
-	return crk_xasprintf("crickets.%016llx@synthetic.invalid",
-	    (unsigned long long)h);
+	return crk_xasprintf(
+	    "crickets.%016llx@synthetic.invalid", (unsigned long long)h);
 }
 
 /* When a mail happened: its Date, unless absent or in the future (a
@@ -160,7 +161,7 @@ engine_dsn_is_final(const char *action)
 	    crk_strcasecmp(action, "failed") == 0;
 }
 
-/* ---- storing messages ----------------------------------------------------- */
+/* ---- storing messages ---------------------------------------------------- */
 
 static enum crk_status
 engine_insert_addrs(struct crk_engine *engine, int64_t pk, int role,
@@ -172,7 +173,8 @@ engine_insert_addrs(struct crk_engine *engine, int64_t pk, int role,
 	for (i = 0; i < list->count; i++) {
 		if (list->items[i].addr == NULL)
 			continue;
-		stmt = crk_store_stmt(engine->store, "INSERT OR IGNORE INTO "
+		stmt = crk_store_stmt(engine->store,
+		    "INSERT OR IGNORE INTO "
 		    "message_addrs (message, role, addr, name) "
 		    "VALUES (?, ?, ?, ?)");
 		sqlite3_bind_int64(stmt, 1, pk);
@@ -180,24 +182,25 @@ engine_insert_addrs(struct crk_engine *engine, int64_t pk, int role,
 		crk_store_bind_text(stmt, 3, list->items[i].addr);
 		crk_store_bind_text(stmt, 4, list->items[i].name);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
-			return crk_store_error(engine->store, error_r,
-			    "storing addresses");
+			return crk_store_error(
+			    engine->store, error_r, "storing addresses");
 	}
 	return CRK_OK;
 }
 
 static enum crk_status
-engine_insert_ref(struct crk_engine *engine, int64_t pk, const char *ref,
-    char **error_r)
+engine_insert_ref(
+    struct crk_engine *engine, int64_t pk, const char *ref, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(engine->store, "INSERT OR IGNORE "
+	sqlite3_stmt *stmt = crk_store_stmt(engine->store,
+	    "INSERT OR IGNORE "
 	    "INTO message_refs (message, ref) VALUES (?, ?)");
 
 	sqlite3_bind_int64(stmt, 1, pk);
 	crk_store_bind_text(stmt, 2, ref);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		return crk_store_error(engine->store, error_r,
-		    "storing references");
+		return crk_store_error(
+		    engine->store, error_r, "storing references");
 	return CRK_OK;
 }
 
@@ -207,7 +210,7 @@ engine_store_message(struct crk_engine *engine, const char *account,
     time_t now, int64_t *pk_r, bool *is_new_r, char **error_r)
 {
 	sqlite3_stmt *stmt;
-	struct crk_addr_list from = { 0 }, failed = { 0 };
+	struct crk_addr_list from = {0}, failed = {0};
 	enum crk_status status = CRK_OK;
 	char *subject_norm = NULL, *attachments = NULL, *keywords = NULL;
 	int track = 0;
@@ -217,7 +220,8 @@ engine_store_message(struct crk_engine *engine, const char *account,
 
 	*is_new_r = false;
 	keywords = crk_strv_join(&msg->keywords, " ");
-	stmt = crk_store_stmt(engine->store, "SELECT id FROM messages "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT id FROM messages "
 	    "WHERE account = ? AND message_id = ?");
 	crk_store_bind_text(stmt, 1, account);
 	crk_store_bind_text(stmt, 2, mid);
@@ -226,18 +230,19 @@ engine_store_message(struct crk_engine *engine, const char *account,
 		*pk_r = sqlite3_column_int64(stmt, 0);
 		sqlite3_reset(stmt);
 		/* Seen again: only the flags can have changed. */
-		stmt = crk_store_stmt(engine->store, "UPDATE messages SET "
+		stmt = crk_store_stmt(engine->store,
+		    "UPDATE messages SET "
 		    "keywords = ? WHERE id = ?");
 		crk_store_bind_text(stmt, 1, keywords);
 		sqlite3_bind_int64(stmt, 2, *pk_r);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
-			status = crk_store_error(engine->store, error_r,
-			    "updating message");
+			status = crk_store_error(
+			    engine->store, error_r, "updating message");
 		goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		status = crk_store_error(engine->store, error_r,
-		    "looking up message");
+		status = crk_store_error(
+		    engine->store, error_r, "looking up message");
 		goto out;
 	}
 	sqlite3_reset(stmt);
@@ -249,21 +254,22 @@ engine_store_message(struct crk_engine *engine, const char *account,
 	if (kind == CRK_KIND_AUTOREPLY && msg->body_text != NULL &&
 	    engine->return_date != NULL) {
 		if (!engine->return_date(msg->body_text,
-		    engine_message_time(msg, now), &return_day))
+			engine_message_time(msg, now), &return_day))
 			return_day = CRK_DAY_NONE;
 	}
 	subject_norm = crk_subject_normalize(msg->subject);
 	attachments = crk_strv_join(&msg->attachments, "\n");
 
-	stmt = crk_store_stmt(engine->store, "INSERT INTO messages (account, "
+	stmt = crk_store_stmt(engine->store,
+	    "INSERT INTO messages (account, "
 	    "message_id, date, from_addr, from_name, subject, subject_norm, "
 	    "kind, attachments, keywords, track, return_day, dsn_message_id, "
 	    "dsn_action, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
 	    "?, ?, ?, ?)");
 	crk_store_bind_text(stmt, 1, account);
 	crk_store_bind_text(stmt, 2, mid);
-	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)engine_message_time(msg,
-	    now));
+	sqlite3_bind_int64(
+	    stmt, 3, (sqlite3_int64)engine_message_time(msg, now));
 	crk_store_bind_text(stmt, 4, msg->from.addr);
 	crk_store_bind_text(stmt, 5, msg->from.name);
 	crk_store_bind_text(stmt, 6, msg->subject);
@@ -278,22 +284,22 @@ engine_store_message(struct crk_engine *engine, const char *account,
 	crk_store_bind_text(stmt, 14, msg->dsn_action);
 	sqlite3_bind_int64(stmt, 15, (sqlite3_int64)now);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		status = crk_store_error(engine->store, error_r,
-		    "storing message");
+		status =
+		    crk_store_error(engine->store, error_r, "storing message");
 		goto out;
 	}
 	*pk_r = sqlite3_last_insert_rowid(crk_store_db(engine->store));
 	*is_new_r = true;
 
 	if (msg->in_reply_to != NULL) {
-		status = engine_insert_ref(engine, *pk_r, msg->in_reply_to,
-		    error_r);
+		status =
+		    engine_insert_ref(engine, *pk_r, msg->in_reply_to, error_r);
 		if (status != CRK_OK)
 			goto out;
 	}
 	for (i = 0; i < msg->references.count; i++) {
-		status = engine_insert_ref(engine, *pk_r,
-		    msg->references.items[i], error_r);
+		status = engine_insert_ref(
+		    engine, *pk_r, msg->references.items[i], error_r);
 		if (status != CRK_OK)
 			goto out;
 	}
@@ -306,14 +312,14 @@ engine_store_message(struct crk_engine *engine, const char *account,
 			crk_addr_list_add(&failed, a, NULL);
 		free(a);
 	}
-	if ((status = engine_insert_addrs(engine, *pk_r, 0, &from,
-	    error_r)) != CRK_OK ||
-	    (status = engine_insert_addrs(engine, *pk_r, 1, &msg->to,
-	    error_r)) != CRK_OK ||
-	    (status = engine_insert_addrs(engine, *pk_r, 2, &msg->cc,
-	    error_r)) != CRK_OK ||
-	    (status = engine_insert_addrs(engine, *pk_r, 3, &failed,
-	    error_r)) != CRK_OK)
+	if ((status = engine_insert_addrs(engine, *pk_r, 0, &from, error_r)) !=
+		CRK_OK ||
+	    (status = engine_insert_addrs(
+		 engine, *pk_r, 1, &msg->to, error_r)) != CRK_OK ||
+	    (status = engine_insert_addrs(
+		 engine, *pk_r, 2, &msg->cc, error_r)) != CRK_OK ||
+	    (status = engine_insert_addrs(
+		 engine, *pk_r, 3, &failed, error_r)) != CRK_OK)
 		goto out;
 out:
 	crk_addr_list_clear(&from);
@@ -332,7 +338,8 @@ engine_store_location(struct crk_engine *engine, const char *account,
 
 	if (loc == NULL || loc->folder == NULL)
 		return CRK_OK;
-	stmt = crk_store_stmt(engine->store, "INSERT OR REPLACE INTO "
+	stmt = crk_store_stmt(engine->store,
+	    "INSERT OR REPLACE INTO "
 	    "locations (account, folder, uidvalidity, uid, message) "
 	    "VALUES (?, ?, ?, ?, ?)");
 	crk_store_bind_text(stmt, 1, account);
@@ -341,24 +348,25 @@ engine_store_location(struct crk_engine *engine, const char *account,
 	sqlite3_bind_int64(stmt, 4, loc->uid);
 	sqlite3_bind_int64(stmt, 5, pk);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		return crk_store_error(engine->store, error_r,
-		    "storing location");
+		return crk_store_error(
+		    engine->store, error_r, "storing location");
 	return CRK_OK;
 }
 
 static enum crk_status
-engine_load_link_msg(struct crk_engine *engine, int64_t pk,
-    struct link_msg *m, char **error_r)
+engine_load_link_msg(
+    struct crk_engine *engine, int64_t pk, struct link_msg *m, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(engine->store, "SELECT kind, "
+	sqlite3_stmt *stmt = crk_store_stmt(engine->store,
+	    "SELECT kind, "
 	    "account, message_id, from_addr, date, dsn_action "
 	    "FROM messages WHERE id = ?");
 
 	memset(m, 0, sizeof(*m));
 	sqlite3_bind_int64(stmt, 1, pk);
 	if (sqlite3_step(stmt) != SQLITE_ROW)
-		return crk_store_error(engine->store, error_r,
-		    "loading message");
+		return crk_store_error(
+		    engine->store, error_r, "loading message");
 	m->pk = pk;
 	m->kind = (enum crk_kind)sqlite3_column_int(stmt, 0);
 	m->account = crk_store_column_dup(stmt, 1);
@@ -383,8 +391,8 @@ engine_collect_ids(struct crk_engine *engine, sqlite3_stmt *stmt,
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (*n_r == alloc) {
 			alloc = alloc == 0 ? 8 : alloc * 2;
-			*ids_r = crk_xreallocarray(*ids_r, alloc,
-			    sizeof(**ids_r));
+			*ids_r =
+			    crk_xreallocarray(*ids_r, alloc, sizeof(**ids_r));
 		}
 		(*ids_r)[(*n_r)++] = sqlite3_column_int64(stmt, 0);
 	}
@@ -415,8 +423,8 @@ engine_role(const struct link_msg *m, bool via_refs)
 	case CRK_KIND_INBOUND: return CRK_ROLE_REPLY;
 	case CRK_KIND_AUTOREPLY: return CRK_ROLE_AUTOREPLY;
 	case CRK_KIND_BOUNCE:
-		return engine_dsn_is_final(m->dsn_action) ? CRK_ROLE_BOUNCE :
-		    CRK_ROLE_DSN_INFO;
+		return engine_dsn_is_final(m->dsn_action) ? CRK_ROLE_BOUNCE
+							  : CRK_ROLE_DSN_INFO;
 	case CRK_KIND_INTERNAL: return via_refs ? CRK_ROLE_COLLEAGUE : NULL;
 	case CRK_KIND_LIST: return NULL;
 	}
@@ -427,15 +435,16 @@ engine_role(const struct link_msg *m, bool via_refs)
  * before the message it answers was synced), that proposal is folded into
  * this one: its actions move over and its thread is re-linked here. */
 static enum crk_status
-engine_absorb(struct crk_engine *engine, int64_t proposal, int64_t pk,
-    char **error_r)
+engine_absorb(
+    struct crk_engine *engine, int64_t proposal, int64_t pk, char **error_r)
 {
 	sqlite3_stmt *stmt;
 	int64_t other = 0, *members = NULL;
 	size_t n_members = 0, i;
 	enum crk_status status;
 
-	stmt = crk_store_stmt(engine->store, "SELECT id FROM proposals "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT id FROM proposals "
 	    "WHERE message = ? AND id != ?");
 	sqlite3_bind_int64(stmt, 1, pk);
 	sqlite3_bind_int64(stmt, 2, proposal);
@@ -446,14 +455,16 @@ engine_absorb(struct crk_engine *engine, int64_t proposal, int64_t pk,
 		return CRK_OK;
 	crk_debug("proposal %lld is a touch of proposal %lld: merging",
 	    (long long)other, (long long)proposal);
-	stmt = crk_store_stmt(engine->store, "SELECT message FROM thread "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT message FROM thread "
 	    "WHERE proposal = ? AND role != 'proposal'");
 	sqlite3_bind_int64(stmt, 1, other);
-	status = engine_collect_ids(engine, stmt, &members, &n_members,
-	    error_r);
+	status =
+	    engine_collect_ids(engine, stmt, &members, &n_members, error_r);
 	if (status != CRK_OK)
 		goto out;
-	stmt = crk_store_stmt(engine->store, "UPDATE actions SET proposal = ? "
+	stmt = crk_store_stmt(engine->store,
+	    "UPDATE actions SET proposal = ? "
 	    "WHERE proposal = ?");
 	sqlite3_bind_int64(stmt, 1, proposal);
 	sqlite3_bind_int64(stmt, 2, other);
@@ -461,7 +472,8 @@ engine_absorb(struct crk_engine *engine, int64_t proposal, int64_t pk,
 		status = crk_store_error(engine->store, error_r, "merging");
 		goto out;
 	}
-	stmt = crk_store_stmt(engine->store, "DELETE FROM proposals "
+	stmt = crk_store_stmt(engine->store,
+	    "DELETE FROM proposals "
 	    "WHERE id = ?");
 	sqlite3_bind_int64(stmt, 1, other);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
@@ -473,8 +485,8 @@ engine_absorb(struct crk_engine *engine, int64_t proposal, int64_t pk,
 			engine->dirty[i] = proposal;
 	}
 	for (i = 0; i < n_members; i++) {
-		status = engine_attach(engine, proposal, members[i], true,
-		    error_r);
+		status =
+		    engine_attach(engine, proposal, members[i], true, error_r);
 		if (status != CRK_OK)
 			goto out;
 	}
@@ -490,7 +502,7 @@ static enum crk_status
 engine_attach(struct crk_engine *engine, int64_t proposal, int64_t pk,
     bool via_refs, char **error_r)
 {
-	struct link_msg m = { 0 };
+	struct link_msg m = {0};
 	int64_t *work = NULL, *children = NULL;
 	size_t n_work = 0, alloc_work = 0, n_children = 0, i;
 	enum crk_status status = CRK_OK;
@@ -505,29 +517,30 @@ engine_attach(struct crk_engine *engine, int64_t proposal, int64_t pk,
 		int64_t cur = work[--n_work];
 
 		link_msg_clear(&m);
-		if ((status = engine_load_link_msg(engine, cur, &m,
-		    error_r)) != CRK_OK)
+		if ((status = engine_load_link_msg(engine, cur, &m, error_r)) !=
+		    CRK_OK)
 			goto out;
 		role = engine_role(&m, first ? via_refs : true);
 		first = false;
 		if (role == NULL)
 			continue;
-		stmt = crk_store_stmt(engine->store, "INSERT OR IGNORE INTO "
+		stmt = crk_store_stmt(engine->store,
+		    "INSERT OR IGNORE INTO "
 		    "thread (proposal, message, role) VALUES (?, ?, ?)");
 		sqlite3_bind_int64(stmt, 1, proposal);
 		sqlite3_bind_int64(stmt, 2, cur);
 		crk_store_bind_text(stmt, 3, role);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			status = crk_store_error(engine->store, error_r,
-			    "linking message");
+			status = crk_store_error(
+			    engine->store, error_r, "linking message");
 			goto out;
 		}
 		if (sqlite3_changes(crk_store_db(engine->store)) == 0)
 			continue; /* already there */
 		engine_mark_dirty(engine, proposal);
 		if (strcmp(role, CRK_ROLE_TOUCH) == 0 &&
-		    (status = engine_absorb(engine, proposal, cur,
-		    error_r)) != CRK_OK)
+		    (status = engine_absorb(engine, proposal, cur, error_r)) !=
+			CRK_OK)
 			goto out;
 		if (strcmp(role, CRK_ROLE_TOUCH) != 0 &&
 		    strcmp(role, CRK_ROLE_REPLY) != 0 &&
@@ -535,7 +548,8 @@ engine_attach(struct crk_engine *engine, int64_t proposal, int64_t pk,
 			continue;
 		/* Whatever answers this message, or reports it bounced,
 		 * belongs to the thread too. */
-		stmt = crk_store_stmt(engine->store, "SELECT m.id FROM "
+		stmt = crk_store_stmt(engine->store,
+		    "SELECT m.id FROM "
 		    "messages m WHERE m.account = ?1 AND (m.id IN (SELECT "
 		    "message FROM message_refs WHERE ref = ?2) OR "
 		    "m.dsn_message_id = ?2) AND m.id NOT IN (SELECT message "
@@ -543,15 +557,15 @@ engine_attach(struct crk_engine *engine, int64_t proposal, int64_t pk,
 		crk_store_bind_text(stmt, 1, m.account);
 		crk_store_bind_text(stmt, 2, m.message_id);
 		sqlite3_bind_int64(stmt, 3, proposal);
-		status = engine_collect_ids(engine, stmt, &children,
-		    &n_children, error_r);
+		status = engine_collect_ids(
+		    engine, stmt, &children, &n_children, error_r);
 		if (status != CRK_OK)
 			goto out;
 		for (i = 0; i < n_children; i++) {
 			if (n_work == alloc_work) {
 				alloc_work *= 2;
-				work = crk_xreallocarray(work, alloc_work,
-				    sizeof(*work));
+				work = crk_xreallocarray(
+				    work, alloc_work, sizeof(*work));
 			}
 			work[n_work++] = children[i];
 		}
@@ -614,8 +628,8 @@ engine_backfill(struct crk_engine *engine, int64_t proposal, char **error_r)
 
 	stmt = crk_store_stmt(engine->store, sql_refs);
 	sqlite3_bind_int64(stmt, 1, proposal);
-	if ((status = engine_collect_ids(engine, stmt, &ids, &n,
-	    error_r)) != CRK_OK)
+	if ((status = engine_collect_ids(engine, stmt, &ids, &n, error_r)) !=
+	    CRK_OK)
 		return status;
 	for (i = 0; i < n && status == CRK_OK; i++)
 		status = engine_attach(engine, proposal, ids[i], true, error_r);
@@ -625,12 +639,12 @@ engine_backfill(struct crk_engine *engine, int64_t proposal, char **error_r)
 
 	stmt = crk_store_stmt(engine->store, sql);
 	sqlite3_bind_int64(stmt, 1, proposal);
-	if ((status = engine_collect_ids(engine, stmt, &ids, &n,
-	    error_r)) != CRK_OK)
+	if ((status = engine_collect_ids(engine, stmt, &ids, &n, error_r)) !=
+	    CRK_OK)
 		return status;
 	for (i = 0; i < n && status == CRK_OK; i++)
-		status = engine_attach(engine, proposal, ids[i], false,
-		    error_r);
+		status =
+		    engine_attach(engine, proposal, ids[i], false, error_r);
 	free(ids);
 	return status;
 }
@@ -638,8 +652,8 @@ engine_backfill(struct crk_engine *engine, int64_t proposal, char **error_r)
 /* A short ID a rep can type: base32 of a hash of the Message-ID, so it is
  * the same after a re-sync from scratch; longer only on a collision. */
 static enum crk_status
-engine_short_id(struct crk_engine *engine, const char *account,
-    const char *mid, char **id_r, char **error_r)
+engine_short_id(struct crk_engine *engine, const char *account, const char *mid,
+    char **id_r, char **error_r)
 {
 	static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
 	uint64_t h = engine_fnv1a(engine_fnv1a(FNV_OFFSET, account), mid);
@@ -660,7 +674,8 @@ engine_short_id(struct crk_engine *engine, const char *account,
 		/* never all digits: a numeric key means the row id */
 		if (strspn(buf, "0123456789") == len)
 			buf[0] = 'x';
-		stmt = crk_store_stmt(engine->store, "SELECT 1 FROM proposals "
+		stmt = crk_store_stmt(engine->store,
+		    "SELECT 1 FROM proposals "
 		    "WHERE short_id = ?");
 		crk_store_bind_text(stmt, 1, buf);
 		rc = sqlite3_step(stmt);
@@ -670,8 +685,8 @@ engine_short_id(struct crk_engine *engine, const char *account,
 			return CRK_OK;
 		}
 		if (rc != SQLITE_ROW)
-			return crk_store_error(engine->store, error_r,
-			    "choosing an ID");
+			return crk_store_error(
+			    engine->store, error_r, "choosing an ID");
 	}
 	crk_error_set(error_r, "no free short ID for %s", mid);
 	return CRK_E_DB;
@@ -682,17 +697,18 @@ engine_create_proposal(struct crk_engine *engine, const char *account,
     int64_t pk, const struct crk_message *msg, const char *mid,
     const char *reason, time_t now, int64_t *proposal_r, char **error_r)
 {
-	struct crk_addr_list prospects = { 0 };
+	struct crk_addr_list prospects = {0};
 	enum crk_status status;
 	sqlite3_stmt *stmt;
 	char *short_id = NULL;
 	int64_t id;
 	size_t i;
 
-	if ((status = engine_short_id(engine, account, mid, &short_id,
-	    error_r)) != CRK_OK)
+	if ((status = engine_short_id(
+		 engine, account, mid, &short_id, error_r)) != CRK_OK)
 		goto out;
-	stmt = crk_store_stmt(engine->store, "INSERT INTO proposals "
+	stmt = crk_store_stmt(engine->store,
+	    "INSERT INTO proposals "
 	    "(short_id, account, message, reason, created_at, round_start) "
 	    "SELECT ?, ?, ?, ?, ?, date FROM messages WHERE id = ?3");
 	crk_store_bind_text(stmt, 1, short_id);
@@ -701,31 +717,33 @@ engine_create_proposal(struct crk_engine *engine, const char *account,
 	crk_store_bind_text(stmt, 4, reason);
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)now);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		status = crk_store_error(engine->store, error_r,
-		    "creating proposal");
+		status = crk_store_error(
+		    engine->store, error_r, "creating proposal");
 		goto out;
 	}
 	id = sqlite3_last_insert_rowid(crk_store_db(engine->store));
 	crk_classify_prospects(&engine->rules, msg, &prospects);
 	for (i = 0; i < prospects.count; i++) {
-		stmt = crk_store_stmt(engine->store, "INSERT OR IGNORE INTO "
+		stmt = crk_store_stmt(engine->store,
+		    "INSERT OR IGNORE INTO "
 		    "prospects (proposal, addr, name) VALUES (?, ?, ?)");
 		sqlite3_bind_int64(stmt, 1, id);
 		crk_store_bind_text(stmt, 2, prospects.items[i].addr);
 		crk_store_bind_text(stmt, 3, prospects.items[i].name);
 		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			status = crk_store_error(engine->store, error_r,
-			    "storing prospects");
+			status = crk_store_error(
+			    engine->store, error_r, "storing prospects");
 			goto out;
 		}
 	}
-	stmt = crk_store_stmt(engine->store, "INSERT INTO thread (proposal, "
+	stmt = crk_store_stmt(engine->store,
+	    "INSERT INTO thread (proposal, "
 	    "message, role) VALUES (?, ?, 'proposal')");
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, pk);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		status = crk_store_error(engine->store, error_r,
-		    "creating proposal");
+		status = crk_store_error(
+		    engine->store, error_r, "creating proposal");
 		goto out;
 	}
 	engine_mark_dirty(engine, id);
@@ -799,10 +817,9 @@ engine_find_by_fallback(struct crk_engine *engine, const struct link_msg *m,
 
 static enum crk_status
 engine_link_new(struct crk_engine *engine, const char *account, int64_t pk,
-    const struct crk_message *msg, const char *mid, time_t now,
-    char **error_r)
+    const struct crk_message *msg, const char *mid, time_t now, char **error_r)
 {
-	struct link_msg m = { 0 };
+	struct link_msg m = {0};
 	int64_t *ids = NULL;
 	size_t n = 0, i;
 	enum crk_status status;
@@ -814,13 +831,13 @@ engine_link_new(struct crk_engine *engine, const char *account, int64_t pk,
 		goto out;
 	if (m.kind == CRK_KIND_LIST)
 		goto out;
-	if ((status = engine_find_by_refs(engine, pk, &ids, &n,
-	    error_r)) != CRK_OK)
+	if ((status = engine_find_by_refs(engine, pk, &ids, &n, error_r)) !=
+	    CRK_OK)
 		goto out;
 	if (n == 0) {
 		via_refs = false;
-		if ((status = engine_find_by_fallback(engine, &m, &ids, &n,
-		    error_r)) != CRK_OK)
+		if ((status = engine_find_by_fallback(
+			 engine, &m, &ids, &n, error_r)) != CRK_OK)
 			goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -851,10 +868,11 @@ out:
 
 static enum crk_status
 engine_add_action(struct crk_engine *engine, int64_t proposal, time_t at,
-    const char *type, const char *channel, const char *note,
-    crk_day day_arg, const char *source, char **error_r)
+    const char *type, const char *channel, const char *note, crk_day day_arg,
+    const char *source, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(engine->store, "INSERT INTO "
+	sqlite3_stmt *stmt = crk_store_stmt(engine->store,
+	    "INSERT INTO "
 	    "actions (proposal, at, type, channel, note, day_arg, source) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?)");
 
@@ -867,14 +885,14 @@ engine_add_action(struct crk_engine *engine, int64_t proposal, time_t at,
 		sqlite3_bind_int(stmt, 6, day_arg);
 	crk_store_bind_text(stmt, 7, source != NULL ? source : "cli");
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		return crk_store_error(engine->store, error_r,
-		    "recording action");
+		return crk_store_error(
+		    engine->store, error_r, "recording action");
 	engine_mark_dirty(engine, proposal);
 	return CRK_OK;
 }
 
-static enum crk_status engine_untrack(struct crk_engine *engine,
-    int64_t proposal, char **error_r);
+static enum crk_status
+engine_untrack(struct crk_engine *engine, int64_t proposal, char **error_r);
 
 /* crickets-won/lost/drop on any message of a thread close its proposal;
  * crickets-ignore on a proposal stops tracking it.  Each keyword acts
@@ -887,9 +905,9 @@ engine_apply_keywords(struct crk_engine *engine, int64_t pk,
 		const char *keyword;
 		const char *action;
 	} closers[] = {
-		{ CRK_KEYWORD_WON, "won" },
-		{ CRK_KEYWORD_LOST, "lost" },
-		{ CRK_KEYWORD_DROP, "drop" },
+	    {CRK_KEYWORD_WON, "won"},
+	    {CRK_KEYWORD_LOST, "lost"},
+	    {CRK_KEYWORD_DROP, "drop"},
 	};
 	int64_t *ids = NULL;
 	size_t n = 0, i, k;
@@ -899,28 +917,31 @@ engine_apply_keywords(struct crk_engine *engine, int64_t pk,
 	if (msg->keywords.count == 0)
 		return CRK_OK;
 	if (crk_strv_contains_ci(&msg->keywords, CRK_KEYWORD_IGNORE)) {
-		stmt = crk_store_stmt(engine->store, "UPDATE messages SET "
+		stmt = crk_store_stmt(engine->store,
+		    "UPDATE messages SET "
 		    "track = -1 WHERE id = ?");
 		sqlite3_bind_int64(stmt, 1, pk);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
-			return crk_store_error(engine->store, error_r,
-			    "updating message");
-		stmt = crk_store_stmt(engine->store, "SELECT id FROM proposals "
+			return crk_store_error(
+			    engine->store, error_r, "updating message");
+		stmt = crk_store_stmt(engine->store,
+		    "SELECT id FROM proposals "
 		    "WHERE message = ?");
 		sqlite3_bind_int64(stmt, 1, pk);
-		if ((status = engine_collect_ids(engine, stmt, &ids, &n,
-		    error_r)) != CRK_OK)
+		if ((status = engine_collect_ids(
+			 engine, stmt, &ids, &n, error_r)) != CRK_OK)
 			return status;
 		for (i = 0; i < n && status == CRK_OK; i++)
 			status = engine_untrack(engine, ids[i], error_r);
 		free(ids);
 		return status;
 	}
-	stmt = crk_store_stmt(engine->store, "SELECT proposal FROM thread "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT proposal FROM thread "
 	    "WHERE message = ? AND role IN ('proposal', 'touch', 'reply')");
 	sqlite3_bind_int64(stmt, 1, pk);
-	if ((status = engine_collect_ids(engine, stmt, &ids, &n,
-	    error_r)) != CRK_OK)
+	if ((status = engine_collect_ids(engine, stmt, &ids, &n, error_r)) !=
+	    CRK_OK)
 		return status;
 	for (k = 0; k < CRK_N_ELEMENTS(closers); k++) {
 		if (!crk_strv_contains_ci(&msg->keywords, closers[k].keyword))
@@ -928,7 +949,8 @@ engine_apply_keywords(struct crk_engine *engine, int64_t pk,
 		for (i = 0; i < n; i++) {
 			bool seen;
 
-			stmt = crk_store_stmt(engine->store, "SELECT 1 FROM "
+			stmt = crk_store_stmt(engine->store,
+			    "SELECT 1 FROM "
 			    "actions WHERE proposal = ? AND type = ? AND "
 			    "source = 'keyword'");
 			sqlite3_bind_int64(stmt, 1, ids[i]);
@@ -969,9 +991,9 @@ struct tl_item {
 	time_t at;
 	int64_t order; /* ties: messages by id, then actions by id */
 	enum tl_type type;
-	int64_t msg;	/* message pk, 0 for actions */
-	char *from;	/* owned */
-	char *channel;	/* owned */
+	int64_t msg;   /* message pk, 0 for actions */
+	char *from;    /* owned */
+	char *channel; /* owned */
 	crk_day day_arg;
 };
 
@@ -989,8 +1011,8 @@ struct replay {
 	enum crk_state state;
 	unsigned round;
 	time_t round_start;
-	unsigned number;	  /* the open follow-up of this round */
-	crk_day last_touch_day;	  /* in this round; NONE at its start */
+	unsigned number;        /* the open follow-up of this round */
+	crk_day last_touch_day; /* in this round; NONE at its start */
 	crk_day not_before;
 	crk_day snooze_until;
 	unsigned touches;
@@ -1024,16 +1046,16 @@ tl_type_of(const char *s, bool message)
 		const char *name;
 		enum tl_type type;
 	} names[] = {
-		{ CRK_ROLE_TOUCH, TL_TOUCH },
-		{ CRK_ROLE_REPLY, TL_REPLY },
-		{ CRK_ROLE_AUTOREPLY, TL_AUTOREPLY },
-		{ CRK_ROLE_BOUNCE, TL_BOUNCE },
-		{ "won", TL_WON },
-		{ "lost", TL_LOST },
-		{ "drop", TL_DROP },
-		{ "notyet", TL_NOTYET },
-		{ "snooze", TL_SNOOZE },
-		{ "reopen", TL_REOPEN },
+	    {CRK_ROLE_TOUCH, TL_TOUCH},
+	    {CRK_ROLE_REPLY, TL_REPLY},
+	    {CRK_ROLE_AUTOREPLY, TL_AUTOREPLY},
+	    {CRK_ROLE_BOUNCE, TL_BOUNCE},
+	    {"won", TL_WON},
+	    {"lost", TL_LOST},
+	    {"drop", TL_DROP},
+	    {"notyet", TL_NOTYET},
+	    {"snooze", TL_SNOOZE},
+	    {"reopen", TL_REOPEN},
 	};
 	size_t i;
 
@@ -1061,8 +1083,8 @@ replay_push(struct replay *r, crk_day due, enum crk_followup_state state,
 
 	if (r->n_fus == r->alloc_fus) {
 		r->alloc_fus = r->alloc_fus == 0 ? 8 : r->alloc_fus * 2;
-		r->fus = crk_xreallocarray(r->fus, r->alloc_fus,
-		    sizeof(*r->fus));
+		r->fus =
+		    crk_xreallocarray(r->fus, r->alloc_fus, sizeof(*r->fus));
 	}
 	f = &r->fus[r->n_fus++];
 	f->round = r->round;
@@ -1075,8 +1097,8 @@ replay_push(struct replay *r, crk_day due, enum crk_followup_state state,
 
 /* Closes the open follow-up of the round (if the cadence has one). */
 static void
-replay_close_open(struct replay *r, enum crk_followup_state state,
-    time_t at, const char *channel)
+replay_close_open(struct replay *r, enum crk_followup_state state, time_t at,
+    const char *channel)
 {
 	crk_day due;
 
@@ -1180,8 +1202,9 @@ replay_step(struct replay *r, const struct tl_item *e)
 	case TL_DROP:
 		if (replay_active(r))
 			replay_close_open(r, CRK_FOLLOWUP_SKIPPED, e->at, NULL);
-		r->state = e->type == TL_WON ? CRK_STATE_WON :
-		    e->type == TL_LOST ? CRK_STATE_LOST : CRK_STATE_DROPPED;
+		r->state = e->type == TL_WON ? CRK_STATE_WON
+		    : e->type == TL_LOST     ? CRK_STATE_LOST
+					     : CRK_STATE_DROPPED;
 		r->closed_at = e->at;
 		r->snooze_until = CRK_DAY_NONE;
 		break;
@@ -1206,8 +1229,7 @@ replay_step(struct replay *r, const struct tl_item *e)
 		replay_new_round(r, e->at);
 		r->closed_at = 0;
 		break;
-	case TL_IGNORE:
-		break;
+	case TL_IGNORE: break;
 	}
 }
 
@@ -1224,8 +1246,8 @@ tl_clear(struct tl_item *items, size_t n)
 }
 
 static enum crk_status
-engine_load_timeline(struct crk_engine *engine, int64_t proposal,
-    time_t now, struct tl_item **items_r, size_t *n_r, char **error_r)
+engine_load_timeline(struct crk_engine *engine, int64_t proposal, time_t now,
+    struct tl_item **items_r, size_t *n_r, char **error_r)
 {
 	sqlite3_stmt *stmt = crk_store_stmt(engine->store,
 	    "SELECT m.date, m.id, t.role, m.from_addr, NULL, m.return_day, "
@@ -1251,18 +1273,19 @@ engine_load_timeline(struct crk_engine *engine, int64_t proposal,
 		e = &items[n++];
 		e->at = (time_t)sqlite3_column_int64(stmt, 0);
 		e->msg = sqlite3_column_int64(stmt, 1);
-		e->type = tl_type_of((const char *)sqlite3_column_text(stmt,
-		    2), e->msg != 0);
+		e->type = tl_type_of(
+		    (const char *)sqlite3_column_text(stmt, 2), e->msg != 0);
 		e->from = crk_store_column_dup(stmt, 3);
 		e->channel = crk_store_column_dup(stmt, 4);
-		e->day_arg = sqlite3_column_type(stmt, 5) == SQLITE_NULL ?
-		    CRK_DAY_NONE : (crk_day)sqlite3_column_int(stmt, 5);
+		e->day_arg = sqlite3_column_type(stmt, 5) == SQLITE_NULL
+		    ? CRK_DAY_NONE
+		    : (crk_day)sqlite3_column_int(stmt, 5);
 		e->order = sqlite3_column_int64(stmt, 6);
 	}
 	if (rc != SQLITE_DONE) {
 		tl_clear(items, n);
-		return crk_store_error(engine->store, error_r,
-		    "loading timeline");
+		return crk_store_error(
+		    engine->store, error_r, "loading timeline");
 	}
 	sqlite3_reset(stmt);
 	if (n > 1)
@@ -1286,7 +1309,8 @@ engine_save_followups(struct crk_engine *engine, int64_t proposal,
 		const struct fu_out *f = &r->fus[i];
 
 		uid = crk_xasprintf("%s-%u-%u", short_id, f->round, f->number);
-		stmt = crk_store_stmt(engine->store, "INSERT INTO followups "
+		stmt = crk_store_stmt(engine->store,
+		    "INSERT INTO followups "
 		    "(proposal, round, number, due, state, closed_at, channel, "
 		    "uid, created_at, changed_at, sequence) "
 		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, 0) "
@@ -1306,12 +1330,13 @@ engine_save_followups(struct crk_engine *engine, int64_t proposal,
 		sqlite3_bind_int64(stmt, 9, (sqlite3_int64)now);
 		free(uid);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
-			return crk_store_error(engine->store, error_r,
-			    "saving follow-up");
+			return crk_store_error(
+			    engine->store, error_r, "saving follow-up");
 	}
 	/* Rows the replay no longer produces (a message was untracked, an
 	 * action undone by a later one) go. */
-	stmt = crk_store_stmt(engine->store, "SELECT id, round, number FROM "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT id, round, number FROM "
 	    "followups WHERE proposal = ?");
 	sqlite3_bind_int64(stmt, 1, proposal);
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
@@ -1326,8 +1351,8 @@ engine_save_followups(struct crk_engine *engine, int64_t proposal,
 			sqlite3_stmt *del = crk_store_stmt(engine->store,
 			    "DELETE FROM followups WHERE id = ?");
 
-			sqlite3_bind_int64(del, 1,
-			    sqlite3_column_int64(stmt, 0));
+			sqlite3_bind_int64(
+			    del, 1, sqlite3_column_int64(stmt, 0));
 			if (sqlite3_step(del) != SQLITE_DONE)
 				return crk_store_error(engine->store, error_r,
 				    "removing follow-up");
@@ -1338,8 +1363,8 @@ engine_save_followups(struct crk_engine *engine, int64_t proposal,
 }
 
 static enum crk_status
-engine_replay(struct crk_engine *engine, int64_t proposal, time_t now,
-    char **error_r)
+engine_replay(
+    struct crk_engine *engine, int64_t proposal, time_t now, char **error_r)
 {
 	struct replay r;
 	struct tl_item *items = NULL;
@@ -1352,7 +1377,8 @@ engine_replay(struct crk_engine *engine, int64_t proposal, time_t now,
 	int rc;
 
 	memset(&r, 0, sizeof(r));
-	stmt = crk_store_stmt(engine->store, "SELECT p.short_id, m.date, "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT p.short_id, m.date, "
 	    "m.id FROM proposals p JOIN messages m ON m.id = p.message "
 	    "WHERE p.id = ?");
 	sqlite3_bind_int64(stmt, 1, proposal);
@@ -1361,8 +1387,8 @@ engine_replay(struct crk_engine *engine, int64_t proposal, time_t now,
 		sqlite3_reset(stmt);
 		if (rc == SQLITE_DONE)
 			return CRK_OK; /* deleted (merged, untracked) */
-		return crk_store_error(engine->store, error_r,
-		    "loading proposal");
+		return crk_store_error(
+		    engine->store, error_r, "loading proposal");
 	}
 	short_id = crk_store_column_dup(stmt, 0);
 	r.round_start = (time_t)sqlite3_column_int64(stmt, 1);
@@ -1379,8 +1405,8 @@ engine_replay(struct crk_engine *engine, int64_t proposal, time_t now,
 	r.touches_before_reply = -1;
 	r.last_message = proposal_msg;
 
-	if ((status = engine_load_timeline(engine, proposal, now, &items, &n,
-	    error_r)) != CRK_OK)
+	if ((status = engine_load_timeline(
+		 engine, proposal, now, &items, &n, error_r)) != CRK_OK)
 		goto out;
 	for (i = 0; i < n; i++)
 		replay_step(&r, &items[i]);
@@ -1388,10 +1414,11 @@ engine_replay(struct crk_engine *engine, int64_t proposal, time_t now,
 	if (replay_active(&r) && replay_open_due(&r, &due))
 		replay_push(&r, due, CRK_FOLLOWUP_OPEN, 0, NULL);
 
-	if ((status = engine_save_followups(engine, proposal, short_id, &r,
-	    now, error_r)) != CRK_OK)
+	if ((status = engine_save_followups(
+		 engine, proposal, short_id, &r, now, error_r)) != CRK_OK)
 		goto out;
-	stmt = crk_store_stmt(engine->store, "UPDATE proposals SET state = ?, "
+	stmt = crk_store_stmt(engine->store,
+	    "UPDATE proposals SET state = ?, "
 	    "round = ?, round_start = ?, touches = ?, last_touch = ?, "
 	    "last_reply = ?, last_reply_from = ?, last_message = ?, "
 	    "snooze_until = ?, closed_at = ?, first_reply_at = ?, "
@@ -1413,8 +1440,8 @@ engine_replay(struct crk_engine *engine, int64_t proposal, time_t now,
 	sqlite3_bind_int(stmt, 13, (int)r.round1_touches);
 	sqlite3_bind_int64(stmt, 14, proposal);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		status = crk_store_error(engine->store, error_r,
-		    "saving proposal");
+		status =
+		    crk_store_error(engine->store, error_r, "saving proposal");
 out:
 	tl_clear(items, n);
 	free(r.fus);
@@ -1456,8 +1483,8 @@ crk_engine_rollback(struct crk_engine *engine)
 
 enum crk_status
 crk_engine_ingest(struct crk_engine *engine, const char *account,
-    const struct crk_message *msg, const struct crk_location *loc,
-    time_t now, char **error_r)
+    const struct crk_message *msg, const struct crk_location *loc, time_t now,
+    char **error_r)
 {
 	enum crk_status status;
 	enum crk_kind kind;
@@ -1465,20 +1492,21 @@ crk_engine_ingest(struct crk_engine *engine, const char *account,
 	int64_t pk = 0;
 	bool is_new = false;
 
-	mid = msg->message_id != NULL && *msg->message_id != '\0' ?
-	    crk_xstrdup(msg->message_id) : engine_synthetic_id(msg);
+	mid = msg->message_id != NULL && *msg->message_id != '\0'
+	    ? crk_xstrdup(msg->message_id)
+	    : engine_synthetic_id(msg);
 	kind = crk_classify_kind(&engine->rules, msg);
-	status = engine_store_message(engine, account, msg, mid, kind, now,
-	    &pk, &is_new, error_r);
+	status = engine_store_message(
+	    engine, account, msg, mid, kind, now, &pk, &is_new, error_r);
 	if (status != CRK_OK)
 		goto out;
-	if ((status = engine_store_location(engine, account, pk, loc,
-	    error_r)) != CRK_OK)
+	if ((status = engine_store_location(
+		 engine, account, pk, loc, error_r)) != CRK_OK)
 		goto out;
 	if (is_new) {
 		crk_debug("<%s>: %s", mid, crk_kind_name(kind));
-		status = engine_link_new(engine, account, pk, msg, mid, now,
-		    error_r);
+		status = engine_link_new(
+		    engine, account, pk, msg, mid, now, error_r);
 		if (status != CRK_OK)
 			goto out;
 	}
@@ -1488,8 +1516,8 @@ crk_engine_ingest(struct crk_engine *engine, const char *account,
 	    !crk_strv_contains_ci(&msg->keywords, CRK_KEYWORD_IGNORE) &&
 	    kind == CRK_KIND_OWN) {
 		/* crickets-track set later in another client */
-		status = crk_engine_track(engine, account, mid, "keyword", now,
-		    NULL, error_r);
+		status = crk_engine_track(
+		    engine, account, mid, "keyword", now, NULL, error_r);
 		if (status == CRK_E_STATE)
 			status = CRK_OK; /* part of a thread: stays a touch */
 	}
@@ -1510,10 +1538,11 @@ crk_engine_refresh(struct crk_engine *engine, time_t now, char **error_r)
 
 	if ((status = crk_engine_begin(engine, error_r)) != CRK_OK)
 		return status;
-	stmt = crk_store_stmt(engine->store, "SELECT id FROM proposals "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT id FROM proposals "
 	    "WHERE state NOT IN (4, 5, 6)");
-	if ((status = engine_collect_ids(engine, stmt, &ids, &n,
-	    error_r)) != CRK_OK) {
+	if ((status = engine_collect_ids(engine, stmt, &ids, &n, error_r)) !=
+	    CRK_OK) {
 		crk_engine_rollback(engine);
 		return status;
 	}
@@ -1527,20 +1556,21 @@ crk_engine_refresh(struct crk_engine *engine, time_t now, char **error_r)
 
 /* What an action of the rep records, and the states it may start from. */
 struct engine_action {
-	const char *type;      /* actions.type */
-	unsigned allowed;      /* bit (1 << state) for each allowed state */
-	const char *refusal;   /* follows "it is <state>" in the error */
+	const char *type;    /* actions.type */
+	unsigned allowed;    /* bit (1 << state) for each allowed state */
+	const char *refusal; /* follows "it is <state>" in the error */
 	const char *channel;
 	const char *note;
 	crk_day day_arg;
 };
 
 #define STATE_BIT(s) (1u << (s))
-#define OPEN_STATES (STATE_BIT(CRK_STATE_WAITING) | \
-	STATE_BIT(CRK_STATE_REPLIED) | STATE_BIT(CRK_STATE_BOUNCED) | \
-	STATE_BIT(CRK_STATE_SNOOZED))
-#define CLOSED_STATES (STATE_BIT(CRK_STATE_WON) | STATE_BIT(CRK_STATE_LOST) | \
-	STATE_BIT(CRK_STATE_DROPPED))
+#define OPEN_STATES                                                            \
+	(STATE_BIT(CRK_STATE_WAITING) | STATE_BIT(CRK_STATE_REPLIED) |         \
+	    STATE_BIT(CRK_STATE_BOUNCED) | STATE_BIT(CRK_STATE_SNOOZED))
+#define CLOSED_STATES                                                          \
+	(STATE_BIT(CRK_STATE_WON) | STATE_BIT(CRK_STATE_LOST) |                \
+	    STATE_BIT(CRK_STATE_DROPPED))
 
 /* One batch: brings the proposal up to date as of now, checks the action
  * is allowed in its state, records it and replays. */
@@ -1558,7 +1588,8 @@ engine_act(struct crk_engine *engine, int64_t proposal,
 		return status;
 	if ((status = engine_replay(engine, proposal, now, error_r)) != CRK_OK)
 		goto fail;
-	stmt = crk_store_stmt(engine->store, "SELECT state FROM proposals "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT state FROM proposals "
 	    "WHERE id = ?");
 	sqlite3_bind_int64(stmt, 1, proposal);
 	rc = sqlite3_step(stmt);
@@ -1571,8 +1602,8 @@ engine_act(struct crk_engine *engine, int64_t proposal,
 		goto fail;
 	}
 	if (rc != SQLITE_ROW) {
-		status = crk_store_error(engine->store, error_r,
-		    "loading proposal");
+		status =
+		    crk_store_error(engine->store, error_r, "loading proposal");
 		goto fail;
 	}
 	if ((action->allowed & STATE_BIT(state)) == 0) {
@@ -1597,8 +1628,8 @@ crk_engine_close(struct crk_engine *engine, int64_t proposal_id,
     enum crk_state outcome, const char *source, time_t now, char **error_r)
 {
 	struct engine_action a = {
-		.refusal = "",
-		.day_arg = CRK_DAY_NONE,
+	    .refusal = "",
+	    .day_arg = CRK_DAY_NONE,
 	};
 
 	switch (outcome) {
@@ -1606,8 +1637,10 @@ crk_engine_close(struct crk_engine *engine, int64_t proposal_id,
 	case CRK_STATE_LOST: a.type = "lost"; break;
 	case CRK_STATE_DROPPED: a.type = "drop"; break;
 	default:
-		crk_error_set(error_r, "a proposal closes as won, lost or "
-		    "dropped, not %s", crk_state_name(outcome));
+		crk_error_set(error_r,
+		    "a proposal closes as won, lost or "
+		    "dropped, not %s",
+		    crk_state_name(outcome));
 		return CRK_E_INVAL;
 	}
 	/* changing one's mind (won, then lost) is allowed */
@@ -1620,32 +1653,34 @@ crk_engine_notyet(struct crk_engine *engine, int64_t proposal_id,
     const char *source, time_t now, char **error_r)
 {
 	static const struct engine_action a = {
-		.type = "notyet",
-		.allowed = STATE_BIT(CRK_STATE_REPLIED) |
-		    STATE_BIT(CRK_STATE_BOUNCED),
-		.refusal = "; 'not yet' answers a reply without a clear yes "
-		    "or no",
-		.day_arg = CRK_DAY_NONE,
+	    .type = "notyet",
+	    .allowed =
+		STATE_BIT(CRK_STATE_REPLIED) | STATE_BIT(CRK_STATE_BOUNCED),
+	    .refusal = "; 'not yet' answers a reply without a clear yes "
+		       "or no",
+	    .day_arg = CRK_DAY_NONE,
 	};
 
 	return engine_act(engine, proposal_id, &a, source, now, error_r);
 }
 
 enum crk_status
-crk_engine_snooze(struct crk_engine *engine, int64_t proposal_id,
-    crk_day until, const char *source, time_t now, char **error_r)
+crk_engine_snooze(struct crk_engine *engine, int64_t proposal_id, crk_day until,
+    const char *source, time_t now, char **error_r)
 {
 	struct engine_action a = {
-		.type = "snooze",
-		.allowed = OPEN_STATES,
-		.refusal = "; reopen it first",
-		.day_arg = until,
+	    .type = "snooze",
+	    .allowed = OPEN_STATES,
+	    .refusal = "; reopen it first",
+	    .day_arg = until,
 	};
 	char buf[16];
 
 	if (until <= crk_day_of_time(now)) {
-		crk_error_set(error_r, "snooze until %s: the date must be in "
-		    "the future", crk_day_format(until, buf));
+		crk_error_set(error_r,
+		    "snooze until %s: the date must be in "
+		    "the future",
+		    crk_day_format(until, buf));
 		return CRK_E_INVAL;
 	}
 	return engine_act(engine, proposal_id, &a, source, now, error_r);
@@ -1656,10 +1691,10 @@ crk_engine_reopen(struct crk_engine *engine, int64_t proposal_id,
     const char *source, time_t now, char **error_r)
 {
 	static const struct engine_action a = {
-		.type = "reopen",
-		.allowed = CLOSED_STATES,
-		.refusal = ", not closed",
-		.day_arg = CRK_DAY_NONE,
+	    .type = "reopen",
+	    .allowed = CLOSED_STATES,
+	    .refusal = ", not closed",
+	    .day_arg = CRK_DAY_NONE,
 	};
 
 	return engine_act(engine, proposal_id, &a, source, now, error_r);
@@ -1671,14 +1706,17 @@ crk_engine_touch(struct crk_engine *engine, int64_t proposal_id,
     char **error_r)
 {
 	static const char *const channels[] = {
-		"mail", "phone", "meeting", "other",
+	    "mail",
+	    "phone",
+	    "meeting",
+	    "other",
 	};
 	struct engine_action a = {
-		.type = "touch",
-		.allowed = OPEN_STATES,
-		.refusal = "; reopen it first",
-		.note = note,
-		.day_arg = CRK_DAY_NONE,
+	    .type = "touch",
+	    .allowed = OPEN_STATES,
+	    .refusal = "; reopen it first",
+	    .note = note,
+	    .day_arg = CRK_DAY_NONE,
 	};
 	size_t i;
 
@@ -1687,7 +1725,8 @@ crk_engine_touch(struct crk_engine *engine, int64_t proposal_id,
 			a.channel = channels[i];
 	}
 	if (a.channel == NULL) {
-		crk_error_set(error_r, "channel must be mail, phone, meeting "
+		crk_error_set(error_r,
+		    "channel must be mail, phone, meeting "
 		    "or other");
 		return CRK_E_INVAL;
 	}
@@ -1699,7 +1738,8 @@ static enum crk_status
 engine_load_recipients(struct crk_engine *engine, int64_t pk,
     struct crk_message *msg, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(engine->store, "SELECT role, "
+	sqlite3_stmt *stmt = crk_store_stmt(engine->store,
+	    "SELECT role, "
 	    "addr, name FROM message_addrs WHERE message = ? AND role < 3 "
 	    "ORDER BY role");
 	int rc;
@@ -1714,13 +1754,13 @@ engine_load_recipients(struct crk_engine *engine, int64_t pk,
 			free(msg->from.addr);
 			msg->from.addr = crk_xstrdup(addr);
 		} else {
-			crk_addr_list_add(role == 1 ? &msg->to : &msg->cc,
-			    addr, name);
+			crk_addr_list_add(
+			    role == 1 ? &msg->to : &msg->cc, addr, name);
 		}
 	}
 	if (rc != SQLITE_DONE)
-		return crk_store_error(engine->store, error_r,
-		    "loading recipients");
+		return crk_store_error(
+		    engine->store, error_r, "loading recipients");
 	sqlite3_reset(stmt);
 	return CRK_OK;
 }
@@ -1740,7 +1780,8 @@ crk_engine_track(struct crk_engine *engine, const char *account,
 
 	if ((status = crk_engine_begin(engine, error_r)) != CRK_OK)
 		return status;
-	stmt = crk_store_stmt(engine->store, "SELECT m.id, m.kind, "
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT m.id, m.kind, "
 	    "(SELECT id FROM proposals WHERE message = m.id), "
 	    "(SELECT proposal FROM thread WHERE message = m.id AND role = "
 	    "'touch' LIMIT 1) FROM messages m WHERE m.message_id = ?1 AND "
@@ -1756,11 +1797,14 @@ crk_engine_track(struct crk_engine *engine, const char *account,
 	}
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_ROW) {
-		status = rc == SQLITE_DONE ? CRK_E_NOTFOUND :
-		    crk_store_error(engine->store, error_r, "finding message");
+		status = rc == SQLITE_DONE ? CRK_E_NOTFOUND
+					   : crk_store_error(engine->store,
+						 error_r, "finding message");
 		if (rc == SQLITE_DONE)
-			crk_error_set(error_r, "no message <%s> has been seen "
-			    "yet; sync first", message_id);
+			crk_error_set(error_r,
+			    "no message <%s> has been seen "
+			    "yet; sync first",
+			    message_id);
 		goto fail;
 	}
 	if (existing != 0) {
@@ -1774,12 +1818,15 @@ crk_engine_track(struct crk_engine *engine, const char *account,
 		goto fail;
 	}
 	if (in_thread != 0) {
-		crk_error_set(error_r, "<%s> is a follow-up in the thread of "
-		    "another proposal", message_id);
+		crk_error_set(error_r,
+		    "<%s> is a follow-up in the thread of "
+		    "another proposal",
+		    message_id);
 		status = CRK_E_STATE;
 		goto fail;
 	}
-	stmt = crk_store_stmt(engine->store, "UPDATE messages SET track = 1 "
+	stmt = crk_store_stmt(engine->store,
+	    "UPDATE messages SET track = 1 "
 	    "WHERE id = ?");
 	sqlite3_bind_int64(stmt, 1, pk);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
@@ -1787,12 +1834,13 @@ crk_engine_track(struct crk_engine *engine, const char *account,
 		goto fail;
 	}
 	msg = crk_message_new();
-	if ((status = engine_load_recipients(engine, pk, msg,
-	    error_r)) != CRK_OK)
+	if ((status = engine_load_recipients(engine, pk, msg, error_r)) !=
+	    CRK_OK)
 		goto fail;
-	reason = crk_xasprintf("tracked by hand (%s)",
-	    source != NULL ? source : "cli");
-	stmt = crk_store_stmt(engine->store, "SELECT account FROM messages "
+	reason = crk_xasprintf(
+	    "tracked by hand (%s)", source != NULL ? source : "cli");
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT account FROM messages "
 	    "WHERE id = ?");
 	sqlite3_bind_int64(stmt, 1, pk);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
@@ -1824,12 +1872,14 @@ engine_untrack(struct crk_engine *engine, int64_t proposal, char **error_r)
 {
 	sqlite3_stmt *stmt;
 
-	stmt = crk_store_stmt(engine->store, "UPDATE messages SET track = -1 "
+	stmt = crk_store_stmt(engine->store,
+	    "UPDATE messages SET track = -1 "
 	    "WHERE id = (SELECT message FROM proposals WHERE id = ?)");
 	sqlite3_bind_int64(stmt, 1, proposal);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return crk_store_error(engine->store, error_r, "untracking");
-	stmt = crk_store_stmt(engine->store, "DELETE FROM proposals "
+	stmt = crk_store_stmt(engine->store,
+	    "DELETE FROM proposals "
 	    "WHERE id = ?");
 	sqlite3_bind_int64(stmt, 1, proposal);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
@@ -1838,8 +1888,8 @@ engine_untrack(struct crk_engine *engine, int64_t proposal, char **error_r)
 }
 
 enum crk_status
-crk_engine_untrack(struct crk_engine *engine, int64_t proposal_id,
-    char **error_r)
+crk_engine_untrack(
+    struct crk_engine *engine, int64_t proposal_id, char **error_r)
 {
 	enum crk_status status;
 

@@ -1505,8 +1505,7 @@ part_decode(struct mailmime *mime, size_t *len_r)
 
 /* The value of the parameter called name (case-insensitive) or NULL. */
 static const char *
-param_find(const struct crk_mime_param *params, size_t n,
-    const char *name)
+param_find(const struct crk_mime_param *params, size_t n, const char *name)
 {
 	size_t i;
 
@@ -1548,8 +1547,8 @@ rfc2231_ext(
 }
 
 char *
-crk_mime_param_value(const struct crk_mime_param *params, size_t n,
-    const char *base)
+crk_mime_param_value(
+    const struct crk_mime_param *params, size_t n, const char *base)
 {
 	struct buf raw = {0};
 	char charset[64] = "", name[96];
@@ -1883,8 +1882,8 @@ full_body_text(struct crk_message *msg, struct mailmime *mime, bool html)
 		return;
 	mailmime_single_fields_init(
 	    &sf, mime->mm_mime_fields, mime->mm_content_type);
-	msg->body_text = body_text_finish(dec, dec_len,
-	    sf.fld_content_charset, html);
+	msg->body_text =
+	    body_text_finish(dec, dec_len, sf.fld_content_charset, html);
 	free(dec);
 }
 
@@ -1896,10 +1895,10 @@ mime_mechanism(const char *encoding)
 		const char *name;
 		int mechanism;
 	} names[] = {
-		{ "base64", MAILMIME_MECHANISM_BASE64 },
-		{ "quoted-printable", MAILMIME_MECHANISM_QUOTED_PRINTABLE },
-		{ "8bit", MAILMIME_MECHANISM_8BIT },
-		{ "binary", MAILMIME_MECHANISM_BINARY },
+	    {"base64", MAILMIME_MECHANISM_BASE64},
+	    {"quoted-printable", MAILMIME_MECHANISM_QUOTED_PRINTABLE},
+	    {"8bit", MAILMIME_MECHANISM_8BIT},
+	    {"binary", MAILMIME_MECHANISM_BINARY},
 	};
 	size_t i;
 
@@ -1919,8 +1918,9 @@ crk_message_decode_text(const char *data, size_t len, const char *encoding,
 
 	if (data == NULL)
 		return crk_xstrdup("");
-	if (mailmime_part_parse(data, len, &idx, mime_mechanism(encoding),
-	    &dec, &dec_len) == MAILIMF_NO_ERROR && dec != NULL) {
+	if (mailmime_part_parse(data, len, &idx, mime_mechanism(encoding), &dec,
+		&dec_len) == MAILIMF_NO_ERROR &&
+	    dec != NULL) {
 		out = body_text_finish(dec, dec_len, charset, html);
 		mmap_string_unref(dec);
 		return out;

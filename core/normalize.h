@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Address and subject normalisation, so that the same person and the same thread compare equal. */
+/* Address and subject normalisation, so that the same person and the same
+ * thread compare equal. */
 #ifndef CRK_NORMALIZE_H
 #define CRK_NORMALIZE_H
 

@@ -30,7 +30,8 @@ crk_stats_compute(struct crk_store *store, time_t now,
 	memset(stats_r, 0, sizeof(*stats_r));
 	stats_r->days_to_reply_median = -1;
 	stats_r->days_to_reply_mean = -1;
-	stmt = crk_store_stmt(store, "SELECT p.state, p.first_reply_at, "
+	stmt = crk_store_stmt(store,
+	    "SELECT p.state, p.first_reply_at, "
 	    "p.touches_before_reply, p.round1_touches, m.date FROM proposals p "
 	    "JOIN messages m ON m.id = p.message");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -58,29 +59,33 @@ crk_stats_compute(struct crk_store *store, time_t now,
 			days = crk_xreallocarray(days, alloc, sizeof(*days));
 		}
 		days[n_days] = (double)(first_reply -
-		    (time_t)sqlite3_column_int64(stmt, 4)) / 86400.0;
+				   (time_t)sqlite3_column_int64(stmt, 4)) /
+		    86400.0;
 		if (days[n_days] < 0)
 			days[n_days] = 0;
 		sum += days[n_days++];
 	}
 	if (rc != SQLITE_DONE) {
-		status = crk_store_error(store, error_r, "computing statistics");
+		status =
+		    crk_store_error(store, error_r, "computing statistics");
 		goto out;
 	}
 	sqlite3_reset(stmt);
 	if (n_days > 0) {
 		qsort(days, n_days, sizeof(*days), stats_cmp_double);
 		stats_r->days_to_reply_mean = sum / (double)n_days;
-		stats_r->days_to_reply_median = n_days % 2 == 1 ?
-		    days[n_days / 2] :
-		    (days[n_days / 2 - 1] + days[n_days / 2]) / 2;
+		stats_r->days_to_reply_median = n_days % 2 == 1
+		    ? days[n_days / 2]
+		    : (days[n_days / 2 - 1] + days[n_days / 2]) / 2;
 	}
-	stmt = crk_store_stmt(store, "SELECT sum(f.due < ?1), "
+	stmt = crk_store_stmt(store,
+	    "SELECT sum(f.due < ?1), "
 	    "sum(f.due = ?1) FROM followups f JOIN proposals p ON "
 	    "p.id = f.proposal WHERE f.state = 0 AND p.state IN (0, 3)");
 	sqlite3_bind_int(stmt, 1, today);
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		status = crk_store_error(store, error_r, "computing statistics");
+		status =
+		    crk_store_error(store, error_r, "computing statistics");
 		goto out;
 	}
 	stats_r->overdue = (unsigned)sqlite3_column_int(stmt, 0);

@@ -18,10 +18,10 @@ struct crk_stats {
 	 * first reply came after exactly n follow-ups. */
 	unsigned reached[CRK_STATS_TOUCHES];
 	unsigned replied_after[CRK_STATS_TOUCHES];
-	unsigned replies;	/* proposals with at least one reply */
+	unsigned replies;            /* proposals with at least one reply */
 	double days_to_reply_median; /* first reply; -1 when none */
 	double days_to_reply_mean;   /* -1 when none */
-	unsigned overdue;	/* open follow-ups due before today */
+	unsigned overdue;            /* open follow-ups due before today */
 	unsigned due_today;
 };
 

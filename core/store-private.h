@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* What the engine and stats (core only) share of the store's insides: the db handle and cached statements. */
+/* What the engine and stats (core only) share of the store's insides: the db
+ * handle and cached statements. */
 #ifndef CRK_STORE_PRIVATE_H
 #define CRK_STORE_PRIVATE_H
 
@@ -26,8 +27,8 @@ sqlite3_stmt *crk_store_stmt(struct crk_store *store, const char *sql);
 
 /* Sets *error_r from the db's last error and returns CRK_E_BUSY for a
  * lock timeout, CRK_E_DB otherwise. */
-enum crk_status crk_store_error(struct crk_store *store, char **error_r,
-    const char *what);
+enum crk_status
+crk_store_error(struct crk_store *store, char **error_r, const char *what);
 
 /* Binds a string or NULL. */
 void crk_store_bind_text(sqlite3_stmt *stmt, int idx, const char *s);

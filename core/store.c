@@ -19,8 +19,8 @@ struct store_stmt {
 
 struct crk_store {
 	sqlite3 *db;
-	int depth;	   /* nesting of crk_store_begin */
-	bool rolled_back;  /* an inner rollback doomed the batch */
+	int depth;        /* nesting of crk_store_begin */
+	bool rolled_back; /* an inner rollback doomed the batch */
 	struct store_stmt stmts[STORE_STMT_CACHE];
 	size_t n_stmts;
 };
@@ -28,130 +28,130 @@ struct crk_store {
 /* Each entry migrates from version i to i + 1.  Never edit a shipped
  * entry: add a new one and bump CRK_STORE_SCHEMA_VERSION. */
 static const char *const store_migrations[] = {
-	/* 0 -> 1 */
-	"CREATE TABLE messages ("
-	"  id INTEGER PRIMARY KEY,"
-	"  account TEXT NOT NULL,"
-	"  message_id TEXT NOT NULL,"
-	"  date INTEGER NOT NULL,"	/* when it happened, clamped to now */
-	"  from_addr TEXT,"
-	"  from_name TEXT,"
-	"  subject TEXT,"
-	"  subject_norm TEXT NOT NULL DEFAULT '',"
-	"  kind INTEGER NOT NULL,"
-	"  attachments TEXT,"		/* names joined by '\n' */
-	"  keywords TEXT,"		/* joined by ' ' */
-	"  track INTEGER NOT NULL DEFAULT 0," /* 1 by hand, -1 never */
-	"  return_day INTEGER,"		/* out-of-office: back on */
-	"  dsn_message_id TEXT,"
-	"  dsn_action TEXT,"
-	"  seen_at INTEGER NOT NULL,"
-	"  UNIQUE (account, message_id));"
-	"CREATE TABLE message_refs ("
-	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
-	"  ref TEXT NOT NULL,"
-	"  PRIMARY KEY (message, ref)) WITHOUT ROWID;"
-	"CREATE INDEX message_refs_ref ON message_refs(ref);"
-	/* role: 0 from, 1 to, 2 cc, 3 failed recipient of a bounce */
-	"CREATE TABLE message_addrs ("
-	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
-	"  role INTEGER NOT NULL,"
-	"  addr TEXT NOT NULL,"
-	"  name TEXT,"
-	"  PRIMARY KEY (message, role, addr)) WITHOUT ROWID;"
-	"CREATE INDEX message_addrs_addr ON message_addrs(addr, role);"
-	"CREATE TABLE locations ("
-	"  account TEXT NOT NULL,"
-	"  folder TEXT NOT NULL,"
-	"  uidvalidity INTEGER NOT NULL,"
-	"  uid INTEGER NOT NULL,"
-	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
-	"  PRIMARY KEY (account, folder, uidvalidity, uid)) WITHOUT ROWID;"
-	"CREATE INDEX locations_message ON locations(message);"
-	"CREATE TABLE folders ("
-	"  account TEXT NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  uidvalidity INTEGER NOT NULL,"
-	"  last_uid INTEGER NOT NULL,"
-	"  highestmodseq INTEGER NOT NULL,"
-	"  PRIMARY KEY (account, name)) WITHOUT ROWID;"
-	"CREATE TABLE proposals ("
-	"  id INTEGER PRIMARY KEY,"
-	"  short_id TEXT NOT NULL UNIQUE,"
-	"  account TEXT NOT NULL,"
-	"  message INTEGER NOT NULL UNIQUE REFERENCES messages(id),"
-	"  reason TEXT NOT NULL,"
-	"  created_at INTEGER NOT NULL,"
-	/* the rest is the result of the last replay (engine.c) */
-	"  state INTEGER NOT NULL DEFAULT 0,"
-	"  round INTEGER NOT NULL DEFAULT 1,"
-	"  round_start INTEGER NOT NULL DEFAULT 0,"
-	"  touches INTEGER NOT NULL DEFAULT 0,"
-	"  last_touch INTEGER NOT NULL DEFAULT 0,"
-	"  last_reply INTEGER NOT NULL DEFAULT 0,"
-	"  last_reply_from TEXT,"
-	"  last_message INTEGER,"
-	"  snooze_until INTEGER,"
-	"  closed_at INTEGER NOT NULL DEFAULT 0,"
-	"  first_reply_at INTEGER NOT NULL DEFAULT 0,"
-	"  touches_before_reply INTEGER,"
-	"  round1_touches INTEGER NOT NULL DEFAULT 0);"
-	"CREATE TABLE prospects ("
-	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
-	"  addr TEXT NOT NULL,"
-	"  name TEXT,"
-	"  UNIQUE (proposal, addr));"
-	"CREATE INDEX prospects_addr ON prospects(addr);"
-	"CREATE TABLE thread ("
-	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
-	"  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
-	"  role TEXT NOT NULL,"
-	"  PRIMARY KEY (proposal, message)) WITHOUT ROWID;"
-	"CREATE INDEX thread_message ON thread(message);"
-	"CREATE TABLE actions ("
-	"  id INTEGER PRIMARY KEY,"
-	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
-	"  at INTEGER NOT NULL,"
-	"  type TEXT NOT NULL,"
-	"  channel TEXT,"
-	"  note TEXT,"
-	"  day_arg INTEGER,"
-	"  source TEXT NOT NULL);"
-	"CREATE INDEX actions_proposal ON actions(proposal, at);"
-	"CREATE TABLE followups ("
-	"  id INTEGER PRIMARY KEY,"
-	"  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
-	"  round INTEGER NOT NULL,"
-	"  number INTEGER NOT NULL,"
-	"  due INTEGER NOT NULL,"
-	"  state INTEGER NOT NULL,"
-	"  closed_at INTEGER NOT NULL DEFAULT 0,"
-	"  channel TEXT,"
-	"  uid TEXT NOT NULL UNIQUE,"
-	"  created_at INTEGER NOT NULL,"
-	"  changed_at INTEGER NOT NULL,"
-	"  sequence INTEGER NOT NULL DEFAULT 0,"
-	"  UNIQUE (proposal, round, number));"
-	"CREATE INDEX followups_open ON followups(state, due);"
-	"CREATE TABLE item_revisions ("
-	"  uid TEXT PRIMARY KEY,"
-	"  hash TEXT NOT NULL,"
-	"  sequence INTEGER NOT NULL,"
-	"  changed_at INTEGER NOT NULL) WITHOUT ROWID;",
-	/* 1 -> 2: follow-up drafts */
-	/* A draft outlives its follow-up row (untracked proposal): crickets
-	 * must still find and remove what it put on the server. */
-	"CREATE TABLE drafts ("
-	"  id INTEGER PRIMARY KEY,"
-	"  followup INTEGER UNIQUE REFERENCES followups(id) "
-	"    ON DELETE SET NULL,"
-	"  account TEXT NOT NULL,"
-	"  folder TEXT NOT NULL,"
-	"  uidvalidity INTEGER NOT NULL DEFAULT 0,"
-	"  uid INTEGER NOT NULL DEFAULT 0,"
-	"  message_id TEXT NOT NULL UNIQUE,"
-	"  state INTEGER NOT NULL,"
-	"  created_at INTEGER NOT NULL);",
+    /* 0 -> 1 */
+    "CREATE TABLE messages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL,"
+    "  date INTEGER NOT NULL," /* when it happened, clamped to now */
+    "  from_addr TEXT,"
+    "  from_name TEXT,"
+    "  subject TEXT,"
+    "  subject_norm TEXT NOT NULL DEFAULT '',"
+    "  kind INTEGER NOT NULL,"
+    "  attachments TEXT,"                 /* names joined by '\n' */
+    "  keywords TEXT,"                    /* joined by ' ' */
+    "  track INTEGER NOT NULL DEFAULT 0," /* 1 by hand, -1 never */
+    "  return_day INTEGER,"               /* out-of-office: back on */
+    "  dsn_message_id TEXT,"
+    "  dsn_action TEXT,"
+    "  seen_at INTEGER NOT NULL,"
+    "  UNIQUE (account, message_id));"
+    "CREATE TABLE message_refs ("
+    "  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+    "  ref TEXT NOT NULL,"
+    "  PRIMARY KEY (message, ref)) WITHOUT ROWID;"
+    "CREATE INDEX message_refs_ref ON message_refs(ref);"
+    /* role: 0 from, 1 to, 2 cc, 3 failed recipient of a bounce */
+    "CREATE TABLE message_addrs ("
+    "  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+    "  role INTEGER NOT NULL,"
+    "  addr TEXT NOT NULL,"
+    "  name TEXT,"
+    "  PRIMARY KEY (message, role, addr)) WITHOUT ROWID;"
+    "CREATE INDEX message_addrs_addr ON message_addrs(addr, role);"
+    "CREATE TABLE locations ("
+    "  account TEXT NOT NULL,"
+    "  folder TEXT NOT NULL,"
+    "  uidvalidity INTEGER NOT NULL,"
+    "  uid INTEGER NOT NULL,"
+    "  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (account, folder, uidvalidity, uid)) WITHOUT ROWID;"
+    "CREATE INDEX locations_message ON locations(message);"
+    "CREATE TABLE folders ("
+    "  account TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  uidvalidity INTEGER NOT NULL,"
+    "  last_uid INTEGER NOT NULL,"
+    "  highestmodseq INTEGER NOT NULL,"
+    "  PRIMARY KEY (account, name)) WITHOUT ROWID;"
+    "CREATE TABLE proposals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  short_id TEXT NOT NULL UNIQUE,"
+    "  account TEXT NOT NULL,"
+    "  message INTEGER NOT NULL UNIQUE REFERENCES messages(id),"
+    "  reason TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    /* the rest is the result of the last replay (engine.c) */
+    "  state INTEGER NOT NULL DEFAULT 0,"
+    "  round INTEGER NOT NULL DEFAULT 1,"
+    "  round_start INTEGER NOT NULL DEFAULT 0,"
+    "  touches INTEGER NOT NULL DEFAULT 0,"
+    "  last_touch INTEGER NOT NULL DEFAULT 0,"
+    "  last_reply INTEGER NOT NULL DEFAULT 0,"
+    "  last_reply_from TEXT,"
+    "  last_message INTEGER,"
+    "  snooze_until INTEGER,"
+    "  closed_at INTEGER NOT NULL DEFAULT 0,"
+    "  first_reply_at INTEGER NOT NULL DEFAULT 0,"
+    "  touches_before_reply INTEGER,"
+    "  round1_touches INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE prospects ("
+    "  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+    "  addr TEXT NOT NULL,"
+    "  name TEXT,"
+    "  UNIQUE (proposal, addr));"
+    "CREATE INDEX prospects_addr ON prospects(addr);"
+    "CREATE TABLE thread ("
+    "  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+    "  message INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,"
+    "  role TEXT NOT NULL,"
+    "  PRIMARY KEY (proposal, message)) WITHOUT ROWID;"
+    "CREATE INDEX thread_message ON thread(message);"
+    "CREATE TABLE actions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+    "  at INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  channel TEXT,"
+    "  note TEXT,"
+    "  day_arg INTEGER,"
+    "  source TEXT NOT NULL);"
+    "CREATE INDEX actions_proposal ON actions(proposal, at);"
+    "CREATE TABLE followups ("
+    "  id INTEGER PRIMARY KEY,"
+    "  proposal INTEGER NOT NULL REFERENCES proposals(id) ON DELETE CASCADE,"
+    "  round INTEGER NOT NULL,"
+    "  number INTEGER NOT NULL,"
+    "  due INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  closed_at INTEGER NOT NULL DEFAULT 0,"
+    "  channel TEXT,"
+    "  uid TEXT NOT NULL UNIQUE,"
+    "  created_at INTEGER NOT NULL,"
+    "  changed_at INTEGER NOT NULL,"
+    "  sequence INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (proposal, round, number));"
+    "CREATE INDEX followups_open ON followups(state, due);"
+    "CREATE TABLE item_revisions ("
+    "  uid TEXT PRIMARY KEY,"
+    "  hash TEXT NOT NULL,"
+    "  sequence INTEGER NOT NULL,"
+    "  changed_at INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 1 -> 2: follow-up drafts */
+    /* A draft outlives its follow-up row (untracked proposal): crickets
+     * must still find and remove what it put on the server. */
+    "CREATE TABLE drafts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  followup INTEGER UNIQUE REFERENCES followups(id) "
+    "    ON DELETE SET NULL,"
+    "  account TEXT NOT NULL,"
+    "  folder TEXT NOT NULL,"
+    "  uidvalidity INTEGER NOT NULL DEFAULT 0,"
+    "  uid INTEGER NOT NULL DEFAULT 0,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  state INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL);",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */
@@ -171,8 +171,10 @@ crk_store_error(struct crk_store *store, char **error_r, const char *what)
 	int code = sqlite3_errcode(store->db);
 
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
-		crk_error_set(error_r, "%s: the store is locked by another "
-		    "process (crickets or Claws Mail)", what);
+		crk_error_set(error_r,
+		    "%s: the store is locked by another "
+		    "process (crickets or Claws Mail)",
+		    what);
 		return CRK_E_BUSY;
 	}
 	crk_error_set(error_r, "%s: %s", what, sqlite3_errmsg(store->db));
@@ -194,7 +196,7 @@ crk_store_stmt(struct crk_store *store, const char *sql)
 		}
 	}
 	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &stmt, NULL) != SQLITE_OK) {
+		&stmt, NULL) != SQLITE_OK) {
 		crk_err("store: cannot prepare \"%s\": %s", sql,
 		    sqlite3_errmsg(store->db));
 		abort();
@@ -271,21 +273,23 @@ store_migrate(struct crk_store *store, char **error_r)
 		return status;
 	version = crk_store_schema_version(store);
 	if (version < 0) {
-		status = crk_store_error(store, error_r, "reading schema version");
+		status =
+		    crk_store_error(store, error_r, "reading schema version");
 		goto out;
 	}
 	if (version > CRK_STORE_SCHEMA_VERSION) {
-		crk_error_set(error_r, "the store has schema version %d, newer "
-		    "than this crickets (%d); upgrade crickets", version,
-		    CRK_STORE_SCHEMA_VERSION);
+		crk_error_set(error_r,
+		    "the store has schema version %d, newer "
+		    "than this crickets (%d); upgrade crickets",
+		    version, CRK_STORE_SCHEMA_VERSION);
 		status = CRK_E_DB;
 		goto out;
 	}
 	for (; version < CRK_STORE_SCHEMA_VERSION; version++) {
 		status = store_exec(store, store_migrations[version], error_r);
 		if (status != CRK_OK) {
-			crk_error_prefix(error_r, "migrating to version %d",
-			    version + 1);
+			crk_error_prefix(
+			    error_r, "migrating to version %d", version + 1);
 			goto out;
 		}
 		sql = crk_xasprintf("PRAGMA user_version = %d", version + 1);
@@ -309,11 +313,13 @@ crk_store_open(const char *path, struct crk_store **store_r, char **error_r)
 
 	*store_r = NULL;
 	store = crk_xcalloc(1, sizeof(*store));
-	if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &store->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
 		crk_error_set(error_r, "cannot open store %s: %s", path,
-		    store->db != NULL ? sqlite3_errmsg(store->db) :
-		    "out of memory");
+		    store->db != NULL ? sqlite3_errmsg(store->db)
+				      : "out of memory");
 		status = CRK_E_DB;
 		goto out;
 	}
@@ -322,9 +328,11 @@ crk_store_open(const char *path, struct crk_store **store_r, char **error_r)
 	/* WAL lets the watcher and the Claws plugin read while the other
 	 * writes; NORMAL sync is durable at every checkpoint and never
 	 * corrupts in WAL mode (https://sqlite.org/wal.html). */
-	status = store_exec(store, "PRAGMA journal_mode = WAL;"
+	status = store_exec(store,
+	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON;", error_r);
+	    "PRAGMA foreign_keys = ON;",
+	    error_r);
 	if (status != CRK_OK) {
 		crk_error_prefix(error_r, "cannot use store %s", path);
 		/* "file is not a database" surfaces here */
@@ -412,13 +420,13 @@ crk_store_rollback(struct crk_store *store)
 /* ---- states ------------------------------------------------------------ */
 
 static const char *const state_names[] = {
-	[CRK_STATE_WAITING] = "waiting",
-	[CRK_STATE_REPLIED] = "replied",
-	[CRK_STATE_BOUNCED] = "bounced",
-	[CRK_STATE_SNOOZED] = "snoozed",
-	[CRK_STATE_WON] = "won",
-	[CRK_STATE_LOST] = "lost",
-	[CRK_STATE_DROPPED] = "dropped",
+    [CRK_STATE_WAITING] = "waiting",
+    [CRK_STATE_REPLIED] = "replied",
+    [CRK_STATE_BOUNCED] = "bounced",
+    [CRK_STATE_SNOOZED] = "snoozed",
+    [CRK_STATE_WON] = "won",
+    [CRK_STATE_LOST] = "lost",
+    [CRK_STATE_DROPPED] = "dropped",
 };
 
 const char *
@@ -502,19 +510,19 @@ crk_proposal_list_clear(struct crk_proposal_list *list)
 	list->count = 0;
 }
 
-#define PROPOSAL_COLUMNS \
-	"p.id, p.short_id, p.account, m.message_id, m.subject, " \
-	"m.from_addr, m.from_name, m.attachments, p.reason, m.date, " \
-	"p.state, p.round, p.round_start, p.touches, p.last_touch, " \
-	"p.last_reply, p.last_reply_from, lm.date, lm.message_id, " \
-	"p.snooze_until, p.closed_at, f.id, f.number, f.due " \
-	"FROM proposals p JOIN messages m ON m.id = p.message " \
-	"LEFT JOIN messages lm ON lm.id = p.last_message " \
+#define PROPOSAL_COLUMNS                                                       \
+	"p.id, p.short_id, p.account, m.message_id, m.subject, "               \
+	"m.from_addr, m.from_name, m.attachments, p.reason, m.date, "          \
+	"p.state, p.round, p.round_start, p.touches, p.last_touch, "           \
+	"p.last_reply, p.last_reply_from, lm.date, lm.message_id, "            \
+	"p.snooze_until, p.closed_at, f.id, f.number, f.due "                  \
+	"FROM proposals p JOIN messages m ON m.id = p.message "                \
+	"LEFT JOIN messages lm ON lm.id = p.last_message "                     \
 	"LEFT JOIN followups f ON f.proposal = p.id AND f.state = 0 "
 
 static enum crk_status
-store_load_prospects(struct crk_store *store, struct crk_proposal *p,
-    char **error_r)
+store_load_prospects(
+    struct crk_store *store, struct crk_proposal *p, char **error_r)
 {
 	sqlite3_stmt *stmt = crk_store_stmt(store,
 	    "SELECT addr, name FROM prospects WHERE proposal = ? "
@@ -559,8 +567,9 @@ store_read_proposal(sqlite3_stmt *stmt, struct crk_proposal *p)
 	p->last_reply_from = crk_store_column_dup(stmt, 16);
 	p->last_message_at = (time_t)sqlite3_column_int64(stmt, 17);
 	p->last_message_id = crk_store_column_dup(stmt, 18);
-	p->snooze_until = sqlite3_column_type(stmt, 19) == SQLITE_NULL ?
-	    CRK_DAY_NONE : (crk_day)sqlite3_column_int(stmt, 19);
+	p->snooze_until = sqlite3_column_type(stmt, 19) == SQLITE_NULL
+	    ? CRK_DAY_NONE
+	    : (crk_day)sqlite3_column_int(stmt, 19);
 	p->closed_at = (time_t)sqlite3_column_int64(stmt, 20);
 	if (sqlite3_column_type(stmt, 21) == SQLITE_NULL) {
 		p->next_due = CRK_DAY_NONE;
@@ -581,8 +590,8 @@ store_collect_proposals(struct crk_store *store, sqlite3_stmt *stmt,
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (list->count == alloc) {
 			alloc = alloc == 0 ? 16 : alloc * 2;
-			list->items = crk_xreallocarray(list->items, alloc,
-			    sizeof(*list->items));
+			list->items = crk_xreallocarray(
+			    list->items, alloc, sizeof(*list->items));
 		}
 		store_read_proposal(stmt, &list->items[list->count++]);
 	}
@@ -590,8 +599,8 @@ store_collect_proposals(struct crk_store *store, sqlite3_stmt *stmt,
 		return crk_store_error(store, error_r, "reading proposals");
 	sqlite3_reset(stmt);
 	for (i = 0; i < list->count; i++) {
-		enum crk_status st = store_load_prospects(store,
-		    &list->items[i], error_r);
+		enum crk_status st =
+		    store_load_prospects(store, &list->items[i], error_r);
 
 		if (st != CRK_OK)
 			return st;
@@ -603,16 +612,17 @@ enum crk_status
 crk_store_proposals(struct crk_store *store, enum crk_proposal_filter filter,
     struct crk_proposal_list *list_r, char **error_r)
 {
-	static const char sql_all[] = "SELECT " PROPOSAL_COLUMNS
-	    "ORDER BY m.date, p.id";
-	static const char sql_active[] = "SELECT " PROPOSAL_COLUMNS
+	static const char sql_all[] =
+	    "SELECT " PROPOSAL_COLUMNS "ORDER BY m.date, p.id";
+	static const char sql_active[] =
+	    "SELECT " PROPOSAL_COLUMNS
 	    "WHERE p.state NOT IN (4, 5, 6) ORDER BY m.date, p.id";
 	sqlite3_stmt *stmt;
 	enum crk_status status;
 
 	memset(list_r, 0, sizeof(*list_r));
-	stmt = crk_store_stmt(store,
-	    filter == CRK_PROPOSALS_ACTIVE ? sql_active : sql_all);
+	stmt = crk_store_stmt(
+	    store, filter == CRK_PROPOSALS_ACTIVE ? sql_active : sql_all);
 	status = store_collect_proposals(store, stmt, list_r, error_r);
 	if (status != CRK_OK)
 		crk_proposal_list_clear(list_r);
@@ -623,11 +633,13 @@ enum crk_status
 crk_store_proposal_find(struct crk_store *store, const char *key,
     struct crk_proposal **p_r, char **error_r)
 {
-	static const char sql_exact[] = "SELECT " PROPOSAL_COLUMNS
+	static const char sql_exact[] =
+	    "SELECT " PROPOSAL_COLUMNS
 	    "WHERE p.short_id = ?1 OR p.id = ?2 OR m.message_id = ?3";
-	static const char sql_prefix[] = "SELECT " PROPOSAL_COLUMNS
+	static const char sql_prefix[] =
+	    "SELECT " PROPOSAL_COLUMNS
 	    "WHERE substr(p.short_id, 1, length(?1)) = ?1 LIMIT 2";
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	sqlite3_stmt *stmt;
 	enum crk_status status;
 	char *k = NULL, *lower = NULL, *mid;
@@ -669,8 +681,10 @@ crk_store_proposal_find(struct crk_store *store, const char *key,
 		goto out;
 	}
 	if (list.count > 1) {
-		crk_error_set(error_r, "'%s' names more than one proposal; "
-		    "type more of its ID", key);
+		crk_error_set(error_r,
+		    "'%s' names more than one proposal; "
+		    "type more of its ID",
+		    key);
 		status = CRK_E_AMBIGUOUS;
 		goto out;
 	}
@@ -713,8 +727,8 @@ store_collect_followups(struct crk_store *store, sqlite3_stmt *stmt,
 
 		if (list_r->count == alloc) {
 			alloc = alloc == 0 ? 16 : alloc * 2;
-			list_r->items = crk_xreallocarray(list_r->items, alloc,
-			    sizeof(*list_r->items));
+			list_r->items = crk_xreallocarray(
+			    list_r->items, alloc, sizeof(*list_r->items));
 		}
 		f = &list_r->items[list_r->count++];
 		f->id = sqlite3_column_int64(stmt, 0);
@@ -800,8 +814,8 @@ crk_store_events(struct crk_store *store, int64_t proposal_id,
 
 		if (list_r->count == alloc) {
 			alloc = alloc == 0 ? 16 : alloc * 2;
-			list_r->items = crk_xreallocarray(list_r->items, alloc,
-			    sizeof(*list_r->items));
+			list_r->items = crk_xreallocarray(
+			    list_r->items, alloc, sizeof(*list_r->items));
 		}
 		e = &list_r->items[list_r->count++];
 		e->id = sqlite3_column_int64(stmt, 0);
@@ -811,8 +825,9 @@ crk_store_events(struct crk_store *store, int64_t proposal_id,
 		e->note = crk_store_column_dup(stmt, 4);
 		e->message_id = crk_store_column_dup(stmt, 5);
 		e->from_addr = crk_store_column_dup(stmt, 6);
-		e->day_arg = sqlite3_column_type(stmt, 7) == SQLITE_NULL ?
-		    CRK_DAY_NONE : (crk_day)sqlite3_column_int(stmt, 7);
+		e->day_arg = sqlite3_column_type(stmt, 7) == SQLITE_NULL
+		    ? CRK_DAY_NONE
+		    : (crk_day)sqlite3_column_int(stmt, 7);
 		e->source = crk_store_column_dup(stmt, 8);
 	}
 	if (rc != SQLITE_DONE) {
@@ -833,13 +848,14 @@ crk_store_item_revision(struct crk_store *store, const char *uid,
 	sqlite3_stmt *stmt;
 	int rc;
 
-	stmt = crk_store_stmt(store, "SELECT hash, sequence, changed_at "
+	stmt = crk_store_stmt(store,
+	    "SELECT hash, sequence, changed_at "
 	    "FROM item_revisions WHERE uid = ?");
 	crk_store_bind_text(stmt, 1, uid);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		if (strcmp((const char *)sqlite3_column_text(stmt, 0),
-		    content_hash) == 0) {
+			content_hash) == 0) {
 			*sequence_r = (unsigned)sqlite3_column_int(stmt, 1);
 			*changed_at_r = (time_t)sqlite3_column_int64(stmt, 2);
 			sqlite3_reset(stmt);
@@ -853,7 +869,8 @@ crk_store_item_revision(struct crk_store *store, const char *uid,
 	}
 	sqlite3_reset(stmt);
 	*changed_at_r = now;
-	stmt = crk_store_stmt(store, "INSERT OR REPLACE INTO item_revisions "
+	stmt = crk_store_stmt(store,
+	    "INSERT OR REPLACE INTO item_revisions "
 	    "(uid, hash, sequence, changed_at) VALUES (?, ?, ?, ?)");
 	crk_store_bind_text(stmt, 1, uid);
 	crk_store_bind_text(stmt, 2, content_hash);
@@ -867,10 +884,11 @@ crk_store_item_revision(struct crk_store *store, const char *uid,
 /* ---- messages and folders -------------------------------------------- */
 
 bool
-crk_store_has_message(struct crk_store *store, const char *account,
-    const char *message_id)
+crk_store_has_message(
+    struct crk_store *store, const char *account, const char *message_id)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT 1 FROM messages "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT 1 FROM messages "
 	    "WHERE account = ? AND message_id = ?");
 	bool found;
 
@@ -885,7 +903,8 @@ enum crk_status
 crk_store_folder_get(struct crk_store *store, const char *account,
     const char *folder, struct crk_folder_state *state_r, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT uidvalidity, "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT uidvalidity, "
 	    "last_uid, highestmodseq FROM folders WHERE account = ? AND "
 	    "name = ?");
 	int rc;
@@ -910,7 +929,8 @@ enum crk_status
 crk_store_folder_set(struct crk_store *store, const char *account,
     const char *folder, const struct crk_folder_state *state, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "INSERT OR REPLACE INTO "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "INSERT OR REPLACE INTO "
 	    "folders (account, name, uidvalidity, last_uid, highestmodseq) "
 	    "VALUES (?, ?, ?, ?, ?)");
 
@@ -929,14 +949,16 @@ enum crk_status
 crk_store_folder_reset(struct crk_store *store, const char *account,
     const char *folder, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "DELETE FROM locations "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "DELETE FROM locations "
 	    "WHERE account = ? AND folder = ?");
 
 	crk_store_bind_text(stmt, 1, account);
 	crk_store_bind_text(stmt, 2, folder);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return crk_store_error(store, error_r, "resetting folder");
-	stmt = crk_store_stmt(store, "DELETE FROM folders WHERE account = ? "
+	stmt = crk_store_stmt(store,
+	    "DELETE FROM folders WHERE account = ? "
 	    "AND name = ?");
 	crk_store_bind_text(stmt, 1, account);
 	crk_store_bind_text(stmt, 2, folder);
@@ -964,10 +986,11 @@ crk_draft_list_clear(struct crk_draft_list *list)
 
 enum crk_status
 crk_store_draft_begin(struct crk_store *store, int64_t followup_id,
-    const char *account, const char *folder, const char *message_id,
-    time_t now, char **error_r)
+    const char *account, const char *folder, const char *message_id, time_t now,
+    char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "INSERT INTO drafts "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "INSERT INTO drafts "
 	    "(followup, account, folder, message_id, state, created_at) "
 	    "VALUES (?, ?, ?, ?, 0, ?)");
 	int rc;
@@ -994,7 +1017,8 @@ crk_store_draft_set(struct crk_store *store, const char *message_id,
     enum crk_draft_state state, uint32_t uidvalidity, uint32_t uid,
     char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "UPDATE drafts SET "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "UPDATE drafts SET "
 	    "state = ?1, uidvalidity = CASE WHEN ?2 != 0 THEN ?2 ELSE "
 	    "uidvalidity END, uid = CASE WHEN ?3 != 0 THEN ?3 ELSE uid END "
 	    "WHERE message_id = ?4");
@@ -1006,18 +1030,19 @@ crk_store_draft_set(struct crk_store *store, const char *message_id,
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return crk_store_error(store, error_r, "updating draft");
 	if (sqlite3_changes(crk_store_db(store)) == 0) {
-		crk_error_set(error_r, "no draft <%s> was recorded",
-		    message_id);
+		crk_error_set(
+		    error_r, "no draft <%s> was recorded", message_id);
 		return CRK_E_NOTFOUND;
 	}
 	return CRK_OK;
 }
 
 enum crk_status
-crk_store_draft_forget(struct crk_store *store, const char *message_id,
-    char **error_r)
+crk_store_draft_forget(
+    struct crk_store *store, const char *message_id, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "DELETE FROM drafts "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "DELETE FROM drafts "
 	    "WHERE message_id = ?");
 
 	crk_store_bind_text(stmt, 1, message_id);
@@ -1030,7 +1055,8 @@ enum crk_status
 crk_store_drafts(struct crk_store *store, const char *account,
     struct crk_draft_list *list_r, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT "
 	    "ifnull(d.followup, 0), ifnull(f.proposal, 0), d.account, "
 	    "d.folder, d.uidvalidity, d.uid, d.message_id, d.state, "
 	    "d.created_at, ifnull(f.state = 0 AND p.state IN (0, 3), 0) "
@@ -1047,8 +1073,8 @@ crk_store_drafts(struct crk_store *store, const char *account,
 
 		if (list_r->count == alloc) {
 			alloc = alloc == 0 ? 16 : alloc * 2;
-			list_r->items = crk_xreallocarray(list_r->items, alloc,
-			    sizeof(*list_r->items));
+			list_r->items = crk_xreallocarray(
+			    list_r->items, alloc, sizeof(*list_r->items));
 		}
 		d = &list_r->items[list_r->count++];
 		d->followup_id = sqlite3_column_int64(stmt, 0);
@@ -1071,11 +1097,11 @@ crk_store_drafts(struct crk_store *store, const char *account,
 }
 
 enum crk_status
-crk_store_followups_needing_draft(struct crk_store *store,
-    const char *account, crk_day day, struct crk_followup_list *list_r,
-    char **error_r)
+crk_store_followups_needing_draft(struct crk_store *store, const char *account,
+    crk_day day, struct crk_followup_list *list_r, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store, "SELECT f.id, f.proposal, "
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT f.id, f.proposal, "
 	    "f.round, f.number, f.due, f.state, f.closed_at, f.channel, "
 	    "f.uid, f.created_at, f.changed_at, f.sequence FROM followups f "
 	    "JOIN proposals p ON p.id = f.proposal WHERE p.account = ? AND "

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The sqlite3 store: messages seen, proposals, follow-ups, touches, sync state. */
+/* The sqlite3 store: messages seen, proposals, follow-ups, touches, sync state.
+ */
 #ifndef CRK_STORE_H
 #define CRK_STORE_H
 
@@ -22,8 +23,8 @@ struct crk_store;
  * the schema.  The directory must exist.  Returns CRK_E_DB (cannot open,
  * not a crickets store, newer schema), CRK_E_BUSY (locked past the
  * timeout).  The caller owns *store_r. */
-enum crk_status crk_store_open(const char *path, struct crk_store **store_r,
-    char **error_r);
+enum crk_status
+crk_store_open(const char *path, struct crk_store **store_r, char **error_r);
 void crk_store_free(struct crk_store **store);
 
 /* The schema version of the open store. */
@@ -56,31 +57,32 @@ bool crk_state_is_closed(enum crk_state state); /* won, lost, dropped */
 
 struct crk_proposal {
 	int64_t id;
-	char *short_id;	  /* owned; stable, typed by the rep ("k3x9qa") */
-	char *account;	  /* owned */
+	char *short_id;   /* owned; stable, typed by the rep ("k3x9qa") */
+	char *account;    /* owned */
 	char *message_id; /* owned */
-	char *subject;	  /* owned */
+	char *subject;    /* owned */
 	char *from_addr;  /* owned; the identity that sent it */
 	char *from_name;  /* owned; may be NULL */
 	struct crk_addr_list prospects;
 	struct crk_strv attachments;
-	char *reason;	  /* owned; why it is tracked */
+	char *reason; /* owned; why it is tracked */
 	time_t sent_at;
 	enum crk_state state;
-	unsigned round;	     /* 1-based */
-	time_t round_start;  /* the message or moment the round started */
-	unsigned touches;    /* touches made after the proposal, all rounds */
-	time_t last_touch;   /* 0 when none */
-	time_t last_reply;   /* 0 when none */
+	unsigned round;        /* 1-based */
+	time_t round_start;    /* the message or moment the round started */
+	unsigned touches;      /* touches made after the proposal, all rounds */
+	time_t last_touch;     /* 0 when none */
+	time_t last_reply;     /* 0 when none */
 	char *last_reply_from; /* owned; may be NULL */
-	time_t last_message_at;	 /* the thread's latest message, ours or theirs */
-	char *last_message_id;	 /* owned; where a follow-up should reply */
-	crk_day snooze_until;	 /* CRK_DAY_NONE unless snoozed */
-	time_t closed_at;	 /* 0 unless won/lost/dropped */
+	time_t
+	    last_message_at;   /* the thread's latest message, ours or theirs */
+	char *last_message_id; /* owned; where a follow-up should reply */
+	crk_day snooze_until;  /* CRK_DAY_NONE unless snoozed */
+	time_t closed_at;      /* 0 unless won/lost/dropped */
 	/* the open follow-up, when there is one */
 	int64_t next_followup_id; /* 0 when none */
 	unsigned next_number;
-	crk_day next_due;	  /* CRK_DAY_NONE when none */
+	crk_day next_due; /* CRK_DAY_NONE when none */
 };
 
 struct crk_proposal_list {
@@ -99,9 +101,9 @@ enum crk_proposal_filter {
 
 /* All proposals (or the active ones), oldest first.  Caller owns the
  * list contents (crk_proposal_list_clear). */
-enum crk_status crk_store_proposals(struct crk_store *store,
-    enum crk_proposal_filter filter, struct crk_proposal_list *list_r,
-    char **error_r);
+enum crk_status
+crk_store_proposals(struct crk_store *store, enum crk_proposal_filter filter,
+    struct crk_proposal_list *list_r, char **error_r);
 
 /* Finds one proposal by short ID, a unique prefix of it (at least 3
  * characters), its numeric id, or its Message-ID (with or without angle
@@ -122,15 +124,15 @@ struct crk_followup {
 	int64_t id;
 	int64_t proposal_id;
 	unsigned round;
-	unsigned number;	/* 1-based within the round */
+	unsigned number; /* 1-based within the round */
 	crk_day due;
 	enum crk_followup_state state;
-	time_t closed_at;	/* done or skipped at; 0 while open */
-	char *channel;		/* owned; "mail", "phone", ... when done */
-	char *uid;		/* owned; stable calendar UID base */
+	time_t closed_at; /* done or skipped at; 0 while open */
+	char *channel;    /* owned; "mail", "phone", ... when done */
+	char *uid;        /* owned; stable calendar UID base */
 	time_t created_at;
-	time_t changed_at;	/* last change of due/state (LAST-MODIFIED) */
-	unsigned sequence;	/* bumped on every such change */
+	time_t changed_at; /* last change of due/state (LAST-MODIFIED) */
+	unsigned sequence; /* bumped on every such change */
 };
 
 struct crk_followup_list {
@@ -141,9 +143,9 @@ void crk_followup_list_clear(struct crk_followup_list *list);
 
 /* The follow-ups of one proposal (proposal_id > 0) or of all proposals
  * (0), in (proposal, round, number) order.  open_only limits to OPEN. */
-enum crk_status crk_store_followups(struct crk_store *store,
-    int64_t proposal_id, bool open_only, struct crk_followup_list *list_r,
-    char **error_r);
+enum crk_status
+crk_store_followups(struct crk_store *store, int64_t proposal_id,
+    bool open_only, struct crk_followup_list *list_r, char **error_r);
 
 /* ---- history --------------------------------------------------------- */
 
@@ -153,13 +155,13 @@ enum crk_status crk_store_followups(struct crk_store *store,
 struct crk_event {
 	int64_t id;
 	time_t at;
-	char *type;	  /* owned */
-	char *channel;	  /* owned; touches: mail, phone, meeting, other */
-	char *note;	  /* owned; may be NULL */
+	char *type;       /* owned */
+	char *channel;    /* owned; touches: mail, phone, meeting, other */
+	char *note;       /* owned; may be NULL */
 	char *message_id; /* owned; NULL for actions */
 	char *from_addr;  /* owned; NULL for actions */
 	crk_day day_arg;  /* snooze until / out-of-office return */
-	char *source;	  /* owned; "mail", "cli", "keyword", "plugin" */
+	char *source;     /* owned; "mail", "cli", "keyword", "plugin" */
 };
 struct crk_event_list {
 	struct crk_event *items; /* owned */
@@ -177,27 +179,27 @@ enum crk_status crk_store_events(struct crk_store *store, int64_t proposal_id,
  * otherwise both stay as stored, so identical content renders byte for
  * byte the same.  Outputs the values to use. */
 enum crk_status crk_store_item_revision(struct crk_store *store,
-    const char *uid, const char *content_hash, time_t now,
-    unsigned *sequence_r, time_t *changed_at_r, char **error_r);
+    const char *uid, const char *content_hash, time_t now, unsigned *sequence_r,
+    time_t *changed_at_r, char **error_r);
 
 /* ---- messages and folders (for the watcher and the plugin) ------------ */
 
 /* True when a message with this Message-ID is stored for the account. */
-bool crk_store_has_message(struct crk_store *store, const char *account,
-    const char *message_id);
+bool crk_store_has_message(
+    struct crk_store *store, const char *account, const char *message_id);
 
 struct crk_folder_state {
 	uint32_t uidvalidity;
-	uint32_t last_uid;	/* highest UID seen */
+	uint32_t last_uid;      /* highest UID seen */
 	uint64_t highestmodseq; /* 0 when the server lacks CONDSTORE */
 };
 /* Sync state of a folder; zeroed (CRK_OK) when never synced. */
-enum crk_status crk_store_folder_get(struct crk_store *store,
-    const char *account, const char *folder,
-    struct crk_folder_state *state_r, char **error_r);
-enum crk_status crk_store_folder_set(struct crk_store *store,
-    const char *account, const char *folder,
-    const struct crk_folder_state *state, char **error_r);
+enum crk_status
+crk_store_folder_get(struct crk_store *store, const char *account,
+    const char *folder, struct crk_folder_state *state_r, char **error_r);
+enum crk_status
+crk_store_folder_set(struct crk_store *store, const char *account,
+    const char *folder, const struct crk_folder_state *state, char **error_r);
 /* Forgets where messages were seen in this folder (UIDVALIDITY changed).
  * The messages themselves stay: they are keyed by Message-ID. */
 enum crk_status crk_store_folder_reset(struct crk_store *store,
@@ -213,16 +215,16 @@ enum crk_draft_state {
 	CRK_DRAFT_PENDING,  /* about to be appended; UID unknown */
 	CRK_DRAFT_APPENDED, /* in the Drafts folder as crickets wrote it */
 	CRK_DRAFT_REMOVED,  /* crickets deleted it (follow-up closed) */
-	CRK_DRAFT_KEPT,	    /* the rep edited or sent it: never touched */
+	CRK_DRAFT_KEPT,     /* the rep edited or sent it: never touched */
 };
 
 struct crk_draft {
 	int64_t followup_id; /* 0 when the follow-up no longer exists */
 	int64_t proposal_id; /* 0 likewise */
-	char *account;	  /* owned */
-	char *folder;	  /* owned */
+	char *account;       /* owned */
+	char *folder;        /* owned */
 	uint32_t uidvalidity;
-	uint32_t uid;	  /* 0 while pending */
+	uint32_t uid;     /* 0 while pending */
 	char *message_id; /* owned; without brackets */
 	enum crk_draft_state state;
 	time_t created_at;
@@ -248,15 +250,15 @@ enum crk_status crk_store_draft_set(struct crk_store *store,
     uint32_t uid, char **error_r);
 /* Forgets a draft record (a PENDING draft that never reached the
  * server), so its follow-up can get a new one. */
-enum crk_status crk_store_draft_forget(struct crk_store *store,
-    const char *message_id, char **error_r);
+enum crk_status crk_store_draft_forget(
+    struct crk_store *store, const char *message_id, char **error_r);
 /* The drafts of an account, in any state, oldest first. */
 enum crk_status crk_store_drafts(struct crk_store *store, const char *account,
     struct crk_draft_list *list_r, char **error_r);
 /* Open follow-ups of the account's active proposals that are due on or
  * before `day` and have no draft yet. */
-enum crk_status crk_store_followups_needing_draft(struct crk_store *store,
-    const char *account, crk_day day, struct crk_followup_list *list_r,
-    char **error_r);
+enum crk_status
+crk_store_followups_needing_draft(struct crk_store *store, const char *account,
+    crk_day day, struct crk_followup_list *list_r, char **error_r);
 
 #endif

@@ -363,7 +363,9 @@ feed_person_label(const char *addr, const char *name)
 	/* a display name that names the company already, "Jane (ACME)",
 	 * stays as it is */
 	company = name != NULL && strchr(name, '(') != NULL &&
-	    strchr(name, ')') != NULL ? NULL : crk_template_company(name, addr);
+		strchr(name, ')') != NULL
+	    ? NULL
+	    : crk_template_company(name, addr);
 	if (company != NULL) {
 		cc = feed_clean(company, FEED_COMPANY_MAX);
 		free(company);

@@ -530,7 +530,8 @@ menu_followup(GtkAction *a, gpointer data)
 		return;
 	}
 	touch = p->next_number > 0 ? p->next_number : 1;
-	crk_template_load(NULL, CRK_DATADIR "/templates", touch, &tpl, NULL);
+	crk_template_load(plugin.config->templates_dir,
+	    CRK_DATADIR "/templates", touch, &tpl, NULL);
 	to = p->prospects.items[0].addr;
 	first = crk_template_first_name(p->prospects.items[0].name, to);
 	company = crk_template_company(p->prospects.items[0].name, to);

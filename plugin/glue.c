@@ -84,7 +84,10 @@ static void
 glue_config_defaults(struct crk_glue_config *config)
 {
 	char *data = glue_xdg_dir("XDG_DATA_HOME", ".local/share");
+	char *conf = glue_xdg_dir("XDG_CONFIG_HOME", ".config");
 
+	config->templates_dir = crk_xasprintf("%s/crickets/templates", conf);
+	free(conf);
 	config->database = crk_xasprintf("%s/crickets/crickets.db", data);
 	config->feed_dir = crk_xasprintf("%s/crickets/feed", data);
 	config->feed_mode = 0600;
@@ -115,9 +118,11 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 {
 	unsigned n;
 
-	if (strcmp(name, "database") == 0 || strcmp(name, "feed_dir") == 0) {
-		char **dst = name[0] == 'd' ? &config->database
-					    : &config->feed_dir;
+	if (strcmp(name, "database") == 0 || strcmp(name, "feed_dir") == 0 ||
+	    strcmp(name, "templates_dir") == 0) {
+		char **dst = name[0] == 'd'   ? &config->database
+			     : name[0] == 'f' ? &config->feed_dir
+					      : &config->templates_dir;
 		if (*value == '\0') {
 			crk_error_set(error_r, "%s must not be empty", name);
 			return false;
@@ -297,6 +302,7 @@ crk_glue_config_free(struct crk_glue_config **config)
 	free(c->path);
 	free(c->database);
 	free(c->feed_dir);
+	free(c->templates_dir);
 	free(c->timezone);
 	free(c->proposal_words);
 	crk_rules_clear(&c->rules);

@@ -20,6 +20,7 @@ struct crk_glue_config {
 	char *path;	/* owned; the file read, NULL when none */
 	char *database; /* owned; expanded */
 	char *feed_dir; /* owned; expanded */
+	char *templates_dir; /* owned; expanded; the rep's follow-up texts */
 	char *timezone; /* owned; NULL: the system's */
 	unsigned feed_mode;
 	struct crk_cadence cadence;
@@ -32,7 +33,8 @@ struct crk_glue_config {
 char *crk_glue_config_default_path(void);
 
 /* Reads the [crickets] section of the INI file at path (NULL: the default
- * path): database, feed_dir, timezone, feed_mode, cadence, repeat_every,
+ * path): database, feed_dir, templates_dir, timezone, feed_mode, cadence,
+ * repeat_every,
  * cap, weekend, proposal_words, proposal_threshold.  Other sections and
  * keys are the watcher's and are skipped.  Lines starting with ';' or '#'
  * and " ;" inline comments are comments, as in the watcher's parser.  A

@@ -12,7 +12,7 @@
 Suite *crk_test_suite(void);
 
 /* Table-driven tests: tcase_add_loop_test over a static table. */
-#define CRK_TABLE_TEST(tc, fn, table) \
+#define CRK_TABLE_TEST(tc, fn, table)                                          \
 	tcase_add_loop_test((tc), (fn), 0, (int)CRK_N_ELEMENTS(table))
 
 #endif

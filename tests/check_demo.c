@@ -516,6 +516,45 @@ START_TEST(test_demo_serve_serves_the_feed_and_stops_clean_on_a_signal)
 }
 END_TEST
 
+START_TEST(test_demo_interrupted_while_syncing_cleans_up)
+{
+	char *args[] = {(char *)"crickets", (char *)"demo", NULL};
+	char *tmp = crk_test_tmpdir(), *env, *out, *err, *base, *text;
+	struct dirent *e;
+	struct run r;
+	int rc, n = 0;
+	DIR *d;
+
+	base = crk_xasprintf("%s/t", tmp);
+	ck_assert_int_eq(chmod(tmp, 0711), 0);
+	ck_assert_int_eq(mkdir(base, 0711), 0);
+	env = crk_xasprintf("TMPDIR=%s", base);
+	spawn(&r, tmp, env, args);
+	/* dovecot is starting: the sample mail and the sync are ahead */
+	text = wait_for_output(r.err_path, "dovecot on", r.pid);
+	ck_assert_int_eq(kill(r.pid, SIGTERM), 0);
+	rc = finish(&r, &out, &err);
+	/* a fast machine may have finished; it must not have crashed */
+	ck_assert_msg(
+	    rc == 128 + SIGTERM || rc == 0, "exit %d; stderr:\n%s", rc, err);
+	d = opendir(base);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	ck_assert_msg(n == 0, "%d entries left in %s", n, base);
+	ck_assert(!process_mentions(base));
+	free(text);
+	free(out);
+	free(err);
+	free(env);
+	free(base);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 START_TEST(test_demo_without_dovecot_names_the_package)
 {
 	char *args[] = {(char *)"crickets", (char *)"demo", NULL};
@@ -642,6 +681,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_demo_leaves_no_dovecot_behind);
 	tcase_add_test(tc, test_demo_removes_its_temp_dir_and_processes);
 	tcase_add_test(tc, test_demo_keep_keeps_the_temp_dir_but_stops_dovecot);
+	tcase_add_test(tc, test_demo_interrupted_while_syncing_cleans_up);
 	CRK_TABLE_TEST(tc,
 	    test_demo_serve_serves_the_feed_and_stops_clean_on_a_signal,
 	    stop_signals);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the engine: linking, kinds, rounds, states, actions, keywords, idempotence. */
+/* Tests of the engine: linking, kinds, rounds, states, actions, keywords,
+ * idempotence. */
 #include "config.h"
 
 #include <sqlite3.h>
@@ -25,7 +26,8 @@ T(const char *s)
 
 	memset(&tm, 0, sizeof(tm));
 	ck_assert_int_eq(sscanf(s, "%d-%d-%d %d:%d", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min), 5);
+			     &tm.tm_mday, &tm.tm_hour, &tm.tm_min),
+	    5);
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	return timegm(&tm);
@@ -50,8 +52,8 @@ setup(void)
 	crk_test_set_tz("Europe/Berlin");
 	tmpdir = crk_test_tmpdir();
 	path = crk_xasprintf("%s/crickets.db", tmpdir);
-	ck_assert_msg(crk_store_open(path, &store, &error) == CRK_OK, "%s",
-	    error);
+	ck_assert_msg(
+	    crk_store_open(path, &store, &error) == CRK_OK, "%s", error);
 	free(path);
 	crk_rules_init_default(&rules);
 	crk_strv_add(&rules.identities, "rep@seller.example");
@@ -81,7 +83,7 @@ M(const char *mid, const char *from, const char *to, const char *subject,
 	m->message_id = crk_xstrdup(mid);
 	m->from.addr = crk_xstrdup(from);
 	if (to != NULL) {
-		struct crk_strv v = { 0 };
+		struct crk_strv v = {0};
 		size_t i;
 
 		crk_strv_split(&v, to, ",");
@@ -104,17 +106,17 @@ reply_to(struct crk_message *m, const char *parent)
 
 /* Ingests and frees m in its own batch. */
 static void
-ingest_at(struct crk_message *m, const char *folder, uint32_t uid,
-    time_t now)
+ingest_at(struct crk_message *m, const char *folder, uint32_t uid, time_t now)
 {
-	struct crk_location loc = { folder, 1, uid };
+	struct crk_location loc = {folder, 1, uid};
 	char *error = NULL;
 
 	ck_assert_int_eq(crk_engine_begin(engine, &error), CRK_OK);
-	ck_assert_msg(crk_engine_ingest(engine, "work", m, folder != NULL ?
-	    &loc : NULL, now, &error) == CRK_OK, "%s", error);
-	ck_assert_msg(crk_engine_commit(engine, now, &error) == CRK_OK, "%s",
-	    error);
+	ck_assert_msg(crk_engine_ingest(engine, "work", m,
+			  folder != NULL ? &loc : NULL, now, &error) == CRK_OK,
+	    "%s", error);
+	ck_assert_msg(
+	    crk_engine_commit(engine, now, &error) == CRK_OK, "%s", error);
 	crk_message_free(&m);
 }
 
@@ -139,8 +141,8 @@ refresh(const char *now)
 {
 	char *error = NULL;
 
-	ck_assert_msg(crk_engine_refresh(engine, T(now), &error) == CRK_OK,
-	    "%s", error);
+	ck_assert_msg(
+	    crk_engine_refresh(engine, T(now), &error) == CRK_OK, "%s", error);
 }
 
 static struct crk_proposal *
@@ -149,8 +151,8 @@ only_proposal(void)
 	struct crk_proposal_list list;
 	struct crk_proposal *p;
 
-	ck_assert_int_eq(crk_store_proposals(store, CRK_PROPOSALS_ALL, &list,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposals(store, CRK_PROPOSALS_ALL, &list, NULL), CRK_OK);
 	ck_assert_uint_eq(list.count, 1);
 	p = crk_xmalloc(sizeof(*p));
 	*p = list.items[0];
@@ -165,8 +167,8 @@ n_proposals(void)
 	struct crk_proposal_list list;
 	size_t n;
 
-	ck_assert_int_eq(crk_store_proposals(store, CRK_PROPOSALS_ALL, &list,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposals(store, CRK_PROPOSALS_ALL, &list, NULL), CRK_OK);
 	n = list.count;
 	crk_proposal_list_clear(&list);
 	return n;
@@ -221,14 +223,15 @@ START_TEST(test_threaded_reply_marks_replied_and_pauses_cadence)
 	struct crk_followup_list fl;
 
 	ingest(proposal_msg());
-	ingest(reply_to(M("r1@acme.example", "jane@acme.example",
-	    "rep@seller.example", "Re: Q3 rollout", "2026-11-04 10:00"),
+	ingest(reply_to(
+	    M("r1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Re: Q3 rollout", "2026-11-04 10:00"),
 	    "p1@seller.example"));
 	refresh("2026-11-05 12:00");
 	assert_state(CRK_STATE_REPLIED, 1, NULL);
 	/* follow-up #1 (due 3 Nov) was open when the reply came: skipped */
-	ck_assert_int_eq(crk_store_followups(store, 0, false, &fl, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_followups(store, 0, false, &fl, NULL), CRK_OK);
 	ck_assert_uint_eq(fl.count, 1);
 	ck_assert_int_eq(fl.items[0].state, CRK_FOLLOWUP_SKIPPED);
 	crk_followup_list_clear(&fl);
@@ -237,8 +240,9 @@ END_TEST
 
 START_TEST(test_reply_synced_before_its_proposal_still_links)
 {
-	ingest(reply_to(M("r1@acme.example", "jane@acme.example",
-	    "rep@seller.example", "Re: Q3 rollout", "2026-11-04 10:00"),
+	ingest(reply_to(
+	    M("r1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Re: Q3 rollout", "2026-11-04 10:00"),
 	    "p1@seller.example"));
 	ck_assert_uint_eq(n_proposals(), 0);
 	ingest(proposal_msg());
@@ -259,8 +263,8 @@ END_TEST
 START_TEST(test_same_subject_from_stranger_is_not_a_reply)
 {
 	ingest(proposal_msg());
-	ingest(M("x1@other.example", "bob@other.example",
-	    "rep@seller.example", "Re: Q3 rollout", "2026-11-04 10:00"));
+	ingest(M("x1@other.example", "bob@other.example", "rep@seller.example",
+	    "Re: Q3 rollout", "2026-11-04 10:00"));
 	refresh("2026-11-02 12:00");
 	assert_state(CRK_STATE_WAITING, 1, "2026-11-03");
 }
@@ -289,15 +293,15 @@ fixed_return_date(const char *text, time_t received, crk_day *day_r)
 
 START_TEST(test_out_of_office_never_changes_state_but_moves_due_date)
 {
-	struct crk_message *ooo = reply_to(M("o1@acme.example",
-	    "jane@acme.example", "rep@seller.example",
-	    "Automatic reply: Q3 rollout", "2026-11-02 09:01"),
+	struct crk_message *ooo = reply_to(
+	    M("o1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Automatic reply: Q3 rollout", "2026-11-02 09:01"),
 	    "p1@seller.example");
 
 	crk_engine_set_return_date_parser(engine, fixed_return_date);
 	ooo->auto_submitted = crk_xstrdup("auto-replied");
 	ooo->body_text = crk_xstrdup("I am out of the office until "
-	    "20 November.");
+				     "20 November.");
 	ingest(proposal_msg());
 	ingest(ooo);
 	refresh("2026-11-02 12:00");
@@ -379,14 +383,15 @@ START_TEST(test_touch_from_sent_closes_followup_and_schedules_next)
 	struct crk_followup_list fl;
 
 	ingest(proposal_msg());
-	ingest(reply_to(M("t1@seller.example", "rep@seller.example",
-	    "jane@acme.example", "Re: Q3 rollout", "2026-11-03 15:00"),
+	ingest(reply_to(
+	    M("t1@seller.example", "rep@seller.example", "jane@acme.example",
+		"Re: Q3 rollout", "2026-11-03 15:00"),
 	    "p1@seller.example"));
 	refresh("2026-11-03 16:00");
 	/* #2 at day 3 = Thu 5 Nov */
 	assert_state(CRK_STATE_WAITING, 1, "2026-11-05");
-	ck_assert_int_eq(crk_store_followups(store, 0, false, &fl, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_followups(store, 0, false, &fl, NULL), CRK_OK);
 	ck_assert_uint_eq(fl.count, 2);
 	ck_assert_int_eq(fl.items[0].state, CRK_FOLLOWUP_DONE);
 	ck_assert_str_eq(fl.items[0].channel, "mail");
@@ -402,8 +407,9 @@ START_TEST(test_late_touch_pushes_next_followup_past_its_offset)
 	ingest(proposal_msg());
 	/* #1 done late, on Fri 6 Nov: #2 (day 3 = 5 Nov) cannot be before
 	 * the day after the touch, Sat 7 -> Monday 9 Nov */
-	ingest(reply_to(M("t1@seller.example", "rep@seller.example",
-	    "jane@acme.example", "Re: Q3 rollout", "2026-11-06 15:00"),
+	ingest(reply_to(
+	    M("t1@seller.example", "rep@seller.example", "jane@acme.example",
+		"Re: Q3 rollout", "2026-11-06 15:00"),
 	    "p1@seller.example"));
 	refresh("2026-11-06 16:00");
 	assert_state(CRK_STATE_WAITING, 1, "2026-11-09");
@@ -413,11 +419,13 @@ END_TEST
 START_TEST(test_writing_again_after_a_reply_starts_a_new_round)
 {
 	ingest(proposal_msg());
-	ingest(reply_to(M("r1@acme.example", "jane@acme.example",
-	    "rep@seller.example", "Re: Q3 rollout", "2026-11-04 10:00"),
+	ingest(reply_to(
+	    M("r1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Re: Q3 rollout", "2026-11-04 10:00"),
 	    "p1@seller.example"));
-	ingest(reply_to(M("t1@seller.example", "rep@seller.example",
-	    "jane@acme.example", "Re: Q3 rollout", "2026-11-04 11:00"),
+	ingest(reply_to(
+	    M("t1@seller.example", "rep@seller.example", "jane@acme.example",
+		"Re: Q3 rollout", "2026-11-04 11:00"),
 	    "r1@acme.example"));
 	refresh("2026-11-04 12:00");
 	/* round 2 from Wed 4 Nov: #1 on Thu 5 Nov */
@@ -427,9 +435,9 @@ END_TEST
 
 START_TEST(test_sent_reply_with_proposal_word_is_a_touch_not_a_proposal)
 {
-	struct crk_message *t = reply_to(M("t1@seller.example",
-	    "rep@seller.example", "jane@acme.example",
-	    "Re: Q3 rollout - revised quote", "2026-11-05 15:00"),
+	struct crk_message *t = reply_to(
+	    M("t1@seller.example", "rep@seller.example", "jane@acme.example",
+		"Re: Q3 rollout - revised quote", "2026-11-05 15:00"),
 	    "p1@seller.example");
 
 	crk_strv_add(&t->attachments, "ACME-quote-v2.pdf");
@@ -441,9 +449,9 @@ END_TEST
 
 START_TEST(test_touch_synced_before_its_proposal_is_merged_into_it)
 {
-	struct crk_message *t = reply_to(M("t1@seller.example",
-	    "rep@seller.example", "jane@acme.example",
-	    "Re: Q3 rollout - revised quote", "2026-11-03 15:00"),
+	struct crk_message *t = reply_to(
+	    M("t1@seller.example", "rep@seller.example", "jane@acme.example",
+		"Re: Q3 rollout - revised quote", "2026-11-03 15:00"),
 	    "p1@seller.example");
 
 	crk_strv_add(&t->attachments, "ACME-quote-v2.pdf");
@@ -464,8 +472,8 @@ START_TEST(test_same_message_in_two_folders_and_twice_is_one)
 	ingest_at(proposal_msg(), "Archive", 3, T("2026-11-02 12:00"));
 	ingest_at(proposal_msg(), "Sent", 7, T("2026-11-02 12:00"));
 	/* after a UIDVALIDITY change the folder is synced again */
-	ck_assert_int_eq(crk_store_folder_reset(store, "work", "Sent", NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_reset(store, "work", "Sent", NULL), CRK_OK);
 	ingest_at(proposal_msg(), "Sent", 1, T("2026-11-02 12:00"));
 	p = only_proposal();
 	ck_assert_uint_eq(p->touches, 0);
@@ -489,8 +497,9 @@ END_TEST
 START_TEST(test_colleague_in_thread_changes_nothing)
 {
 	ingest(proposal_msg());
-	ingest(reply_to(M("c1@seller.example", "boss@seller.example",
-	    "jane@acme.example", "Re: Q3 rollout", "2026-11-02 11:00"),
+	ingest(reply_to(
+	    M("c1@seller.example", "boss@seller.example", "jane@acme.example",
+		"Re: Q3 rollout", "2026-11-02 11:00"),
 	    "p1@seller.example"));
 	refresh("2026-11-02 12:00");
 	assert_state(CRK_STATE_WAITING, 1, "2026-11-03");
@@ -499,9 +508,11 @@ END_TEST
 
 START_TEST(test_mailing_list_traffic_is_ignored)
 {
-	struct crk_message *l = reply_to(M("l1@lists.example",
-	    "jane@acme.example", "sales-list@lists.example",
-	    "Re: Q3 rollout", "2026-11-02 11:00"), "p1@seller.example");
+	struct crk_message *l =
+	    reply_to(M("l1@lists.example", "jane@acme.example",
+			 "sales-list@lists.example", "Re: Q3 rollout",
+			 "2026-11-02 11:00"),
+		"p1@seller.example");
 
 	l->list_id = crk_xstrdup("<sales.lists.example>");
 	ingest(proposal_msg());
@@ -522,16 +533,18 @@ END_TEST
 
 START_TEST(test_keyword_won_on_the_reply_closes_the_proposal)
 {
-	struct crk_message *r = reply_to(M("r1@acme.example",
-	    "jane@acme.example", "rep@seller.example", "Re: Q3 rollout",
-	    "2026-11-04 10:00"), "p1@seller.example");
+	struct crk_message *r = reply_to(
+	    M("r1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Re: Q3 rollout", "2026-11-04 10:00"),
+	    "p1@seller.example");
 	struct crk_message *again;
 
 	ingest(proposal_msg());
 	ingest(r);
 	/* the rep tags the reply in another client; the next sync sees it */
-	again = reply_to(M("r1@acme.example", "jane@acme.example",
-	    "rep@seller.example", "Re: Q3 rollout", "2026-11-04 10:00"),
+	again = reply_to(
+	    M("r1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Re: Q3 rollout", "2026-11-04 10:00"),
 	    "p1@seller.example");
 	crk_strv_add(&again->keywords, "$Seen");
 	crk_strv_add(&again->keywords, "crickets-won");
@@ -581,16 +594,16 @@ static const struct {
 	enum crk_state state;
 	unsigned round;
 } action_table[] = {
-	{ "won", false, "won", CRK_OK, CRK_STATE_WON, 1 },
-	{ "lost", false, "lost", CRK_OK, CRK_STATE_LOST, 1 },
-	{ "drop", false, "drop", CRK_OK, CRK_STATE_DROPPED, 1 },
-	{ "notyet-waiting", false, "notyet", CRK_E_STATE, CRK_STATE_WAITING, 1 },
-	{ "notyet-replied", true, "notyet", CRK_OK, CRK_STATE_WAITING, 2 },
-	{ "won-replied", true, "won", CRK_OK, CRK_STATE_WON, 1 },
-	{ "reopen-open", false, "reopen", CRK_E_STATE, CRK_STATE_WAITING, 1 },
-	{ "touch", false, "touch", CRK_OK, CRK_STATE_WAITING, 1 },
-	{ "snooze", false, "snooze", CRK_OK, CRK_STATE_SNOOZED, 1 },
-	{ "snooze-replied", true, "snooze", CRK_OK, CRK_STATE_SNOOZED, 2 },
+    {"won", false, "won", CRK_OK, CRK_STATE_WON, 1},
+    {"lost", false, "lost", CRK_OK, CRK_STATE_LOST, 1},
+    {"drop", false, "drop", CRK_OK, CRK_STATE_DROPPED, 1},
+    {"notyet-waiting", false, "notyet", CRK_E_STATE, CRK_STATE_WAITING, 1},
+    {"notyet-replied", true, "notyet", CRK_OK, CRK_STATE_WAITING, 2},
+    {"won-replied", true, "won", CRK_OK, CRK_STATE_WON, 1},
+    {"reopen-open", false, "reopen", CRK_E_STATE, CRK_STATE_WAITING, 1},
+    {"touch", false, "touch", CRK_OK, CRK_STATE_WAITING, 1},
+    {"snooze", false, "snooze", CRK_OK, CRK_STATE_SNOOZED, 1},
+    {"snooze-replied", true, "snooze", CRK_OK, CRK_STATE_SNOOZED, 2},
 };
 
 START_TEST(test_actions_follow_the_state_machine)
@@ -604,28 +617,29 @@ START_TEST(test_actions_follow_the_state_machine)
 	ingest(proposal_msg());
 	if (action_table[_i].reply_first)
 		ingest(reply_to(M("r1@acme.example", "jane@acme.example",
-		    "rep@seller.example", "Re: Q3 rollout",
-		    "2026-11-04 10:00"), "p1@seller.example"));
+				    "rep@seller.example", "Re: Q3 rollout",
+				    "2026-11-04 10:00"),
+		    "p1@seller.example"));
 	p = only_proposal();
 	if (strcmp(a, "won") == 0)
-		st = crk_engine_close(engine, p->id, CRK_STATE_WON, "cli", now,
-		    &error);
+		st = crk_engine_close(
+		    engine, p->id, CRK_STATE_WON, "cli", now, &error);
 	else if (strcmp(a, "lost") == 0)
-		st = crk_engine_close(engine, p->id, CRK_STATE_LOST, "cli",
-		    now, &error);
+		st = crk_engine_close(
+		    engine, p->id, CRK_STATE_LOST, "cli", now, &error);
 	else if (strcmp(a, "drop") == 0)
-		st = crk_engine_close(engine, p->id, CRK_STATE_DROPPED, "cli",
-		    now, &error);
+		st = crk_engine_close(
+		    engine, p->id, CRK_STATE_DROPPED, "cli", now, &error);
 	else if (strcmp(a, "notyet") == 0)
 		st = crk_engine_notyet(engine, p->id, "cli", now, &error);
 	else if (strcmp(a, "reopen") == 0)
 		st = crk_engine_reopen(engine, p->id, "cli", now, &error);
 	else if (strcmp(a, "touch") == 0)
-		st = crk_engine_touch(engine, p->id, "phone", "called her",
-		    "cli", now, &error);
+		st = crk_engine_touch(
+		    engine, p->id, "phone", "called her", "cli", now, &error);
 	else
-		st = crk_engine_snooze(engine, p->id, D("2026-11-20"), "cli",
-		    now, &error);
+		st = crk_engine_snooze(
+		    engine, p->id, D("2026-11-20"), "cli", now, &error);
 	ck_assert_msg(st == action_table[_i].status, "%s: %s (%s)",
 	    action_table[_i].what, crk_status_str(st), error);
 	if (st != CRK_OK)
@@ -633,8 +647,8 @@ START_TEST(test_actions_follow_the_state_machine)
 	free(error);
 	crk_proposal_free(&p);
 	p = only_proposal();
-	ck_assert_str_eq(crk_state_name(p->state),
-	    crk_state_name(action_table[_i].state));
+	ck_assert_str_eq(
+	    crk_state_name(p->state), crk_state_name(action_table[_i].state));
 	ck_assert_uint_eq(p->round, action_table[_i].round);
 	crk_proposal_free(&p);
 }
@@ -648,11 +662,13 @@ START_TEST(test_phone_touch_counts_as_the_followup)
 	ingest(proposal_msg());
 	p = only_proposal();
 	ck_assert_int_eq(crk_engine_touch(engine, p->id, "phone", NULL, "cli",
-	    T("2026-11-03 10:00"), NULL), CRK_OK);
-	ck_assert_int_eq(crk_engine_touch(engine, p->id, "fax", NULL, "cli",
-	    T("2026-11-03 10:00"), NULL), CRK_E_INVAL);
-	ck_assert_int_eq(crk_store_followups(store, p->id, false, &fl, NULL),
+			     T("2026-11-03 10:00"), NULL),
 	    CRK_OK);
+	ck_assert_int_eq(crk_engine_touch(engine, p->id, "fax", NULL, "cli",
+			     T("2026-11-03 10:00"), NULL),
+	    CRK_E_INVAL);
+	ck_assert_int_eq(
+	    crk_store_followups(store, p->id, false, &fl, NULL), CRK_OK);
 	ck_assert_uint_eq(fl.count, 2);
 	ck_assert_str_eq(fl.items[0].channel, "phone");
 	crk_followup_list_clear(&fl);
@@ -667,9 +683,11 @@ START_TEST(test_snooze_wakes_up_on_its_day)
 	ingest(proposal_msg());
 	p = only_proposal();
 	ck_assert_int_eq(crk_engine_snooze(engine, p->id, D("2026-11-16"),
-	    "cli", T("2026-11-02 12:00"), NULL), CRK_OK);
+			     "cli", T("2026-11-02 12:00"), NULL),
+	    CRK_OK);
 	ck_assert_int_eq(crk_engine_snooze(engine, p->id, D("2026-11-01"),
-	    "cli", T("2026-11-02 12:00"), NULL), CRK_E_INVAL);
+			     "cli", T("2026-11-02 12:00"), NULL),
+	    CRK_E_INVAL);
 	crk_proposal_free(&p);
 	refresh("2026-11-10 12:00");
 	assert_state(CRK_STATE_SNOOZED, 1, "2026-11-16");
@@ -685,13 +703,17 @@ START_TEST(test_closing_twice_the_same_way_is_refused)
 	ingest(proposal_msg());
 	p = only_proposal();
 	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
-	    T("2026-11-05 12:00"), NULL), CRK_OK);
+			     T("2026-11-05 12:00"), NULL),
+	    CRK_OK);
 	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
-	    T("2026-11-05 12:00"), NULL), CRK_E_STATE);
+			     T("2026-11-05 12:00"), NULL),
+	    CRK_E_STATE);
 	ck_assert_int_eq(crk_engine_touch(engine, p->id, "phone", NULL, "cli",
-	    T("2026-11-05 12:00"), NULL), CRK_E_STATE);
-	ck_assert_int_eq(crk_engine_reopen(engine, p->id, "cli",
-	    T("2026-11-06 12:00"), NULL), CRK_OK);
+			     T("2026-11-05 12:00"), NULL),
+	    CRK_E_STATE);
+	ck_assert_int_eq(crk_engine_reopen(
+			     engine, p->id, "cli", T("2026-11-06 12:00"), NULL),
+	    CRK_OK);
 	crk_proposal_free(&p);
 	assert_state(CRK_STATE_WAITING, 2, "2026-11-09");
 }
@@ -706,11 +728,13 @@ START_TEST(test_track_by_hand_and_untrack)
 	ingest(m);
 	ck_assert_uint_eq(n_proposals(), 0);
 	ck_assert_int_eq(crk_engine_track(engine, "work", "n1@seller.example",
-	    "cli", T("2026-11-03 10:00"), &id, NULL), CRK_OK);
+			     "cli", T("2026-11-03 10:00"), &id, NULL),
+	    CRK_OK);
 	ck_assert_int_ne(id, 0);
 	ck_assert_uint_eq(n_proposals(), 1);
 	ck_assert_int_eq(crk_engine_track(engine, "work", "nope@x", "cli",
-	    T("2026-11-03 10:00"), &id, NULL), CRK_E_NOTFOUND);
+			     T("2026-11-03 10:00"), &id, NULL),
+	    CRK_E_NOTFOUND);
 	ck_assert_int_eq(crk_engine_untrack(engine, id, NULL), CRK_OK);
 	ck_assert_uint_eq(n_proposals(), 0);
 	/* seen again: stays untracked */
@@ -727,11 +751,9 @@ START_TEST(test_followup_uids_are_stable_and_sequence_moves_on_change)
 
 	ingest(proposal_msg());
 	refresh("2026-11-02 12:00");
-	ck_assert_int_eq(crk_store_followups(store, 0, true, &a, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(crk_store_followups(store, 0, true, &a, NULL), CRK_OK);
 	refresh("2026-11-04 12:00");
-	ck_assert_int_eq(crk_store_followups(store, 0, true, &b, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(crk_store_followups(store, 0, true, &b, NULL), CRK_OK);
 	ck_assert_uint_eq(a.count, 1);
 	ck_assert_uint_eq(b.count, 1);
 	ck_assert_str_eq(a.items[0].uid, b.items[0].uid);
@@ -740,10 +762,10 @@ START_TEST(test_followup_uids_are_stable_and_sequence_moves_on_change)
 	crk_followup_list_clear(&b);
 	p = only_proposal();
 	ck_assert_int_eq(crk_engine_snooze(engine, p->id, D("2026-11-10"),
-	    "cli", T("2026-11-04 12:00"), NULL), CRK_OK);
-	crk_proposal_free(&p);
-	ck_assert_int_eq(crk_store_followups(store, 0, true, &b, NULL),
+			     "cli", T("2026-11-04 12:00"), NULL),
 	    CRK_OK);
+	crk_proposal_free(&p);
+	ck_assert_int_eq(crk_store_followups(store, 0, true, &b, NULL), CRK_OK);
 	ck_assert_str_eq(a.items[0].uid, b.items[0].uid);
 	ck_assert_uint_eq(b.items[0].sequence, a.items[0].sequence + 1);
 	crk_followup_list_clear(&a);
@@ -757,7 +779,8 @@ START_TEST(test_rolled_back_batch_leaves_nothing)
 
 	ck_assert_int_eq(crk_engine_begin(engine, NULL), CRK_OK);
 	ck_assert_int_eq(crk_engine_ingest(engine, "work", m, NULL,
-	    T("2026-11-02 12:00"), NULL), CRK_OK);
+			     T("2026-11-02 12:00"), NULL),
+	    CRK_OK);
 	crk_engine_rollback(engine);
 	crk_message_free(&m);
 	ck_assert_uint_eq(n_proposals(), 0);
@@ -793,10 +816,11 @@ START_TEST(test_long_reference_chain_links_every_reply)
 		struct crk_message *m;
 
 		snprintf(mid, sizeof(mid), "m%d@x.example", i);
-		m = reply_to(M(mid, ours ? "rep@seller.example" :
-		    "jane@acme.example", ours ? "jane@acme.example" :
-		    "rep@seller.example", "Re: Q3 rollout",
-		    "2026-11-03 00:00"), parent);
+		m = reply_to(
+		    M(mid, ours ? "rep@seller.example" : "jane@acme.example",
+			ours ? "jane@acme.example" : "rep@seller.example",
+			"Re: Q3 rollout", "2026-11-03 00:00"),
+		    parent);
 		m->date += (time_t)i * 600;
 		ingest(m);
 		strcpy(parent, mid);
@@ -812,17 +836,18 @@ START_TEST(test_find_by_short_id_prefix_number_and_message_id)
 
 	ingest(proposal_msg());
 	p = only_proposal();
-	ck_assert_int_eq(crk_store_proposal_find(store, p->short_id, &q, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, p->short_id, &q, NULL), CRK_OK);
 	ck_assert_int_eq(q->id, p->id);
 	crk_proposal_free(&q);
 	memcpy(prefix, p->short_id, 3);
 	prefix[3] = '\0';
-	ck_assert_int_eq(crk_store_proposal_find(store, prefix, &q, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, prefix, &q, NULL), CRK_OK);
 	crk_proposal_free(&q);
-	ck_assert_int_eq(crk_store_proposal_find(store, "<p1@seller.example>",
-	    &q, NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "<p1@seller.example>", &q, NULL),
+	    CRK_OK);
 	ck_assert_int_eq(q->id, p->id);
 	crk_proposal_free(&q);
 	num = crk_xasprintf("%lld", (long long)p->id);
@@ -849,19 +874,22 @@ START_TEST(test_ambiguous_prefix_is_refused)
 
 	ingest(proposal_msg());
 	ingest(two);
-	ck_assert_int_eq(crk_store_proposals(store, CRK_PROPOSALS_ALL, &list,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposals(store, CRK_PROPOSALS_ALL, &list, NULL), CRK_OK);
 	ck_assert_uint_eq(list.count, 2);
 	crk_proposal_list_clear(&list);
 	/* force two IDs that share a prefix, as a big store will have */
 	path = crk_xasprintf("%s/crickets.db", tmpdir);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, "UPDATE proposals SET short_id = "
-	    "'abc' || id", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+			     "UPDATE proposals SET short_id = "
+			     "'abc' || id",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	free(path);
-	ck_assert_int_eq(crk_store_proposal_find(store, "abc", &q, NULL),
-	    CRK_E_AMBIGUOUS);
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "abc", &q, NULL), CRK_E_AMBIGUOUS);
 	ck_assert_ptr_null(q);
 }
 END_TEST
@@ -875,53 +903,63 @@ START_TEST(test_one_draft_per_due_followup_and_it_knows_when_closed)
 	ingest(proposal_msg());
 	refresh("2026-11-02 12:00");
 	/* #1 is due on the 3rd: nothing to draft on the 2nd */
-	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
-	    D("2026-11-02"), &need, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_followups_needing_draft(
+			     store, "work", D("2026-11-02"), &need, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(need.count, 0);
 	crk_followup_list_clear(&need);
-	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
-	    D("2026-11-03"), &need, NULL), CRK_OK);
-	ck_assert_uint_eq(need.count, 1);
-	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
-	    "Drafts", "d1@seller.example", T("2026-11-03 08:00"), NULL),
+	ck_assert_int_eq(crk_store_followups_needing_draft(
+			     store, "work", D("2026-11-03"), &need, NULL),
 	    CRK_OK);
-	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
-	    "Drafts", "d2@seller.example", T("2026-11-03 08:00"), &error),
+	ck_assert_uint_eq(need.count, 1);
+	ck_assert_int_eq(
+	    crk_store_draft_begin(store, need.items[0].id, "work", "Drafts",
+		"d1@seller.example", T("2026-11-03 08:00"), NULL),
+	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_draft_begin(store, need.items[0].id, "work", "Drafts",
+		"d2@seller.example", T("2026-11-03 08:00"), &error),
 	    CRK_E_STATE);
 	free(error);
 	crk_followup_list_clear(&need);
-	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
-	    D("2026-11-03"), &need, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_followups_needing_draft(
+			     store, "work", D("2026-11-03"), &need, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(need.count, 0);
 	crk_followup_list_clear(&need);
 	/* a PENDING draft that never reached the server can be forgotten,
 	 * and the follow-up then needs one again */
-	ck_assert_int_eq(crk_store_draft_forget(store, "d1@seller.example",
-	    NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
-	    D("2026-11-03"), &need, NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_draft_forget(store, "d1@seller.example", NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_followups_needing_draft(
+			     store, "work", D("2026-11-03"), &need, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(need.count, 1);
-	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
-	    "Drafts", "d1@seller.example", T("2026-11-03 08:00"), NULL),
+	ck_assert_int_eq(
+	    crk_store_draft_begin(store, need.items[0].id, "work", "Drafts",
+		"d1@seller.example", T("2026-11-03 08:00"), NULL),
 	    CRK_OK);
 	crk_followup_list_clear(&need);
 	ck_assert_int_eq(crk_store_draft_set(store, "d1@seller.example",
-	    CRK_DRAFT_APPENDED, 9, 41, NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_draft_set(store, "nope@x",
-	    CRK_DRAFT_REMOVED, 0, 0, NULL), CRK_E_NOTFOUND);
-	ck_assert_int_eq(crk_store_drafts(store, "work", &drafts, NULL),
+			     CRK_DRAFT_APPENDED, 9, 41, NULL),
 	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_draft_set(store, "nope@x", CRK_DRAFT_REMOVED, 0, 0, NULL),
+	    CRK_E_NOTFOUND);
+	ck_assert_int_eq(
+	    crk_store_drafts(store, "work", &drafts, NULL), CRK_OK);
 	ck_assert_uint_eq(drafts.count, 1);
 	ck_assert_uint_eq(drafts.items[0].uid, 41);
 	ck_assert_int_eq(drafts.items[0].state, CRK_DRAFT_APPENDED);
 	ck_assert(drafts.items[0].followup_open);
 	crk_draft_list_clear(&drafts);
 	/* the prospect answers: the draft's follow-up is no longer open */
-	ingest(reply_to(M("r1@acme.example", "jane@acme.example",
-	    "rep@seller.example", "Re: Q3 rollout", "2026-11-03 10:00"),
+	ingest(reply_to(
+	    M("r1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Re: Q3 rollout", "2026-11-03 10:00"),
 	    "p1@seller.example"));
-	ck_assert_int_eq(crk_store_drafts(store, "work", &drafts, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_drafts(store, "work", &drafts, NULL), CRK_OK);
 	ck_assert_uint_eq(drafts.count, 1);
 	ck_assert(!drafts.items[0].followup_open);
 	crk_draft_list_clear(&drafts);
@@ -936,18 +974,20 @@ START_TEST(test_draft_record_outlives_an_untracked_proposal)
 
 	ingest(proposal_msg());
 	refresh("2026-11-03 12:00");
-	ck_assert_int_eq(crk_store_followups_needing_draft(store, "work",
-	    D("2026-11-03"), &need, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_followups_needing_draft(
+			     store, "work", D("2026-11-03"), &need, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(need.count, 1);
-	ck_assert_int_eq(crk_store_draft_begin(store, need.items[0].id, "work",
-	    "Drafts", "d1@seller.example", T("2026-11-03 08:00"), NULL),
+	ck_assert_int_eq(
+	    crk_store_draft_begin(store, need.items[0].id, "work", "Drafts",
+		"d1@seller.example", T("2026-11-03 08:00"), NULL),
 	    CRK_OK);
 	crk_followup_list_clear(&need);
 	p = only_proposal();
 	ck_assert_int_eq(crk_engine_untrack(engine, p->id, NULL), CRK_OK);
 	crk_proposal_free(&p);
-	ck_assert_int_eq(crk_store_drafts(store, "work", &drafts, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_drafts(store, "work", &drafts, NULL), CRK_OK);
 	ck_assert_uint_eq(drafts.count, 1);
 	ck_assert_int_eq(drafts.items[0].followup_id, 0);
 	ck_assert(!drafts.items[0].followup_open);
@@ -965,48 +1005,53 @@ crk_test_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_attachment_proposal_is_tracked_with_reason);
 	tcase_add_test(tc, test_internal_only_mail_is_no_proposal);
-	tcase_add_test(tc, test_threaded_reply_marks_replied_and_pauses_cadence);
+	tcase_add_test(
+	    tc, test_threaded_reply_marks_replied_and_pauses_cadence);
 	tcase_add_test(tc, test_reply_synced_before_its_proposal_still_links);
-	tcase_add_test(tc,
-	    test_unthreaded_reply_from_prospect_with_same_subject_links);
+	tcase_add_test(
+	    tc, test_unthreaded_reply_from_prospect_with_same_subject_links);
 	tcase_add_test(tc, test_same_subject_from_stranger_is_not_a_reply);
-	tcase_add_test(tc, test_reply_before_the_proposal_by_subject_is_ignored);
-	tcase_add_test(tc,
-	    test_out_of_office_never_changes_state_but_moves_due_date);
-	tcase_add_test(tc,
-	    test_out_of_office_without_threading_from_prospect_links);
+	tcase_add_test(
+	    tc, test_reply_before_the_proposal_by_subject_is_ignored);
+	tcase_add_test(
+	    tc, test_out_of_office_never_changes_state_but_moves_due_date);
+	tcase_add_test(
+	    tc, test_out_of_office_without_threading_from_prospect_links);
 	tcase_add_test(tc, test_bounce_naming_the_proposal_marks_bounced);
 	tcase_add_test(tc, test_bounce_naming_only_the_recipient_marks_bounced);
 	tcase_add_test(tc, test_delayed_dsn_does_not_bounce);
-	tcase_add_test(tc,
-	    test_touch_from_sent_closes_followup_and_schedules_next);
-	tcase_add_test(tc, test_late_touch_pushes_next_followup_past_its_offset);
+	tcase_add_test(
+	    tc, test_touch_from_sent_closes_followup_and_schedules_next);
+	tcase_add_test(
+	    tc, test_late_touch_pushes_next_followup_past_its_offset);
 	tcase_add_test(tc, test_writing_again_after_a_reply_starts_a_new_round);
-	tcase_add_test(tc,
-	    test_sent_reply_with_proposal_word_is_a_touch_not_a_proposal);
-	tcase_add_test(tc, test_touch_synced_before_its_proposal_is_merged_into_it);
+	tcase_add_test(
+	    tc, test_sent_reply_with_proposal_word_is_a_touch_not_a_proposal);
+	tcase_add_test(
+	    tc, test_touch_synced_before_its_proposal_is_merged_into_it);
 	tcase_add_test(tc, test_same_message_in_two_folders_and_twice_is_one);
 	tcase_add_test(tc, test_message_without_message_id_gets_a_stable_id);
 	tcase_add_test(tc, test_colleague_in_thread_changes_nothing);
 	tcase_add_test(tc, test_mailing_list_traffic_is_ignored);
 	tcase_add_test(tc, test_overdue_followup_stays_open_and_numbered);
 	tcase_add_test(tc, test_keyword_won_on_the_reply_closes_the_proposal);
-	tcase_add_test(tc, test_keyword_ignore_and_track_override_the_heuristic);
+	tcase_add_test(
+	    tc, test_keyword_ignore_and_track_override_the_heuristic);
 	tcase_add_test(tc, test_ignore_keyword_set_later_untracks);
 	CRK_TABLE_TEST(tc, test_actions_follow_the_state_machine, action_table);
 	tcase_add_test(tc, test_phone_touch_counts_as_the_followup);
 	tcase_add_test(tc, test_snooze_wakes_up_on_its_day);
 	tcase_add_test(tc, test_closing_twice_the_same_way_is_refused);
 	tcase_add_test(tc, test_track_by_hand_and_untrack);
-	tcase_add_test(tc,
-	    test_followup_uids_are_stable_and_sequence_moves_on_change);
+	tcase_add_test(
+	    tc, test_followup_uids_are_stable_and_sequence_moves_on_change);
 	tcase_add_test(tc, test_rolled_back_batch_leaves_nothing);
 	tcase_add_test(tc, test_future_date_is_clamped_to_arrival);
 	tcase_add_test(tc, test_long_reference_chain_links_every_reply);
 	tcase_add_test(tc, test_find_by_short_id_prefix_number_and_message_id);
 	tcase_add_test(tc, test_ambiguous_prefix_is_refused);
-	tcase_add_test(tc,
-	    test_one_draft_per_due_followup_and_it_knows_when_closed);
+	tcase_add_test(
+	    tc, test_one_draft_per_due_followup_and_it_knows_when_closed);
 	tcase_add_test(tc, test_draft_record_outlives_an_untracked_proposal);
 	suite_add_tcase(s, tc);
 	return s;

@@ -29,7 +29,8 @@ static const struct config_case config_cases[] = {
 	  "[account work]\nhost = imap.example.com\ncadence = 99\n",
 	    "/tmp/x/c.db", 2, 14, (1u << 5) | (1u << 6) },
 	/* "~/" expands; keys of other sections are not ours */
-	{ "[serve]\ndatabase = /nope\n[crickets]\ndatabase = ~/s.db\n",
+	{ "[serve]\ndatabase = /nope\n[crickets]\ndatabase = ~/s.db\n"
+	  "templates_dir = /t\n",
 	    "~/s.db", 1, 30, (1u << 6) | (1u << 0) },
 	/* '#' comments, a BOM, no weekend */
 	{ "\xef\xbb\xbf# hi\n[crickets]\nweekend = none\n", NULL, 1, 30, 0 },
@@ -60,6 +61,8 @@ START_TEST(test_config_reads_the_crickets_section_like_the_watcher)
 	ck_assert_int_eq(config->cadence.offsets[0], c->first_offset);
 	ck_assert_int_eq(config->cadence.repeat_every, c->repeat_every);
 	ck_assert_uint_eq(config->cadence.weekend, c->weekend);
+	if (strstr(c->text, "templates_dir") != NULL)
+		ck_assert_str_eq(config->templates_dir, "/t");
 	free(want);
 	crk_glue_config_free(&config);
 	free(path);

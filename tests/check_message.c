@@ -1341,9 +1341,9 @@ static const struct {
 
 START_TEST(test_fetched_text_parts_are_decoded_to_utf8)
 {
-	char *s = crk_message_decode_text(texts[_i].data,
-	    strlen(texts[_i].data), texts[_i].encoding, texts[_i].charset,
-	    false);
+	char *s =
+	    crk_message_decode_text(texts[_i].data, strlen(texts[_i].data),
+		texts[_i].encoding, texts[_i].charset, false);
 
 	ck_assert_str_eq(s, texts[_i].expect);
 	free(s);
@@ -1352,10 +1352,11 @@ END_TEST
 
 START_TEST(test_fetched_html_part_becomes_text)
 {
-	static const char html[] = "<html><body><p>Je suis absente "
+	static const char html[] =
+	    "<html><body><p>Je suis absente "
 	    "jusqu&#39;au <b>27&nbsp;novembre</b>.</p></body></html>";
-	char *s = crk_message_decode_text(html, strlen(html), "7bit",
-	    "utf-8", true);
+	char *s =
+	    crk_message_decode_text(html, strlen(html), "7bit", "utf-8", true);
 
 	ck_assert_ptr_nonnull(strstr(s, "jusqu'au 27 novembre"));
 	ck_assert_ptr_null(strchr(s, '<'));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the pipeline statistics over a small pipeline built through the engine. */
+/* Tests of the pipeline statistics over a small pipeline built through the
+ * engine. */
 #include "config.h"
 
 #include <stdio.h>
@@ -64,10 +65,11 @@ add(const char *mid, const char *from, const char *to, const char *parent,
 	if (attachment != NULL)
 		crk_strv_add(&m->attachments, attachment);
 	ck_assert_int_eq(crk_engine_begin(engine, NULL), CRK_OK);
-	ck_assert_int_eq(crk_engine_ingest(engine, "work", m, NULL,
-	    t0 + 60 * DAY, NULL), CRK_OK);
-	ck_assert_int_eq(crk_engine_commit(engine, t0 + 60 * DAY, NULL),
+	ck_assert_int_eq(
+	    crk_engine_ingest(engine, "work", m, NULL, t0 + 60 * DAY, NULL),
 	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_engine_commit(engine, t0 + 60 * DAY, NULL), CRK_OK);
 	crk_message_free(&m);
 }
 
@@ -89,23 +91,24 @@ START_TEST(test_reply_rate_per_touch_and_days_to_reply)
 	add("b2@beta", "b@beta.example", "rep@seller.example", "b1@s",
 	    "Re: Quote B", NULL, t0 + 4 * DAY);
 	/* C: two follow-ups, silent */
-	add("c@s", "rep@seller.example", "c@gamma.example", NULL,
-	    "Proposal C", NULL, t0);
+	add("c@s", "rep@seller.example", "c@gamma.example", NULL, "Proposal C",
+	    NULL, t0);
 	add("c1@s", "rep@seller.example", "c@gamma.example", "c@s",
 	    "Re: Proposal C", NULL, t0 + 1 * DAY);
 	add("c2@s", "rep@seller.example", "c@gamma.example", "c1@s",
 	    "Re: Proposal C", NULL, t0 + 3 * DAY);
 	/* D: silent, won by hand */
-	add("d@s", "rep@seller.example", "d@delta.example", NULL,
-	    "Contract D", NULL, t0);
-	ck_assert_int_eq(crk_store_proposal_find(store, "d@s", &p, NULL),
-	    CRK_OK);
+	add("d@s", "rep@seller.example", "d@delta.example", NULL, "Contract D",
+	    NULL, t0);
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "d@s", &p, NULL), CRK_OK);
 	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
-	    t0 + 5 * DAY, NULL), CRK_OK);
+			     t0 + 5 * DAY, NULL),
+	    CRK_OK);
 	crk_proposal_free(&p);
 
-	ck_assert_int_eq(crk_stats_compute(store, t0 + 10 * DAY, &st, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_stats_compute(store, t0 + 10 * DAY, &st, NULL), CRK_OK);
 	ck_assert_uint_eq(st.proposals, 4);
 	ck_assert_uint_eq(st.by_state[CRK_STATE_REPLIED], 2);
 	ck_assert_uint_eq(st.by_state[CRK_STATE_WAITING], 1);
@@ -117,8 +120,8 @@ START_TEST(test_reply_rate_per_touch_and_days_to_reply)
 	ck_assert_uint_eq(st.replied_after[0], 1);
 	ck_assert_uint_eq(st.replied_after[1], 1);
 	ck_assert_uint_eq(st.replies, 2);
-	ck_assert(st.days_to_reply_median > 2.99 &&
-	    st.days_to_reply_median < 3.01);
+	ck_assert(
+	    st.days_to_reply_median > 2.99 && st.days_to_reply_median < 3.01);
 	ck_assert(st.days_to_reply_mean > 2.99 && st.days_to_reply_mean < 3.01);
 	/* C's follow-up #3 (day 7, Mon 9 Nov) is open: overdue on day 10 */
 	ck_assert_uint_eq(st.overdue, 1);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the sqlite store: schema and migrations, reopen, locking, transactions, sync state, revisions. */
+/* Tests of the sqlite store: schema and migrations, reopen, locking,
+ * transactions, sync state, revisions. */
 #include "config.h"
 
 #include <sqlite3.h>
@@ -34,8 +35,8 @@ open_ok(void)
 	struct crk_store *store = NULL;
 	char *error = NULL;
 
-	ck_assert_msg(crk_store_open(dbpath, &store, &error) == CRK_OK, "%s",
-	    error);
+	ck_assert_msg(
+	    crk_store_open(dbpath, &store, &error) == CRK_OK, "%s", error);
 	return store;
 }
 
@@ -56,11 +57,12 @@ START_TEST(test_new_store_has_current_schema_in_wal_mode)
 	sqlite3 *db;
 	sqlite3_stmt *stmt;
 
-	ck_assert_int_eq(crk_store_schema_version(store),
-	    CRK_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(
+	    crk_store_schema_version(store), CRK_STORE_SCHEMA_VERSION);
 	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1,
-	    &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, NULL),
+	    SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
 	ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0), "wal");
 	sqlite3_finalize(stmt);
@@ -74,19 +76,19 @@ END_TEST
 START_TEST(test_reopen_keeps_data_and_does_not_migrate_again)
 {
 	struct crk_store *store = open_ok();
-	struct crk_folder_state st = { 42, 1000, 77 }, got;
+	struct crk_folder_state st = {42, 1000, 77}, got;
 
-	ck_assert_int_eq(crk_store_folder_set(store, "work", "INBOX", &st,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_set(store, "work", "INBOX", &st, NULL), CRK_OK);
 	crk_store_free(&store);
 	store = open_ok();
-	ck_assert_int_eq(crk_store_folder_get(store, "work", "INBOX", &got,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(store, "work", "INBOX", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.uidvalidity, 42);
 	ck_assert_uint_eq(got.last_uid, 1000);
 	ck_assert_uint_eq(got.highestmodseq, 77);
-	ck_assert_int_eq(crk_store_schema_version(store),
-	    CRK_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(
+	    crk_store_schema_version(store), CRK_STORE_SCHEMA_VERSION);
 	crk_store_free(&store);
 }
 END_TEST
@@ -105,8 +107,8 @@ START_TEST(test_store_from_a_newer_crickets_is_refused_untouched)
 	error = NULL;
 	/* still version 99: nothing was rewritten */
 	{
-		char *sql = crk_xasprintf("PRAGMA user_version = %d",
-		    CRK_STORE_SCHEMA_VERSION);
+		char *sql = crk_xasprintf(
+		    "PRAGMA user_version = %d", CRK_STORE_SCHEMA_VERSION);
 
 		raw_exec(sql);
 		free(sql);
@@ -121,7 +123,8 @@ START_TEST(test_a_file_that_is_not_a_database_is_refused)
 	struct crk_store *store = NULL;
 	char *error = NULL;
 
-	crk_test_write_file(dbpath, "this is my shopping list, not sqlite\n"
+	crk_test_write_file(dbpath,
+	    "this is my shopping list, not sqlite\n"
 	    "milk, eggs, bread, and a lot more text to fill a page ......\n");
 	ck_assert_int_eq(crk_store_open(dbpath, &store, &error), CRK_E_DB);
 	ck_assert_ptr_null(store);
@@ -146,22 +149,22 @@ END_TEST
 START_TEST(test_folder_state_is_zero_until_set_and_reset_forgets_it)
 {
 	struct crk_store *store = open_ok();
-	struct crk_folder_state st = { 7, 9, 0 }, got;
+	struct crk_folder_state st = {7, 9, 0}, got;
 
-	ck_assert_int_eq(crk_store_folder_get(store, "work", "Sent", &got,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(store, "work", "Sent", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.uidvalidity, 0);
 	ck_assert_uint_eq(got.last_uid, 0);
-	ck_assert_int_eq(crk_store_folder_set(store, "work", "Sent", &st,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_set(store, "work", "Sent", &st, NULL), CRK_OK);
 	/* another account's folder of the same name is separate */
-	ck_assert_int_eq(crk_store_folder_get(store, "home", "Sent", &got,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(store, "home", "Sent", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.last_uid, 0);
-	ck_assert_int_eq(crk_store_folder_reset(store, "work", "Sent", NULL),
-	    CRK_OK);
-	ck_assert_int_eq(crk_store_folder_get(store, "work", "Sent", &got,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_reset(store, "work", "Sent", NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(store, "work", "Sent", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.uidvalidity, 0);
 	crk_store_free(&store);
 }
@@ -173,20 +176,24 @@ START_TEST(test_item_revision_moves_only_when_content_changes)
 	unsigned seq;
 	time_t changed;
 
-	ck_assert_int_eq(crk_store_item_revision(store, "u1", "h1", 1000, &seq,
-	    &changed, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_item_revision(
+			     store, "u1", "h1", 1000, &seq, &changed, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(seq, 0);
 	ck_assert_int_eq(changed, 1000);
-	ck_assert_int_eq(crk_store_item_revision(store, "u1", "h1", 2000, &seq,
-	    &changed, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_item_revision(
+			     store, "u1", "h1", 2000, &seq, &changed, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(seq, 0);
 	ck_assert_int_eq(changed, 1000);
-	ck_assert_int_eq(crk_store_item_revision(store, "u1", "h2", 3000, &seq,
-	    &changed, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_item_revision(
+			     store, "u1", "h2", 3000, &seq, &changed, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(seq, 1);
 	ck_assert_int_eq(changed, 3000);
-	ck_assert_int_eq(crk_store_item_revision(store, "u2", "h2", 3000, &seq,
-	    &changed, NULL), CRK_OK);
+	ck_assert_int_eq(crk_store_item_revision(
+			     store, "u2", "h2", 3000, &seq, &changed, NULL),
+	    CRK_OK);
 	ck_assert_uint_eq(seq, 0);
 	crk_store_free(&store);
 }
@@ -195,26 +202,26 @@ END_TEST
 START_TEST(test_inner_rollback_dooms_the_whole_batch)
 {
 	struct crk_store *store = open_ok();
-	struct crk_folder_state st = { 1, 5, 0 }, got;
+	struct crk_folder_state st = {1, 5, 0}, got;
 	char *error = NULL;
 
 	ck_assert_int_eq(crk_store_begin(store, NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_folder_set(store, "work", "INBOX", &st,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_set(store, "work", "INBOX", &st, NULL), CRK_OK);
 	ck_assert_int_eq(crk_store_begin(store, NULL), CRK_OK);
 	crk_store_rollback(store);
 	ck_assert_int_eq(crk_store_commit(store, &error), CRK_E_DB);
 	free(error);
-	ck_assert_int_eq(crk_store_folder_get(store, "work", "INBOX", &got,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(store, "work", "INBOX", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.last_uid, 0);
 	/* and the store is usable afterwards */
 	ck_assert_int_eq(crk_store_begin(store, NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_folder_set(store, "work", "INBOX", &st,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_set(store, "work", "INBOX", &st, NULL), CRK_OK);
 	ck_assert_int_eq(crk_store_commit(store, NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_folder_get(store, "work", "INBOX", &got,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(store, "work", "INBOX", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.last_uid, 5);
 	crk_store_free(&store);
 }
@@ -228,8 +235,9 @@ START_TEST(test_store_locked_by_another_process_reports_busy)
 
 	/* the Claws plugin (another connection) holds the write lock */
 	ck_assert_int_eq(sqlite3_open(dbpath, &other), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
-	    NULL), SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
 	crk_store_set_busy_timeout(store, 100);
 	ck_assert_int_eq(crk_store_begin(store, &error), CRK_E_BUSY);
 	ck_assert_ptr_nonnull(strstr(error, "locked"));
@@ -247,18 +255,18 @@ END_TEST
 START_TEST(test_readers_see_committed_state_while_a_writer_works)
 {
 	struct crk_store *a = open_ok(), *b = open_ok();
-	struct crk_folder_state st = { 1, 5, 0 }, got;
+	struct crk_folder_state st = {1, 5, 0}, got;
 
 	ck_assert_int_eq(crk_store_begin(a, NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_folder_set(a, "work", "INBOX", &st, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_set(a, "work", "INBOX", &st, NULL), CRK_OK);
 	/* WAL: b reads the old state without waiting for a's lock */
-	ck_assert_int_eq(crk_store_folder_get(b, "work", "INBOX", &got, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(b, "work", "INBOX", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.last_uid, 0);
 	ck_assert_int_eq(crk_store_commit(a, NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_folder_get(b, "work", "INBOX", &got, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_get(b, "work", "INBOX", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.last_uid, 5);
 	crk_store_free(&a);
 	crk_store_free(&b);
@@ -268,18 +276,18 @@ END_TEST
 START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 {
 	struct crk_store *store = open_ok();
-	struct crk_folder_state st = { 3, 30, 0 }, got;
+	struct crk_folder_state st = {3, 30, 0}, got;
 
-	ck_assert_int_eq(crk_store_folder_set(store, "work", "INBOX", &st,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_folder_set(store, "work", "INBOX", &st, NULL), CRK_OK);
 	crk_store_free(&store);
 	/* what a store written by schema version 1 looks like */
 	raw_exec("DROP TABLE drafts; PRAGMA user_version = 1;");
 	store = open_ok();
-	ck_assert_int_eq(crk_store_schema_version(store),
-	    CRK_STORE_SCHEMA_VERSION);
-	ck_assert_int_eq(crk_store_folder_get(store, "work", "INBOX", &got,
-	    NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_schema_version(store), CRK_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(
+	    crk_store_folder_get(store, "work", "INBOX", &got, NULL), CRK_OK);
 	ck_assert_uint_eq(got.last_uid, 30);
 	crk_store_free(&store);
 	raw_exec("SELECT count(*) FROM drafts");
@@ -287,7 +295,13 @@ START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 END_TEST
 
 static const char *const state_names[] = {
-	"waiting", "replied", "bounced", "snoozed", "won", "lost", "dropped",
+    "waiting",
+    "replied",
+    "bounced",
+    "snoozed",
+    "won",
+    "lost",
+    "dropped",
 };
 
 START_TEST(test_state_names_round_trip)
@@ -319,16 +333,17 @@ crk_test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_new_store_has_current_schema_in_wal_mode);
 	tcase_add_test(tc, test_reopen_keeps_data_and_does_not_migrate_again);
-	tcase_add_test(tc, test_store_from_a_newer_crickets_is_refused_untouched);
+	tcase_add_test(
+	    tc, test_store_from_a_newer_crickets_is_refused_untouched);
 	tcase_add_test(tc, test_a_file_that_is_not_a_database_is_refused);
 	tcase_add_test(tc, test_missing_directory_gives_a_clear_error);
-	tcase_add_test(tc,
-	    test_folder_state_is_zero_until_set_and_reset_forgets_it);
+	tcase_add_test(
+	    tc, test_folder_state_is_zero_until_set_and_reset_forgets_it);
 	tcase_add_test(tc, test_item_revision_moves_only_when_content_changes);
 	tcase_add_test(tc, test_inner_rollback_dooms_the_whole_batch);
 	tcase_add_test(tc, test_store_locked_by_another_process_reports_busy);
-	tcase_add_test(tc,
-	    test_readers_see_committed_state_while_a_writer_works);
+	tcase_add_test(
+	    tc, test_readers_see_committed_state_while_a_writer_works);
 	tcase_add_test(tc, test_version_1_store_migrates_and_keeps_its_data);
 	CRK_TABLE_TEST(tc, test_state_names_round_trip, state_names);
 	tcase_add_test(tc, test_unknown_state_name_is_refused);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Helpers for the Check suites: temp dirs, files, log capture, parsed messages. */
+/* Helpers for the Check suites: temp dirs, files, log capture, parsed messages.
+ */
 #include "config.h"
 
 #include <check.h>
@@ -24,8 +25,8 @@ crk_test_tmpdir(void)
 	if (base == NULL || *base == '\0')
 		base = "/tmp";
 	path = crk_xasprintf("%s/crk-test-XXXXXX", base);
-	ck_assert_msg(mkdtemp(path) != NULL, "mkdtemp %s: %s", path,
-	    strerror(errno));
+	ck_assert_msg(
+	    mkdtemp(path) != NULL, "mkdtemp %s: %s", path, strerror(errno));
 	return path;
 }
 
@@ -105,8 +106,8 @@ crk_test_parse(const char *raw)
 	enum crk_status st;
 
 	st = crk_message_parse(raw, strlen(raw), &msg, &error);
-	ck_assert_msg(st == CRK_OK, "parse failed: %s",
-	    error != NULL ? error : "?");
+	ck_assert_msg(
+	    st == CRK_OK, "parse failed: %s", error != NULL ? error : "?");
 	ck_assert_ptr_nonnull(msg);
 	free(error);
 	return msg;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Helpers for the Check suites: temp dirs, files, log capture, parsed messages. */
+/* Helpers for the Check suites: temp dirs, files, log capture, parsed messages.
+ */
 #ifndef CRK_TESTUTIL_H
 #define CRK_TESTUTIL_H
 

@@ -144,10 +144,10 @@ int
 crk_cli_option_error(int c, char **argv)
 {
 	if (c == ':')
-		return crk_cli_usage_error(argv[0], "option '%s' needs a value",
-		    argv[optind - 1]);
-	return crk_cli_usage_error(argv[0], "unknown option '%s'",
-	    argv[optind - 1]);
+		return crk_cli_usage_error(
+		    argv[0], "option '%s' needs a value", argv[optind - 1]);
+	return crk_cli_usage_error(
+	    argv[0], "unknown option '%s'", argv[optind - 1]);
 }
 
 int

@@ -21,9 +21,9 @@ struct crk_cli {
 	struct crk_config *config; /* owned; after crk_cli_load_config */
 	struct crk_store *store;   /* owned; after crk_cli_open_store */
 	struct crk_engine *engine; /* owned; after crk_cli_open_store */
-	time_t now;		   /* --now, CRICKETS_NOW, or time() */
-	bool verbose;		   /* -v: debug log lines */
-	bool quiet;		   /* -q: warnings and errors only */
+	time_t now;                /* --now, CRICKETS_NOW, or time() */
+	bool verbose;              /* -v: debug log lines */
+	bool quiet;                /* -q: warnings and errors only */
 };
 
 /* Runs the crickets command line; returns the process exit code. */
@@ -41,8 +41,7 @@ int crk_cli_open_store(struct crk_cli *cli);
 void crk_cli_error(const char *fmt, ...) CRK_PRINTF(1, 2);
 /* Prints "crickets: CMD: <message>; see crickets CMD --help" and returns
  * EX_USAGE, for a command's bad arguments. */
-int crk_cli_usage_error(const char *cmd, const char *fmt, ...)
-    CRK_PRINTF(2, 3);
+int crk_cli_usage_error(const char *cmd, const char *fmt, ...) CRK_PRINTF(2, 3);
 /* The usage error for what getopt_long returned as c (':' for a missing
  * value, anything else for an unknown option); returns EX_USAGE. */
 int crk_cli_option_error(int c, char **argv);
@@ -55,10 +54,9 @@ int crk_cli_exit_code(enum crk_status status);
 typedef int crk_cmd_fn(struct crk_cli *cli, int argc, char **argv);
 
 /* watcher/cli.c and watcher/cmd_store.c: commands on the store */
-crk_cmd_fn crk_cmd_list, crk_cmd_show, crk_cmd_won, crk_cmd_lost,
-    crk_cmd_drop, crk_cmd_notyet, crk_cmd_reopen, crk_cmd_snooze,
-    crk_cmd_touch, crk_cmd_track, crk_cmd_untrack, crk_cmd_stats,
-    crk_cmd_import;
+crk_cmd_fn crk_cmd_list, crk_cmd_show, crk_cmd_won, crk_cmd_lost, crk_cmd_drop,
+    crk_cmd_notyet, crk_cmd_reopen, crk_cmd_snooze, crk_cmd_touch,
+    crk_cmd_track, crk_cmd_untrack, crk_cmd_stats, crk_cmd_import;
 /* watcher/cmd_sync.c (IMAP, issue 3) */
 crk_cmd_fn crk_cmd_sync, crk_cmd_watch, crk_cmd_doctor;
 /* watcher/cmd_feed.c (feeds, issue 4) */

@@ -30,7 +30,6 @@ feed_on_signal(int sig)
 		feed_stop = 1;
 }
 
-
 static int
 feed_fail(const char *what, enum crk_status status, char **error)
 {
@@ -66,13 +65,12 @@ crk_cmd_feed(struct crk_cli *cli, int argc, char **argv)
 			    "config), atomically, and prints\nthe paths.\n",
 			    CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE);
 			return EX_OK;
-		default:
-			return crk_cli_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)
-		return crk_cli_usage_error(argv[0],
-		    "unexpected argument '%s'", argv[optind]);
+		return crk_cli_usage_error(
+		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	if (out == NULL)
@@ -192,13 +190,12 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 			       "SIGINT or\nSIGTERM stop it.\n",
 			    FEED_DEFAULT_LISTEN, FEED_DEFAULT_INTERVAL);
 			return EX_OK;
-		default:
-			return crk_cli_option_error(c, argv);
+		default: return crk_cli_option_error(c, argv);
 		}
 	}
 	if (optind < argc)
-		return crk_cli_usage_error(argv[0],
-		    "unexpected argument '%s'", argv[optind]);
+		return crk_cli_usage_error(
+		    argv[0], "unexpected argument '%s'", argv[optind]);
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	status = crk_config_ensure_token(cli->config, &error);

@@ -127,7 +127,6 @@ store_help(const char *name)
 	return EX_OK;
 }
 
-
 /* Parses a command that takes only --help and `n` positional arguments;
  * returns -1 to go on, else the exit code. */
 static int

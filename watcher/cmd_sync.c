@@ -25,7 +25,6 @@
 
 /* ---- shared -------------------------------------------------------------- */
 
-
 /* The config with at least one account (or the one named). */
 static int
 sync_accounts(
@@ -163,8 +162,7 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 	return crk_cli_exit_code(worst);
 }
 
-/* ---- crickets watch -------------------------------------------------------
- */
+/* ---- crickets watch ------------------------------------------------------ */
 
 /* Error classes, as isync has them: a temporary error is retried soon, a
  * back-off error after a growing pause, a final one only after the
@@ -559,8 +557,7 @@ restart:
 	return EX_OK;
 }
 
-/* ---- crickets doctor ------------------------------------------------------
- */
+/* ---- crickets doctor ----------------------------------------------------- */
 
 static const char *const doctor_caps[][2] = {
     {"IDLE", "new mail at once (else a poll every interval)"},

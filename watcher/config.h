@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The crickets config file (INI via inih): paths, cadence, accounts, feed server. */
+/* The crickets config file (INI via inih): paths, cadence, accounts, feed
+ * server. */
 #ifndef CRK_CONFIG_H
 #define CRK_CONFIG_H
 
@@ -16,30 +17,31 @@ enum crk_tls_mode {
 };
 
 struct crk_account_config {
-	char *name;		/* owned; from "[account NAME]" */
-	char *host;		/* owned */
-	unsigned port;		/* default 993 (imaps) or 143 */
+	char *name;    /* owned; from "[account NAME]" */
+	char *host;    /* owned */
+	unsigned port; /* default 993 (imaps) or 143 */
 	enum crk_tls_mode tls;
-	char *ca_file;		/* owned; NULL: system trust store only */
-	char *user;		/* owned */
-	char *password_command; /* owned; run by /bin/sh, first line of stdout */
-	char *password_file;	/* owned; must not be group/other readable */
-	char *auth;		/* owned; "login" (default) or "plain" */
-	struct crk_strv identities;	  /* normalised addresses */
+	char *ca_file; /* owned; NULL: system trust store only */
+	char *user;    /* owned */
+	char
+	    *password_command; /* owned; run by /bin/sh, first line of stdout */
+	char *password_file;   /* owned; must not be group/other readable */
+	char *auth;            /* owned; "login" (default) or "plain" */
+	struct crk_strv identities;       /* normalised addresses */
 	struct crk_strv internal_domains; /* lowercased */
-	struct crk_strv folders;	  /* empty: all but Trash/Junk/Drafts */
-	char *sent_folder;	/* owned; NULL: found by SPECIAL-USE/names */
-	char *drafts_folder;	/* owned; NULL: found by SPECIAL-USE/names */
-	bool drafts;		/* write follow-up drafts (default yes) */
+	struct crk_strv folders;          /* empty: all but Trash/Junk/Drafts */
+	char *sent_folder;   /* owned; NULL: found by SPECIAL-USE/names */
+	char *drafts_folder; /* owned; NULL: found by SPECIAL-USE/names */
+	bool drafts;         /* write follow-up drafts (default yes) */
 };
 
 struct crk_config {
-	char *path;	    /* owned; the file read, NULL when none */
-	char *database;	    /* owned; expanded */
-	char *feed_dir;	    /* owned; expanded */
+	char *path;          /* owned; the file read, NULL when none */
+	char *database;      /* owned; expanded */
+	char *feed_dir;      /* owned; expanded */
 	char *templates_dir; /* owned; expanded; rep's own templates */
-	char *timezone;	    /* owned; NULL: the system's */
-	unsigned feed_mode; /* file mode of written feeds, default 0600 */
+	char *timezone;      /* owned; NULL: the system's */
+	unsigned feed_mode;  /* file mode of written feeds, default 0600 */
 	unsigned draft_hour; /* local hour drafts are opened on the due day */
 	struct crk_cadence cadence;
 	struct crk_rules rules; /* words from [crickets]; identities and
@@ -78,7 +80,7 @@ void crk_config_password_free(char **password);
 
 /* Makes sure serve_token is set: generates a random 128-bit token (hex)
  * and appends it to the config file's [serve] section when missing. */
-enum crk_status crk_config_ensure_token(struct crk_config *config,
-    char **error_r);
+enum crk_status
+crk_config_ensure_token(struct crk_config *config, char **error_r);
 
 #endif

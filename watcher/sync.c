@@ -140,12 +140,7 @@ out:
 	return st;
 }
 
-/* ---- one message ----------------------------------------------------------
- */
-
-
-
-
+/* ---- one message --------------------------------------------------------- */
 
 static bool
 sync_looks_like_bounce(const struct crk_message *msg)
@@ -238,8 +233,7 @@ fail:
 	return CRK_E_NET;
 }
 
-/* ---- one folder ------------------------------------------------------------
- */
+/* ---- one folder ---------------------------------------------------------- */
 
 static void
 sync_progress(const struct crk_sync_options *opts, const char *folder,
