@@ -64,17 +64,17 @@
 
 struct plugin_state {
 	struct crk_glue_config *config; /* owned */
-	struct crk_glue *glue;		/* owned */
+	struct crk_glue *glue;          /* owned */
 	gulong hook_filtering;
 	gulong hook_postfiltering;
 	gulong hook_item_update;
-	GQueue pending;	      /* MsgInfo refs waiting to be ingested */
+	GQueue pending;       /* MsgInfo refs waiting to be ingested */
 	GHashTable *seen;     /* msgid -> 1: queued or ingested this run */
 	GSList *rescan_items; /* FolderItems waiting for a rescan */
 	guint rescan_source;
 	guint ingest_source;
 	guint publish_source;
-	guint merge_id;	      /* our menu items in Claws' UI manager */
+	guint merge_id; /* our menu items in Claws' UI manager */
 	GtkWidget *silent_window;
 	GtkListStore *silent_store;
 };
@@ -85,9 +85,7 @@ static void
 plugin_log(enum crk_log_level level, const char *msg, void *context)
 {
 	switch (level) {
-	case CRK_LOG_DEBUG:
-		debug_print("crickets: %s\n", msg);
-		break;
+	case CRK_LOG_DEBUG: debug_print("crickets: %s\n", msg); break;
 	case CRK_LOG_INFO:
 		log_message(LOG_PROTOCOL, "crickets: %s\n", msg);
 		break;
@@ -128,14 +126,13 @@ plugin_account_name(PrefsAccount *ac)
 	return ac->account_name;
 }
 
-static void
-plugin_schedule_publish(void);
+static void plugin_schedule_publish(void);
 
 /* Reads one message from Claws and hands it to the engine. */
 static void
 plugin_ingest_msginfo(MsgInfo *msginfo, time_t now)
 {
-	struct crk_strv tags = { 0 };
+	struct crk_strv tags = {0};
 	gchar *file = NULL;
 	gchar *raw = NULL;
 	gsize len = 0;
@@ -233,8 +230,9 @@ plugin_publish_timeout(gpointer data)
 		return G_SOURCE_REMOVE;
 	status = crk_glue_publish(plugin.glue, time(NULL), &error);
 	if (status != CRK_OK)
-		log_warning(LOG_PROTOCOL, "crickets: cannot publish the feeds: "
-					  "%s\n",
+		log_warning(LOG_PROTOCOL,
+		    "crickets: cannot publish the feeds: "
+		    "%s\n",
 		    error != NULL ? error : crk_status_str(status));
 	else
 		debug_print("crickets: feeds published into %s\n",
@@ -248,8 +246,8 @@ plugin_schedule_publish(void)
 {
 	if (plugin.publish_source != 0)
 		g_source_remove(plugin.publish_source);
-	plugin.publish_source = g_timeout_add(PUBLISH_DELAY_MS,
-	    plugin_publish_timeout, NULL);
+	plugin.publish_source =
+	    g_timeout_add(PUBLISH_DELAY_MS, plugin_publish_timeout, NULL);
 }
 
 static gint
@@ -318,11 +316,11 @@ plugin_item_update_hook(gpointer source, gpointer data)
 		return FALSE;
 	}
 	if (g_slist_find(plugin.rescan_items, item) == NULL)
-		plugin.rescan_items = g_slist_prepend(plugin.rescan_items,
-		    item);
+		plugin.rescan_items =
+		    g_slist_prepend(plugin.rescan_items, item);
 	if (plugin.rescan_source == 0)
-		plugin.rescan_source = g_timeout_add(RESCAN_DELAY_MS,
-		    plugin_rescan_timeout, NULL);
+		plugin.rescan_source =
+		    g_timeout_add(RESCAN_DELAY_MS, plugin_rescan_timeout, NULL);
 	return FALSE;
 }
 
@@ -351,8 +349,7 @@ plugin_postfiltering_hook(gpointer source, gpointer data)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-static void
-plugin_silent_refresh(void);
+static void plugin_silent_refresh(void);
 
 /* Mirrors a closing state as a Claws tag, so it syncs as an IMAP keyword
  * and `crickets watch` (or any client) sees it too. */
@@ -389,8 +386,8 @@ plugin_act(const char *account, const char *msgid, const char *action,
 	char *error = NULL;
 	enum crk_status status;
 
-	status = crk_glue_action(plugin.glue, account, msgid, action, day,
-	    note, time(NULL), &error);
+	status = crk_glue_action(
+	    plugin.glue, account, msgid, action, day, note, time(NULL), &error);
 	if (status != CRK_OK) {
 		alertpanel_error("Crickets: %s",
 		    error != NULL ? error : crk_status_str(status));
@@ -421,8 +418,7 @@ plugin_act_on_selection(const char *action, crk_day day, const char *note)
 		account = plugin_account_name(plugin_account_of(msginfo));
 		/* A message the hooks have not reached yet (an old one)
 		 * is read now, so it can be tracked. */
-		if (!crk_glue_has_message(plugin.glue, account,
-			msginfo->msgid))
+		if (!crk_glue_has_message(plugin.glue, account, msginfo->msgid))
 			plugin_ingest_msginfo(msginfo, time(NULL));
 		if (!plugin_act(account, msginfo->msgid, action, day, note))
 			break;
@@ -480,8 +476,8 @@ menu_snooze(GtkAction *a, gpointer data)
 	if (answer == NULL)
 		return;
 	if (crk_day_parse(g_strstrip(answer), &day, NULL) != CRK_OK)
-		alertpanel_error("Crickets: '%s' is not a date (YYYY-MM-DD)",
-		    answer);
+		alertpanel_error(
+		    "Crickets: '%s' is not a date (YYYY-MM-DD)", answer);
 	else
 		plugin_act_on_selection("snooze", day, NULL);
 	g_free(answer);
@@ -490,13 +486,13 @@ menu_snooze(GtkAction *a, gpointer data)
 static void
 menu_call(GtkAction *a, gpointer data)
 {
-	gchar *note = input_dialog("Log a call",
-	    "What was said (optional):", "");
+	gchar *note =
+	    input_dialog("Log a call", "What was said (optional):", "");
 
 	if (note == NULL)
 		return;
-	plugin_act_on_selection("call", CRK_DAY_NONE,
-	    *g_strstrip(note) != '\0' ? note : NULL);
+	plugin_act_on_selection(
+	    "call", CRK_DAY_NONE, *g_strstrip(note) != '\0' ? note : NULL);
 	g_free(note);
 }
 
@@ -510,7 +506,8 @@ menu_followup(GtkAction *a, gpointer data)
 	struct crk_proposal *p = NULL;
 	struct crk_template *tpl = NULL;
 	struct crk_template_values values;
-	char *first = NULL, *company = NULL, *body = NULL, *reply_subject = NULL;
+	char *first = NULL, *company = NULL, *body = NULL,
+	     *reply_subject = NULL;
 	gchar *mailto = NULL, *e_to, *e_subject, *e_body, *e_irt;
 	const char *to;
 	time_t now = time(NULL);
@@ -521,9 +518,9 @@ menu_followup(GtkAction *a, gpointer data)
 	msginfo = summary_get_selected_msg(mainwin->summaryview);
 	if (msginfo == NULL || msginfo->msgid == NULL)
 		return;
-	if (crk_store_proposal_find(crk_glue_store(plugin.glue),
-		msginfo->msgid, &p, NULL) != CRK_OK || p == NULL ||
-	    p->prospects.count == 0) {
+	if (crk_store_proposal_find(crk_glue_store(plugin.glue), msginfo->msgid,
+		&p, NULL) != CRK_OK ||
+	    p == NULL || p->prospects.count == 0) {
 		alertpanel_error("Crickets: this message is not a tracked "
 				 "proposal");
 		crk_proposal_free(&p);
@@ -544,14 +541,12 @@ menu_followup(GtkAction *a, gpointer data)
 	values.touch = touch;
 	values.rep_name = p->from_name;
 	body = crk_template_render(tpl, &values);
-	reply_subject = crk_subject_reply(p->subject != NULL ? p->subject
-							     : "");
+	reply_subject = crk_subject_reply(p->subject != NULL ? p->subject : "");
 	e_to = g_uri_escape_string(to, "@", FALSE);
 	e_subject = g_uri_escape_string(reply_subject, NULL, FALSE);
 	e_body = g_uri_escape_string(body, NULL, FALSE);
-	e_irt = g_uri_escape_string(p->last_message_id != NULL
-					? p->last_message_id
-					: p->message_id,
+	e_irt = g_uri_escape_string(
+	    p->last_message_id != NULL ? p->last_message_id : p->message_id,
 	    "@", FALSE);
 	mailto = g_strdup_printf("%s?subject=%s&in-reply-to=%%3C%s%%3E&"
 				 "body=%s",
@@ -585,7 +580,7 @@ enum {
 static void
 plugin_silent_refresh(void)
 {
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	time_t now = time(NULL);
 	size_t i;
 
@@ -597,25 +592,23 @@ plugin_silent_refresh(void)
 		return;
 	for (i = 0; i < list.count; i++) {
 		const struct crk_proposal *p = &list.items[i];
-		const struct crk_addr *who = p->prospects.count > 0
-						 ? &p->prospects.items[0]
-						 : NULL;
+		const struct crk_addr *who =
+		    p->prospects.count > 0 ? &p->prospects.items[0] : NULL;
 		char due[16] = "";
 		GtkTreeIter iter;
 
 		if (p->next_due != CRK_DAY_NONE)
 			crk_day_format(p->next_due, due);
 		gtk_list_store_append(plugin.silent_store, &iter);
-		gtk_list_store_set(plugin.silent_store, &iter,
-		    SILENT_PROSPECT,
-		    who == NULL ? "" : who->name != NULL ? who->name : who->addr,
+		gtk_list_store_set(plugin.silent_store, &iter, SILENT_PROSPECT,
+		    who == NULL             ? ""
+			: who->name != NULL ? who->name
+					    : who->addr,
 		    SILENT_SUBJECT, p->subject != NULL ? p->subject : "",
 		    SILENT_DAYS, (gint)((now - p->round_start) / 86400),
-		    SILENT_TOUCH, (gint)p->next_number,
-		    SILENT_DUE, due,
-		    SILENT_STATE, crk_state_name(p->state),
-		    SILENT_MSGID, p->message_id,
-		    SILENT_ACCOUNT, p->account, -1);
+		    SILENT_TOUCH, (gint)p->next_number, SILENT_DUE, due,
+		    SILENT_STATE, crk_state_name(p->state), SILENT_MSGID,
+		    p->message_id, SILENT_ACCOUNT, p->account, -1);
 	}
 	crk_proposal_list_clear(&list);
 }
@@ -635,8 +628,8 @@ silent_act(const char *action)
 	sel = gtk_tree_view_get_selection(GTK_TREE_VIEW(view));
 	if (!gtk_tree_selection_get_selected(sel, &model, &iter))
 		return;
-	gtk_tree_model_get(model, &iter, SILENT_MSGID, &msgid,
-	    SILENT_ACCOUNT, &account, -1);
+	gtk_tree_model_get(
+	    model, &iter, SILENT_MSGID, &msgid, SILENT_ACCOUNT, &account, -1);
 	if (plugin_act(account, msgid, action, CRK_DAY_NONE, NULL)) {
 		plugin_schedule_publish();
 		plugin_silent_refresh();
@@ -671,8 +664,8 @@ silent_untrack(GtkButton *b, gpointer data)
 
 /* Double-click: shows the proposal in Claws (it is in a Sent folder). */
 static void
-silent_row_activated(GtkTreeView *view, GtkTreePath *path,
-    GtkTreeViewColumn *col, gpointer data)
+silent_row_activated(
+    GtkTreeView *view, GtkTreePath *path, GtkTreeViewColumn *col, gpointer data)
 {
 	MainWindow *mainwin = mainwindow_get_mainwindow();
 	GtkTreeModel *model = gtk_tree_view_get_model(view);
@@ -684,19 +677,19 @@ silent_row_activated(GtkTreeView *view, GtkTreePath *path,
 		return;
 	gtk_tree_model_get(model, &iter, SILENT_MSGID, &msgid, -1);
 	for (cur = folder_get_list(); cur != NULL && msgid != NULL;
-	    cur = cur->next) {
+	     cur = cur->next) {
 		Folder *folder = cur->data;
 		MsgInfo *msginfo;
 
 		if (folder->outbox == NULL)
 			continue;
-		msginfo = folder_item_get_msginfo_by_msgid(folder->outbox,
-		    msgid);
+		msginfo =
+		    folder_item_get_msginfo_by_msgid(folder->outbox, msgid);
 		if (msginfo == NULL)
 			continue;
 		folderview_select(mainwin->folderview, folder->outbox);
-		summary_select_by_msgnum(mainwin->summaryview,
-		    msginfo->msgnum, TRUE);
+		summary_select_by_msgnum(
+		    mainwin->summaryview, msginfo->msgnum, TRUE);
 		procmsg_msginfo_free(&msginfo);
 		gtk_window_present(GTK_WINDOW(mainwin->window));
 		break;
@@ -714,16 +707,16 @@ silent_destroyed(GtkWidget *w, gpointer data)
 static void
 menu_silent(GtkAction *a, gpointer data)
 {
-	static const char *const titles[] = { "Prospect", "Subject",
-		"Days silent", "Touch", "Next due", "State" };
+	static const char *const titles[] = {
+	    "Prospect", "Subject", "Days silent", "Touch", "Next due", "State"};
 	static const struct {
 		const char *label;
 		GCallback cb;
 	} buttons[] = {
-		{ "Won", G_CALLBACK(silent_won) },
-		{ "Lost", G_CALLBACK(silent_lost) },
-		{ "Not yet", G_CALLBACK(silent_notyet) },
-		{ "Stop tracking", G_CALLBACK(silent_untrack) },
+	    {"Won", G_CALLBACK(silent_won)},
+	    {"Lost", G_CALLBACK(silent_lost)},
+	    {"Not yet", G_CALLBACK(silent_notyet)},
+	    {"Stop tracking", G_CALLBACK(silent_untrack)},
 	};
 	GtkWidget *win, *vbox, *scroll, *view, *bbox;
 	size_t i;
@@ -737,15 +730,15 @@ menu_silent(GtkAction *a, gpointer data)
 	gtk_window_set_title(GTK_WINDOW(win), "Silent proposals");
 	gtk_window_set_default_size(GTK_WINDOW(win), 760, 360);
 	plugin.silent_store = gtk_list_store_new(SILENT_N_COLUMNS,
-	    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT,
-	    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
-	view = gtk_tree_view_new_with_model(
-	    GTK_TREE_MODEL(plugin.silent_store));
+	    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_INT, G_TYPE_INT, G_TYPE_STRING,
+	    G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+	view =
+	    gtk_tree_view_new_with_model(GTK_TREE_MODEL(plugin.silent_store));
 	g_object_unref(plugin.silent_store);
 	for (i = 0; i < CRK_N_ELEMENTS(titles); i++) {
-		GtkTreeViewColumn *col = gtk_tree_view_column_new_with_attributes(
-		    titles[i], gtk_cell_renderer_text_new(), "text", (gint)i,
-		    NULL);
+		GtkTreeViewColumn *col =
+		    gtk_tree_view_column_new_with_attributes(titles[i],
+			gtk_cell_renderer_text_new(), "text", (gint)i, NULL);
 
 		gtk_tree_view_column_set_sort_column_id(col, (gint)i);
 		gtk_tree_view_column_set_resizable(col, TRUE);
@@ -766,8 +759,8 @@ menu_silent(GtkAction *a, gpointer data)
 	gtk_container_set_border_width(GTK_CONTAINER(vbox), 6);
 	gtk_container_add(GTK_CONTAINER(win), vbox);
 	g_object_set_data(G_OBJECT(win), "view", view);
-	g_signal_connect(view, "row-activated",
-	    G_CALLBACK(silent_row_activated), NULL);
+	g_signal_connect(
+	    view, "row-activated", G_CALLBACK(silent_row_activated), NULL);
 	g_signal_connect(win, "destroy", G_CALLBACK(silent_destroyed), NULL);
 	plugin.silent_window = win;
 	plugin_silent_refresh();
@@ -775,25 +768,25 @@ menu_silent(GtkAction *a, gpointer data)
 }
 
 static GtkActionEntry menu_entries[] = {
-	{ "Message/Crickets", NULL, "Crickets", NULL, NULL, NULL },
-	{ "Message/Crickets/Track", NULL, "Track as proposal", NULL, NULL,
-	    G_CALLBACK(menu_track) },
-	{ "Message/Crickets/Untrack", NULL, "Stop tracking", NULL, NULL,
-	    G_CALLBACK(menu_untrack) },
-	{ "Message/Crickets/Won", NULL, "Mark won", NULL, NULL,
-	    G_CALLBACK(menu_won) },
-	{ "Message/Crickets/Lost", NULL, "Mark lost", NULL, NULL,
-	    G_CALLBACK(menu_lost) },
-	{ "Message/Crickets/NotYet", NULL, "Not yet", NULL, NULL,
-	    G_CALLBACK(menu_notyet) },
-	{ "Message/Crickets/Snooze", NULL, "Snooze…", NULL, NULL,
-	    G_CALLBACK(menu_snooze) },
-	{ "Message/Crickets/Call", NULL, "Log a call…", NULL, NULL,
-	    G_CALLBACK(menu_call) },
-	{ "Message/Crickets/FollowUp", NULL, "Follow up now", NULL, NULL,
-	    G_CALLBACK(menu_followup) },
-	{ "Tools/CricketsSilent", NULL, "Silent proposals", NULL, NULL,
-	    G_CALLBACK(menu_silent) },
+    {"Message/Crickets", NULL, "Crickets", NULL, NULL, NULL},
+    {"Message/Crickets/Track", NULL, "Track as proposal", NULL, NULL,
+	G_CALLBACK(menu_track)},
+    {"Message/Crickets/Untrack", NULL, "Stop tracking", NULL, NULL,
+	G_CALLBACK(menu_untrack)},
+    {"Message/Crickets/Won", NULL, "Mark won", NULL, NULL,
+	G_CALLBACK(menu_won)},
+    {"Message/Crickets/Lost", NULL, "Mark lost", NULL, NULL,
+	G_CALLBACK(menu_lost)},
+    {"Message/Crickets/NotYet", NULL, "Not yet", NULL, NULL,
+	G_CALLBACK(menu_notyet)},
+    {"Message/Crickets/Snooze", NULL, "Snooze…", NULL, NULL,
+	G_CALLBACK(menu_snooze)},
+    {"Message/Crickets/Call", NULL, "Log a call…", NULL, NULL,
+	G_CALLBACK(menu_call)},
+    {"Message/Crickets/FollowUp", NULL, "Follow up now", NULL, NULL,
+	G_CALLBACK(menu_followup)},
+    {"Tools/CricketsSilent", NULL, "Silent proposals", NULL, NULL,
+	G_CALLBACK(menu_silent)},
 };
 
 static void
@@ -819,8 +812,8 @@ plugin_menus_add(void)
 		    menu_entries[i].name, GTK_UI_MANAGER_MENUITEM, FALSE);
 	}
 	gtk_ui_manager_add_ui(ui, plugin.merge_id, "/Menu/Tools",
-	    "CricketsSilent", "Tools/CricketsSilent",
-	    GTK_UI_MANAGER_MENUITEM, FALSE);
+	    "CricketsSilent", "Tools/CricketsSilent", GTK_UI_MANAGER_MENUITEM,
+	    FALSE);
 }
 
 static void
@@ -840,8 +833,8 @@ plugin_menus_remove(void)
 		    mainwin->action_group, menu_entries[i].name);
 
 		if (action != NULL)
-			gtk_action_group_remove_action(mainwin->action_group,
-			    action);
+			gtk_action_group_remove_action(
+			    mainwin->action_group, action);
 	}
 }
 
@@ -874,8 +867,8 @@ struct crickets_prefs_page {
 static struct crickets_prefs_page prefs_page;
 static gchar *prefs_path[3];
 
-static const char *const weekday_names[] = { "sun", "mon", "tue", "wed",
-	"thu", "fri", "sat" };
+static const char *const weekday_names[] = {
+    "sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
 static GtkWidget *
 prefs_row(GtkGrid *grid, int row, const char *label, const char *value,
@@ -906,14 +899,14 @@ prefs_create(PrefsPage *page, GtkWindow *window, gpointer data)
 	unsigned i;
 
 	for (i = 0; c != NULL && i < c->cadence.n_offsets; i++)
-		g_string_append_printf(cadence, "%s%d", i > 0 ? "," : "",
-		    c->cadence.offsets[i]);
+		g_string_append_printf(
+		    cadence, "%s%d", i > 0 ? "," : "", c->cadence.offsets[i]);
 	for (i = 0; c != NULL && i < 7; i++)
 		if (c->cadence.weekend & (1u << i))
 			g_string_append_printf(weekend, "%s%s",
 			    weekend->len > 0 ? "," : "", weekday_names[i]);
-	repeat = g_strdup_printf("%d", c != NULL ? c->cadence.repeat_every
-						 : 30);
+	repeat =
+	    g_strdup_printf("%d", c != NULL ? c->cadence.repeat_every : 30);
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 6);
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 8);
 	gtk_container_set_border_width(GTK_CONTAINER(grid), 8);
@@ -952,7 +945,7 @@ prefs_destroy(PrefsPage *page)
 static void
 plugin_reload(void)
 {
-	struct crk_strv identities = { 0 };
+	struct crk_strv identities = {0};
 	struct crk_glue_config *config = NULL;
 	struct crk_glue *glue = NULL;
 	char *error = NULL;
@@ -970,8 +963,10 @@ plugin_reload(void)
 	plugin_schedule_publish();
 	return;
 fail:
-	alertpanel_error("Crickets: %s", error != NULL ? error : "cannot "
-							       "reload");
+	alertpanel_error("Crickets: %s",
+	    error != NULL ? error
+			  : "cannot "
+			    "reload");
 	crk_glue_config_free(&config);
 	crk_strv_clear(&identities);
 	free(error);
@@ -981,8 +976,8 @@ static void
 prefs_save(PrefsPage *page)
 {
 	struct crickets_prefs_page *pp = (struct crickets_prefs_page *)page;
-	static const char *const keys[] = { "cadence", "repeat_every",
-		"weekend", "proposal_words", "feed_dir" };
+	static const char *const keys[] = {
+	    "cadence", "repeat_every", "weekend", "proposal_words", "feed_dir"};
 	const char *values[CRK_N_ELEMENTS(keys)];
 	char *path;
 	gchar *dir;
@@ -998,8 +993,8 @@ prefs_save(PrefsPage *page)
 		if (*values[i] == '\0')
 			values[i] = NULL; /* back to the default */
 	path = plugin.config != NULL && plugin.config->path != NULL
-		   ? crk_xstrdup(plugin.config->path)
-		   : crk_glue_config_default_path();
+	    ? crk_xstrdup(plugin.config->path)
+	    : crk_glue_config_default_path();
 	dir = g_path_get_dirname(path);
 	g_mkdir_with_parents(dir, 0700);
 	if (crk_glue_config_save(path, "crickets", keys, values,
@@ -1034,14 +1029,14 @@ static void
 plugin_unregister(void)
 {
 	if (plugin.hook_filtering != 0)
-		hooks_unregister_hook(MAIL_FILTERING_HOOKLIST,
-		    plugin.hook_filtering);
+		hooks_unregister_hook(
+		    MAIL_FILTERING_HOOKLIST, plugin.hook_filtering);
 	if (plugin.hook_postfiltering != 0)
-		hooks_unregister_hook(MAIL_POSTFILTERING_HOOKLIST,
-		    plugin.hook_postfiltering);
+		hooks_unregister_hook(
+		    MAIL_POSTFILTERING_HOOKLIST, plugin.hook_postfiltering);
 	if (plugin.hook_item_update != 0)
-		hooks_unregister_hook(FOLDER_ITEM_UPDATE_HOOKLIST,
-		    plugin.hook_item_update);
+		hooks_unregister_hook(
+		    FOLDER_ITEM_UPDATE_HOOKLIST, plugin.hook_item_update);
 	plugin.hook_filtering = 0;
 	plugin.hook_postfiltering = 0;
 	plugin.hook_item_update = 0;
@@ -1050,7 +1045,7 @@ plugin_unregister(void)
 gint
 plugin_init(gchar **error)
 {
-	struct crk_strv identities = { 0 };
+	struct crk_strv identities = {0};
 	char *crk_error = NULL;
 	enum crk_status status;
 
@@ -1059,8 +1054,8 @@ plugin_init(gchar **error)
 		return -1;
 	memset(&plugin, 0, sizeof(plugin));
 	g_queue_init(&plugin.pending);
-	plugin.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
+	plugin.seen =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	crk_log_set_handler(plugin_log, NULL);
 	status = crk_glue_config_load(NULL, &plugin.config, &crk_error);
 	if (status != CRK_OK)
@@ -1068,13 +1063,13 @@ plugin_init(gchar **error)
 	if (plugin.config->timezone != NULL)
 		g_setenv("TZ", plugin.config->timezone, TRUE);
 	plugin_identities(&identities);
-	status = crk_glue_open(plugin.config, &identities, &plugin.glue,
-	    &crk_error);
+	status =
+	    crk_glue_open(plugin.config, &identities, &plugin.glue, &crk_error);
 	crk_strv_clear(&identities);
 	if (status != CRK_OK)
 		goto fail;
-	plugin.hook_filtering = hooks_register_hook(MAIL_FILTERING_HOOKLIST,
-	    plugin_filtering_hook, NULL);
+	plugin.hook_filtering = hooks_register_hook(
+	    MAIL_FILTERING_HOOKLIST, plugin_filtering_hook, NULL);
 	plugin.hook_postfiltering = hooks_register_hook(
 	    MAIL_POSTFILTERING_HOOKLIST, plugin_postfiltering_hook, NULL);
 	plugin.hook_item_update = hooks_register_hook(
@@ -1093,8 +1088,8 @@ plugin_init(gchar **error)
 	plugin_schedule_publish();
 	return 0;
 fail:
-	*error = g_strdup_printf("crickets: %s",
-	    crk_error != NULL ? crk_error : "cannot start");
+	*error = g_strdup_printf(
+	    "crickets: %s", crk_error != NULL ? crk_error : "cannot start");
 	free(crk_error);
 	plugin_done();
 	return -1;
@@ -1172,8 +1167,8 @@ struct PluginFeature *
 plugin_provides(void)
 {
 	static struct PluginFeature features[] = {
-		{ PLUGIN_UTILITY, "Crickets" },
-		{ PLUGIN_NOTHING, NULL },
+	    {PLUGIN_UTILITY, "Crickets"},
+	    {PLUGIN_NOTHING, NULL},
 	};
 
 	return features;

@@ -18,8 +18,8 @@
 struct crk_glue {
 	struct crk_store *store;   /* owned */
 	struct crk_engine *engine; /* owned */
-	struct crk_rules rules;	   /* owned */
-	char *feed_dir;		   /* owned */
+	struct crk_rules rules;    /* owned */
+	char *feed_dir;            /* owned */
 	unsigned feed_mode;
 };
 
@@ -44,8 +44,8 @@ glue_xdg_dir(const char *env, const char *fallback)
 	if (dir != NULL && dir[0] == '/')
 		return crk_xstrdup(dir);
 	home = glue_home();
-	path = crk_xasprintf("%s/%s", strcmp(home, "/") == 0 ? "" : home,
-	    fallback);
+	path = crk_xasprintf(
+	    "%s/%s", strcmp(home, "/") == 0 ? "" : home, fallback);
 	free(home);
 	return path;
 }
@@ -120,9 +120,9 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 
 	if (strcmp(name, "database") == 0 || strcmp(name, "feed_dir") == 0 ||
 	    strcmp(name, "templates_dir") == 0) {
-		char **dst = name[0] == 'd'   ? &config->database
-			     : name[0] == 'f' ? &config->feed_dir
-					      : &config->templates_dir;
+		char **dst = name[0] == 'd' ? &config->database
+		    : name[0] == 'f'        ? &config->feed_dir
+					    : &config->templates_dir;
 		if (*value == '\0') {
 			crk_error_set(error_r, "%s must not be empty", name);
 			return false;
@@ -133,13 +133,14 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 		free(config->timezone);
 		config->timezone = *value == '\0' ? NULL : crk_xstrdup(value);
 	} else if (strcmp(name, "cadence") == 0) {
-		if (crk_cadence_parse_offsets(&config->cadence, value,
-			error_r) != CRK_OK)
+		if (crk_cadence_parse_offsets(
+			&config->cadence, value, error_r) != CRK_OK)
 			return false;
 	} else if (strcmp(name, "repeat_every") == 0) {
 		if (!glue_parse_uint(value, 3650, &n)) {
-			crk_error_set(error_r, "repeat_every must be a number "
-					       "of days (0 for none)");
+			crk_error_set(error_r,
+			    "repeat_every must be a number "
+			    "of days (0 for none)");
 			return false;
 		}
 		config->cadence.repeat_every = (int)n;
@@ -150,8 +151,8 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 		}
 		config->cadence.cap = n;
 	} else if (strcmp(name, "weekend") == 0) {
-		if (crk_cadence_parse_weekend(&config->cadence, value,
-			error_r) != CRK_OK)
+		if (crk_cadence_parse_weekend(
+			&config->cadence, value, error_r) != CRK_OK)
 			return false;
 	} else if (strcmp(name, "proposal_words") == 0) {
 		if (crk_rules_set_words(&config->rules, value, error_r) !=
@@ -161,8 +162,9 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 		config->proposal_words = crk_xstrdup(value);
 	} else if (strcmp(name, "proposal_threshold") == 0) {
 		if (!glue_parse_uint(value, 100000, &n) || n == 0) {
-			crk_error_set(error_r, "proposal_threshold must be a "
-					       "positive number");
+			crk_error_set(error_r,
+			    "proposal_threshold must be a "
+			    "positive number");
 			return false;
 		}
 		config->rules.threshold = (int)n;
@@ -172,9 +174,10 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 
 		if (end == value || *end != '\0' || mode > 0777 ||
 		    (mode & 0600) != 0600) {
-			crk_error_set(error_r, "feed_mode must be an octal "
-					       "file mode the owner can read "
-					       "and write");
+			crk_error_set(error_r,
+			    "feed_mode must be an octal "
+			    "file mode the owner can read "
+			    "and write");
 			return false;
 		}
 		config->feed_mode = (unsigned)mode;
@@ -199,8 +202,8 @@ glue_strip_comment(char *s)
 }
 
 enum crk_status
-crk_glue_config_load(const char *path, struct crk_glue_config **config_r,
-    char **error_r)
+crk_glue_config_load(
+    const char *path, struct crk_glue_config **config_r, char **error_r)
 {
 	struct crk_glue_config *config = NULL;
 	enum crk_status status = CRK_OK;
@@ -215,8 +218,8 @@ crk_glue_config_load(const char *path, struct crk_glue_config **config_r,
 	*config_r = NULL;
 	config = crk_xcalloc(1, sizeof(*config));
 	glue_config_defaults(config);
-	file = path != NULL ? crk_xstrdup(path)
-			    : crk_glue_config_default_path();
+	file =
+	    path != NULL ? crk_xstrdup(path) : crk_glue_config_default_path();
 	fp = fopen(file, "r");
 	if (fp == NULL) {
 		if (errno != ENOENT) {
@@ -244,15 +247,16 @@ crk_glue_config_load(const char *path, struct crk_glue_config **config_r,
 			char *end = strchr(s, ']');
 
 			if (end == NULL) {
-				crk_error_set(error_r, "%s:%u: section header "
-						       "without ']'", file,
-				    lineno);
+				crk_error_set(error_r,
+				    "%s:%u: section header "
+				    "without ']'",
+				    file, lineno);
 				status = CRK_E_INVAL;
 				goto out;
 			}
 			*end = '\0';
-			in_section = strcmp(crk_str_trim(s + 1),
-					 "crickets") == 0;
+			in_section =
+			    strcmp(crk_str_trim(s + 1), "crickets") == 0;
 			continue;
 		}
 		eq = strchr(s, '=');
@@ -333,7 +337,8 @@ glue_line_key(const char *line)
 
 	while (*s == ' ' || *s == '\t')
 		s++;
-	if (*s == ';' || *s == '#' || *s == '[' || (eq = strchr(s, '=')) == NULL)
+	if (*s == ';' || *s == '#' || *s == '[' ||
+	    (eq = strchr(s, '=')) == NULL)
 		return NULL;
 	return crk_str_trim(crk_xstrndup(s, (size_t)(eq - s)));
 }
@@ -401,8 +406,8 @@ crk_glue_config_save(const char *path, const char *section,
 	done = crk_xcalloc(n + 1, sizeof(*done));
 	old = glue_read_all(path);
 	if (old == NULL && errno != ENOENT) {
-		crk_error_set(error_r, "cannot read %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot read %s: %s", path, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -436,14 +441,14 @@ crk_glue_config_save(const char *path, const char *section,
 			free(key);
 		}
 		if (!drop)
-			fprintf(out, "%.*s%s", (int)(next - line - (nl != NULL)),
-			    line, "\n");
+			fprintf(out, "%.*s%s",
+			    (int)(next - line - (nl != NULL)), line, "\n");
 	}
 	if (in_section)
 		glue_write_missing(out, keys, values, n, done);
 	if (!seen_section) {
-		fprintf(out, "%s[%s]\n", old != NULL && *old != '\0' ? "\n" : "",
-		    section);
+		fprintf(out, "%s[%s]\n",
+		    old != NULL && *old != '\0' ? "\n" : "", section);
 		glue_write_missing(out, keys, values, n, done);
 	}
 	fclose(out);
@@ -455,8 +460,8 @@ crk_glue_config_save(const char *path, const char *section,
 	if (out == NULL || fchmod(fileno(out), 0600) != 0 ||
 	    fwrite(text, 1, text_len, out) != text_len || fflush(out) != 0 ||
 	    fsync(fileno(out)) != 0) {
-		crk_error_set(error_r, "cannot write %s: %s", tmp,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot write %s: %s", tmp, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -465,8 +470,8 @@ crk_glue_config_save(const char *path, const char *section,
 	if ((status = crk_glue_config_load(tmp, &check, error_r)) != CRK_OK)
 		goto out;
 	if (rename(tmp, path) != 0) {
-		crk_error_set(error_r, "cannot replace %s: %s", path,
-		    strerror(errno));
+		crk_error_set(
+		    error_r, "cannot replace %s: %s", path, strerror(errno));
 		status = CRK_E_IO;
 		goto out;
 	}
@@ -497,7 +502,7 @@ glue_mkdir_parent(const char *path, char **error_r)
 	if (p == NULL || p == dir)
 		goto out;
 	*p = '\0';
-	for (p = dir + 1; ; p++) {
+	for (p = dir + 1;; p++) {
 		if (*p == '/' || *p == '\0') {
 			char c = *p;
 
@@ -520,8 +525,7 @@ out:
 
 enum crk_status
 crk_glue_open(const struct crk_glue_config *config,
-    const struct crk_strv *identities, struct crk_glue **glue_r,
-    char **error_r)
+    const struct crk_strv *identities, struct crk_glue **glue_r, char **error_r)
 {
 	struct crk_glue *glue = NULL;
 	enum crk_status status;
@@ -543,8 +547,8 @@ crk_glue_open(const struct crk_glue_config *config,
 			crk_strv_add_unique(&glue->rules.identities, addr);
 		free(addr);
 	}
-	glue->engine = crk_engine_new(glue->store, &glue->rules,
-	    &config->cadence);
+	glue->engine =
+	    crk_engine_new(glue->store, &glue->rules, &config->cadence);
 	crk_engine_set_return_date_parser(glue->engine, crk_ooo_return_date);
 	glue->feed_dir = crk_xstrdup(config->feed_dir);
 	glue->feed_mode = config->feed_mode;
@@ -592,8 +596,8 @@ glue_bare_id(const char *id)
 }
 
 bool
-crk_glue_has_message(struct crk_glue *glue, const char *account,
-    const char *message_id)
+crk_glue_has_message(
+    struct crk_glue *glue, const char *account, const char *message_id)
 {
 	char *id;
 	bool found;
@@ -616,12 +620,12 @@ struct glue_snapshot {
 static void
 glue_snapshot_take(struct crk_glue *glue, struct glue_snapshot *snap)
 {
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	size_t i;
 
 	memset(snap, 0, sizeof(*snap));
-	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list,
-		NULL) != CRK_OK)
+	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list, NULL) !=
+	    CRK_OK)
 		return;
 	snap->ids = crk_xcalloc(list.count + 1, sizeof(*snap->ids));
 	snap->states = crk_xcalloc(list.count + 1, sizeof(*snap->states));
@@ -646,13 +650,13 @@ glue_snapshot_clear(struct glue_snapshot *snap)
 static char *
 glue_notice(struct crk_glue *glue, const struct glue_snapshot *before)
 {
-	struct crk_proposal_list list = { 0 };
+	struct crk_proposal_list list = {0};
 	char *notice = NULL;
 	size_t i;
 	size_t j;
 
-	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list,
-		NULL) != CRK_OK)
+	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list, NULL) !=
+	    CRK_OK)
 		return NULL;
 	for (i = 0; i < list.count && notice == NULL; i++) {
 		const struct crk_proposal *p = &list.items[i];
@@ -685,12 +689,12 @@ glue_notice(struct crk_glue *glue, const struct glue_snapshot *before)
 
 enum crk_status
 crk_glue_ingest(struct crk_glue *glue, const char *account, const char *raw,
-    size_t len, const struct crk_strv *tags, const char *folder,
-    uint32_t uid, time_t now, char **notice_r, char **error_r)
+    size_t len, const struct crk_strv *tags, const char *folder, uint32_t uid,
+    time_t now, char **notice_r, char **error_r)
 {
 	struct crk_message *msg = NULL;
-	struct crk_location loc = { folder, 0, uid };
-	struct glue_snapshot before = { 0 };
+	struct crk_location loc = {folder, 0, uid};
+	struct glue_snapshot before = {0};
 	enum crk_status status;
 	size_t i;
 
@@ -713,8 +717,7 @@ crk_glue_ingest(struct crk_glue *glue, const char *account, const char *raw,
 		crk_engine_rollback(glue->engine);
 		goto out;
 	}
-	if ((status = crk_engine_commit(glue->engine, now, error_r)) !=
-	    CRK_OK)
+	if ((status = crk_engine_commit(glue->engine, now, error_r)) != CRK_OK)
 		goto out;
 	if (notice_r != NULL)
 		*notice_r = glue_notice(glue, &before);
@@ -732,8 +735,8 @@ crk_glue_publish(struct crk_glue *glue, time_t now, char **error_r)
 	status = crk_engine_refresh(glue->engine, now, error_r);
 	if (status != CRK_OK)
 		return status;
-	return crk_feed_publish_store(glue->store, glue->feed_dir,
-	    glue->feed_mode, now, NULL, error_r);
+	return crk_feed_publish_store(
+	    glue->store, glue->feed_dir, glue->feed_mode, now, NULL, error_r);
 }
 
 enum crk_status
@@ -752,8 +755,8 @@ crk_glue_action(struct crk_glue *glue, const char *account,
 	}
 	id = glue_bare_id(message_id);
 	if (strcmp(action, "track") == 0) {
-		status = crk_engine_track(glue->engine, account, id, "plugin",
-		    now, &new_id, error_r);
+		status = crk_engine_track(
+		    glue->engine, account, id, "plugin", now, &new_id, error_r);
 		goto out;
 	}
 	status = crk_store_proposal_find(glue->store, id, &p, error_r);
@@ -762,8 +765,8 @@ crk_glue_action(struct crk_glue *glue, const char *account,
 	if (strcmp(action, "untrack") == 0)
 		status = crk_engine_untrack(glue->engine, p->id, error_r);
 	else if (strcmp(action, "won") == 0)
-		status = crk_engine_close(glue->engine, p->id, CRK_STATE_WON,
-		    "plugin", now, error_r);
+		status = crk_engine_close(
+		    glue->engine, p->id, CRK_STATE_WON, "plugin", now, error_r);
 	else if (strcmp(action, "lost") == 0)
 		status = crk_engine_close(glue->engine, p->id, CRK_STATE_LOST,
 		    "plugin", now, error_r);
@@ -771,14 +774,14 @@ crk_glue_action(struct crk_glue *glue, const char *account,
 		status = crk_engine_close(glue->engine, p->id,
 		    CRK_STATE_DROPPED, "plugin", now, error_r);
 	else if (strcmp(action, "notyet") == 0)
-		status = crk_engine_notyet(glue->engine, p->id, "plugin", now,
-		    error_r);
+		status = crk_engine_notyet(
+		    glue->engine, p->id, "plugin", now, error_r);
 	else if (strcmp(action, "call") == 0)
-		status = crk_engine_touch(glue->engine, p->id, "phone", note,
-		    "plugin", now, error_r);
+		status = crk_engine_touch(
+		    glue->engine, p->id, "phone", note, "plugin", now, error_r);
 	else if (strcmp(action, "snooze") == 0)
-		status = crk_engine_snooze(glue->engine, p->id, day_arg,
-		    "plugin", now, error_r);
+		status = crk_engine_snooze(
+		    glue->engine, p->id, day_arg, "plugin", now, error_r);
 	else {
 		crk_error_set(error_r, "unknown action '%s'", action);
 		status = CRK_E_INVAL;

@@ -17,15 +17,15 @@
  * section the watcher reads too, so both share one store and one feed
  * directory.  Accounts and identities come from Claws, not from here. */
 struct crk_glue_config {
-	char *path;	/* owned; the file read, NULL when none */
-	char *database; /* owned; expanded */
-	char *feed_dir; /* owned; expanded */
+	char *path;          /* owned; the file read, NULL when none */
+	char *database;      /* owned; expanded */
+	char *feed_dir;      /* owned; expanded */
 	char *templates_dir; /* owned; expanded; the rep's follow-up texts */
-	char *timezone; /* owned; NULL: the system's */
+	char *timezone;      /* owned; NULL: the system's */
 	unsigned feed_mode;
 	struct crk_cadence cadence;
 	struct crk_rules rules; /* words and threshold; no identities */
-	char *proposal_words;	/* owned; the raw value, NULL when unset */
+	char *proposal_words;   /* owned; the raw value, NULL when unset */
 };
 
 /* The config path: $CRICKETS_CONFIG when set, else
@@ -42,8 +42,8 @@ char *crk_glue_config_default_path(void);
  * under $XDG_DATA_HOME/crickets).  CRK_E_INVAL with "FILE:LINE: ..." for a
  * bad value, CRK_E_IO when the file exists but cannot be read.  Caller
  * owns *config_r. */
-enum crk_status crk_glue_config_load(const char *path,
-    struct crk_glue_config **config_r, char **error_r);
+enum crk_status crk_glue_config_load(
+    const char *path, struct crk_glue_config **config_r, char **error_r);
 void crk_glue_config_free(struct crk_glue_config **config);
 
 /* Sets keys of one section of the INI file at path (created 0600 when
@@ -74,8 +74,8 @@ struct crk_store *crk_glue_store(struct crk_glue *glue);
 
 /* True when a message with this Message-ID (brackets optional) is stored
  * for the account. */
-bool crk_glue_has_message(struct crk_glue *glue, const char *account,
-    const char *message_id);
+bool crk_glue_has_message(
+    struct crk_glue *glue, const char *account, const char *message_id);
 
 /* Parses a whole message file (crk_message_parse_full), adds the Claws
  * tags as keywords and ingests it in its own short batch.  folder may be
@@ -83,15 +83,15 @@ bool crk_glue_has_message(struct crk_glue *glue, const char *account,
  * when the message changed a proposal to replied or bounced ("Jane Doe
  * replied to 'Proposal Q3'"), else NULL.  CRK_E_PARSE for a file without
  * a header, store errors as crk_engine_ingest. */
-enum crk_status crk_glue_ingest(struct crk_glue *glue, const char *account,
-    const char *raw, size_t len, const struct crk_strv *tags,
-    const char *folder, uint32_t uid, time_t now, char **notice_r,
-    char **error_r);
+enum crk_status
+crk_glue_ingest(struct crk_glue *glue, const char *account, const char *raw,
+    size_t len, const struct crk_strv *tags, const char *folder, uint32_t uid,
+    time_t now, char **notice_r, char **error_r);
 
 /* Recomputes every active proposal as of now and publishes both feeds
  * into the config's feed directory.  CRK_E_IO, CRK_E_DB, CRK_E_BUSY. */
-enum crk_status crk_glue_publish(struct crk_glue *glue, time_t now,
-    char **error_r);
+enum crk_status
+crk_glue_publish(struct crk_glue *glue, time_t now, char **error_r);
 
 /* The rep's actions on the proposal of a message (by Message-ID; brackets
  * optional), each its own batch.  action is one of "track", "untrack",

@@ -44,8 +44,7 @@ plugin_init(gchar **error)
 	if (!check_plugin_version(MAKE_NUMERIC_VERSION(4, 1, 0, 0),
 		VERSION_NUMERIC, "crickets-testpw", error))
 		return -1;
-	hook_id = hooks_register_hook(PASSWORD_GET_HOOKLIST, testpw_hook,
-	    NULL);
+	hook_id = hooks_register_hook(PASSWORD_GET_HOOKLIST, testpw_hook, NULL);
 	if (hook_id == HOOK_NONE) {
 		*error = g_strdup("cannot register the password hook");
 		return -1;
@@ -97,8 +96,8 @@ struct PluginFeature *
 plugin_provides(void)
 {
 	static struct PluginFeature features[] = {
-		{ PLUGIN_UTILITY, "crickets test passwords" },
-		{ PLUGIN_NOTHING, NULL },
+	    {PLUGIN_UTILITY, "crickets test passwords"},
+	    {PLUGIN_NOTHING, NULL},
 	};
 
 	return features;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the Claws plugin's GTK-free glue: config, ingest, notices, actions, feeds. */
+/* Tests of the Claws plugin's GTK-free glue: config, ingest, notices, actions,
+ * feeds. */
 #include "config.h"
 
 #include <stdio.h>
@@ -23,17 +24,17 @@ struct config_case {
 };
 
 static const struct config_case config_cases[] = {
-	/* the watcher's sample, with comments and an [account] section */
-	{ "; crickets\n[crickets]\ndatabase = /tmp/x/c.db   ; the store\n"
-	  "cadence = 2,5,9 ; days\nrepeat_every = 14\nweekend = fri,sat\n"
-	  "[account work]\nhost = imap.example.com\ncadence = 99\n",
-	    "/tmp/x/c.db", 2, 14, (1u << 5) | (1u << 6) },
-	/* "~/" expands; keys of other sections are not ours */
-	{ "[serve]\ndatabase = /nope\n[crickets]\ndatabase = ~/s.db\n"
-	  "templates_dir = /t\n",
-	    "~/s.db", 1, 30, (1u << 6) | (1u << 0) },
-	/* '#' comments, a BOM, no weekend */
-	{ "\xef\xbb\xbf# hi\n[crickets]\nweekend = none\n", NULL, 1, 30, 0 },
+    /* the watcher's sample, with comments and an [account] section */
+    {"; crickets\n[crickets]\ndatabase = /tmp/x/c.db   ; the store\n"
+     "cadence = 2,5,9 ; days\nrepeat_every = 14\nweekend = fri,sat\n"
+     "[account work]\nhost = imap.example.com\ncadence = 99\n",
+	"/tmp/x/c.db", 2, 14, (1u << 5) | (1u << 6)},
+    /* "~/" expands; keys of other sections are not ours */
+    {"[serve]\ndatabase = /nope\n[crickets]\ndatabase = ~/s.db\n"
+     "templates_dir = /t\n",
+	"~/s.db", 1, 30, (1u << 6) | (1u << 0)},
+    /* '#' comments, a BOM, no weekend */
+    {"\xef\xbb\xbf# hi\n[crickets]\nweekend = none\n", NULL, 1, 30, 0},
 };
 
 START_TEST(test_config_reads_the_crickets_section_like_the_watcher)
@@ -49,8 +50,8 @@ START_TEST(test_config_reads_the_crickets_section_like_the_watcher)
 	crk_test_write_file(path, c->text);
 	ck_assert_int_eq(crk_glue_config_load(path, &config, &error), CRK_OK);
 	if (c->database == NULL)
-		want = crk_xasprintf("%s/.local/share/crickets/crickets.db",
-		    tmp);
+		want =
+		    crk_xasprintf("%s/.local/share/crickets/crickets.db", tmp);
 	else if (c->database[0] == '~')
 		want = crk_xasprintf("%s%s", tmp, c->database + 1);
 	else
@@ -72,12 +73,12 @@ START_TEST(test_config_reads_the_crickets_section_like_the_watcher)
 END_TEST
 
 static const char *const bad_configs[] = {
-	"[crickets]\ncadence = 3,1\n",
-	"[crickets]\nweekend = caturday\n",
-	"[crickets]\nrepeat_every = -3\n",
-	"[crickets]\nproposal_words = quote:lots\n",
-	"[crickets\n",
-	"[crickets]\njust words\n",
+    "[crickets]\ncadence = 3,1\n",
+    "[crickets]\nweekend = caturday\n",
+    "[crickets]\nrepeat_every = -3\n",
+    "[crickets]\nproposal_words = quote:lots\n",
+    "[crickets\n",
+    "[crickets]\njust words\n",
 };
 
 START_TEST(test_bad_config_values_name_file_and_line)
@@ -89,8 +90,8 @@ START_TEST(test_bad_config_values_name_file_and_line)
 	char *where;
 
 	crk_test_write_file(path, bad_configs[_i]);
-	ck_assert_int_eq(crk_glue_config_load(path, &config, &error),
-	    CRK_E_INVAL);
+	ck_assert_int_eq(
+	    crk_glue_config_load(path, &config, &error), CRK_E_INVAL);
 	ck_assert_ptr_null(config);
 	ck_assert_ptr_nonnull(error);
 	where = crk_xasprintf("%s:", path);
@@ -149,26 +150,26 @@ struct save_case {
 };
 
 static const struct save_case save_cases[] = {
-	/* replaced in place, comments and other sections kept, removed */
-	{ "; mine\n[crickets]\ncadence = 1,3 ; old\nweekend = sat,sun\n"
-	  "[account work]\ncadence = 7\n",
-	    "; mine\n[crickets]\ncadence = 2,4,8\n"
-	    "[account work]\ncadence = 7\n" },
-	/* a new key at the end of its section */
-	{ "[crickets]\ndatabase = /x.db\n\n[serve]\nlisten = 1\n",
-	    "[crickets]\ndatabase = /x.db\n\ncadence = 2,4,8\n"
-	    "[serve]\nlisten = 1\n" },
-	/* no section, no file */
-	{ "[serve]\nlisten = 1\n",
-	    "[serve]\nlisten = 1\n\n[crickets]\ncadence = 2,4,8\n" },
-	{ NULL, "[crickets]\ncadence = 2,4,8\n" },
+    /* replaced in place, comments and other sections kept, removed */
+    {"; mine\n[crickets]\ncadence = 1,3 ; old\nweekend = sat,sun\n"
+     "[account work]\ncadence = 7\n",
+	"; mine\n[crickets]\ncadence = 2,4,8\n"
+	"[account work]\ncadence = 7\n"},
+    /* a new key at the end of its section */
+    {"[crickets]\ndatabase = /x.db\n\n[serve]\nlisten = 1\n",
+	"[crickets]\ndatabase = /x.db\n\ncadence = 2,4,8\n"
+	"[serve]\nlisten = 1\n"},
+    /* no section, no file */
+    {"[serve]\nlisten = 1\n",
+	"[serve]\nlisten = 1\n\n[crickets]\ncadence = 2,4,8\n"},
+    {NULL, "[crickets]\ncadence = 2,4,8\n"},
 };
 
 START_TEST(test_preferences_are_saved_into_the_shared_config_file)
 {
 	const struct save_case *c = &save_cases[_i];
-	static const char *const keys[] = { "cadence", "weekend" };
-	static const char *const values[] = { "2,4,8", NULL };
+	static const char *const keys[] = {"cadence", "weekend"};
+	static const char *const values[] = {"2,4,8", NULL};
 	char *tmp = crk_test_tmpdir();
 	char *path = crk_xasprintf("%s/config", tmp);
 	char *error = NULL;
@@ -177,8 +178,9 @@ START_TEST(test_preferences_are_saved_into_the_shared_config_file)
 
 	if (c->before != NULL)
 		crk_test_write_file(path, c->before);
-	ck_assert_msg(crk_glue_config_save(path, "crickets", keys, values, 2,
-			  &error) == CRK_OK, "save: %s", error);
+	ck_assert_msg(crk_glue_config_save(
+			  path, "crickets", keys, values, 2, &error) == CRK_OK,
+	    "save: %s", error);
 	text = crk_test_read_file(path, NULL);
 	ck_assert_str_eq(text, c->after);
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -192,8 +194,8 @@ END_TEST
 
 START_TEST(test_a_bad_preference_never_reaches_the_file)
 {
-	static const char *const keys[] = { "cadence" };
-	static const char *const values[] = { "9,3" };
+	static const char *const keys[] = {"cadence"};
+	static const char *const values[] = {"9,3"};
 	const char *before = "[crickets]\ncadence = 1,3\n";
 	char *tmp = crk_test_tmpdir();
 	char *path = crk_xasprintf("%s/config", tmp);
@@ -201,8 +203,8 @@ START_TEST(test_a_bad_preference_never_reaches_the_file)
 	char *text;
 
 	crk_test_write_file(path, before);
-	ck_assert_int_eq(crk_glue_config_save(path, "crickets", keys, values,
-			     1, &error),
+	ck_assert_int_eq(
+	    crk_glue_config_save(path, "crickets", keys, values, 1, &error),
 	    CRK_E_INVAL);
 	ck_assert_ptr_nonnull(error);
 	text = crk_test_read_file(path, NULL);
@@ -231,24 +233,22 @@ static const char proposal[] =
     "Content-Disposition: attachment; filename=\"ACME-proposal.pdf\"\n"
     "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--b--\n";
 
-static const char plain_mail[] =
-    "Date: Mon, 16 Nov 2026 11:00:00 +0100\n"
-    "From: Robin Smith <robin.smith@example.com>\n"
-    "To: Jane Doe <jane.doe@acme-corp.test>\n"
-    "Subject: lunch\n"
-    "Message-ID: <p2@example.com>\n"
-    "\n"
-    "Lunch?\n";
+static const char plain_mail[] = "Date: Mon, 16 Nov 2026 11:00:00 +0100\n"
+				 "From: Robin Smith <robin.smith@example.com>\n"
+				 "To: Jane Doe <jane.doe@acme-corp.test>\n"
+				 "Subject: lunch\n"
+				 "Message-ID: <p2@example.com>\n"
+				 "\n"
+				 "Lunch?\n";
 
-static const char answer[] =
-    "Date: Wed, 18 Nov 2026 09:00:00 +0100\n"
-    "From: Jane Doe <jane.doe@acme-corp.test>\n"
-    "To: robin.smith@example.com\n"
-    "Subject: Re: Q3 rollout\n"
-    "Message-ID: <a1@acme-corp.test>\n"
-    "In-Reply-To: <p1@example.com>\n"
-    "\n"
-    "Let us talk.\n";
+static const char answer[] = "Date: Wed, 18 Nov 2026 09:00:00 +0100\n"
+			     "From: Jane Doe <jane.doe@acme-corp.test>\n"
+			     "To: robin.smith@example.com\n"
+			     "Subject: Re: Q3 rollout\n"
+			     "Message-ID: <a1@acme-corp.test>\n"
+			     "In-Reply-To: <p1@example.com>\n"
+			     "\n"
+			     "Let us talk.\n";
 
 static const char bounce[] =
     "Date: Mon, 16 Nov 2026 11:05:00 +0100\n"
@@ -272,7 +272,7 @@ struct world {
 static void
 world_open(struct world *w)
 {
-	struct crk_strv ids = { 0 };
+	struct crk_strv ids = {0};
 	char *path;
 	char *text;
 	char *error = NULL;
@@ -286,13 +286,14 @@ world_open(struct world *w)
 			     "feed_dir = %s/feed\n",
 	    w->dir, w->dir);
 	crk_test_write_file(path, text);
-	ck_assert_int_eq(crk_glue_config_load(path, &w->config, &error),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_glue_config_load(path, &w->config, &error), CRK_OK);
 	crk_strv_add(&ids, "Robin.Smith@EXAMPLE.com");
-	ck_assert_msg(crk_glue_open(w->config, &ids, &w->glue, &error) ==
-		CRK_OK, "open: %s", error);
-	ck_assert_int_eq(crk_time_parse("2026-11-16T12:00", &w->now, NULL),
-	    CRK_OK);
+	ck_assert_msg(
+	    crk_glue_open(w->config, &ids, &w->glue, &error) == CRK_OK,
+	    "open: %s", error);
+	ck_assert_int_eq(
+	    crk_time_parse("2026-11-16T12:00", &w->now, NULL), CRK_OK);
 	crk_strv_clear(&ids);
 	free(text);
 	free(path);
@@ -310,7 +311,7 @@ world_close(struct world *w)
 static char *
 ingest(struct world *w, const char *raw, const char *tag)
 {
-	struct crk_strv tags = { 0 };
+	struct crk_strv tags = {0};
 	char *notice = NULL;
 	char *error = NULL;
 	enum crk_status st;
@@ -380,10 +381,10 @@ struct notice_case {
 };
 
 static const struct notice_case notice_cases[] = {
-	{ answer, "jane.doe@acme-corp.test replied to 'Q3 rollout'",
-	    CRK_STATE_REPLIED },
-	{ bounce, "'Q3 rollout' bounced", CRK_STATE_BOUNCED },
-	{ plain_mail, NULL, CRK_STATE_WAITING },
+    {answer, "jane.doe@acme-corp.test replied to 'Q3 rollout'",
+	CRK_STATE_REPLIED},
+    {bounce, "'Q3 rollout' bounced", CRK_STATE_BOUNCED},
+    {plain_mail, NULL, CRK_STATE_WAITING},
 };
 
 START_TEST(test_reply_and_bounce_give_a_status_bar_notice)
@@ -400,8 +401,8 @@ START_TEST(test_reply_and_bounce_give_a_status_bar_notice)
 	if (c->notice_part == NULL)
 		ck_assert_ptr_null(notice);
 	else
-		ck_assert_msg(notice != NULL &&
-			strstr(notice, c->notice_part) != NULL,
+		ck_assert_msg(
+		    notice != NULL && strstr(notice, c->notice_part) != NULL,
 		    "notice: %s", notice ? notice : "(none)");
 	p = proposal_of(&w, "p1@example.com");
 	ck_assert_int_eq(p != NULL ? (int)p->state : -1, (int)c->state);
@@ -420,11 +421,11 @@ struct action_case {
 };
 
 static const struct action_case action_cases[] = {
-	{ "won", CRK_STATE_WON },
-	{ "lost", CRK_STATE_LOST },
-	{ "drop", CRK_STATE_DROPPED },
-	{ "snooze", CRK_STATE_SNOOZED },
-	{ "call", CRK_STATE_WAITING },
+    {"won", CRK_STATE_WON},
+    {"lost", CRK_STATE_LOST},
+    {"drop", CRK_STATE_DROPPED},
+    {"snooze", CRK_STATE_SNOOZED},
+    {"call", CRK_STATE_WAITING},
 };
 
 START_TEST(test_menu_actions_change_the_proposal)
@@ -438,9 +439,9 @@ START_TEST(test_menu_actions_change_the_proposal)
 	world_open(&w);
 	free(ingest(&w, proposal, NULL));
 	ck_assert_int_eq(crk_day_parse("2026-12-01", &until, NULL), CRK_OK);
-	ck_assert_msg(crk_glue_action(w.glue, "work", "<p1@example.com>",
-			  c->action, until, "called Jane", w.now + 60,
-			  &error) == CRK_OK,
+	ck_assert_msg(
+	    crk_glue_action(w.glue, "work", "<p1@example.com>", c->action,
+		until, "called Jane", w.now + 60, &error) == CRK_OK,
 	    "%s: %s", c->action, error);
 	p = proposal_of(&w, "p1@example.com");
 	ck_assert_int_eq(p != NULL ? (int)p->state : -1, (int)c->state);
@@ -533,23 +534,21 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(tc,
 	    test_config_reads_the_crickets_section_like_the_watcher,
 	    config_cases);
-	CRK_TABLE_TEST(tc, test_bad_config_values_name_file_and_line,
-	    bad_configs);
+	CRK_TABLE_TEST(
+	    tc, test_bad_config_values_name_file_and_line, bad_configs);
 	tcase_add_test(tc, test_missing_config_gives_the_watchers_defaults);
 	tcase_add_test(tc, test_crickets_config_env_names_the_config_file);
 	CRK_TABLE_TEST(tc,
-	    test_preferences_are_saved_into_the_shared_config_file,
-	    save_cases);
+	    test_preferences_are_saved_into_the_shared_config_file, save_cases);
 	tcase_add_test(tc, test_a_bad_preference_never_reaches_the_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("engine");
 	tcase_add_test(tc, test_sent_proposal_is_tracked_with_claws_identities);
 	tcase_add_test(tc, test_claws_tag_crickets_track_tracks_any_sent_mail);
-	CRK_TABLE_TEST(tc, test_reply_and_bounce_give_a_status_bar_notice,
-	    notice_cases);
-	CRK_TABLE_TEST(tc, test_menu_actions_change_the_proposal,
-	    action_cases);
+	CRK_TABLE_TEST(
+	    tc, test_reply_and_bounce_give_a_status_bar_notice, notice_cases);
+	CRK_TABLE_TEST(tc, test_menu_actions_change_the_proposal, action_cases);
 	tcase_add_test(tc, test_track_and_untrack_from_the_menu);
 	tcase_add_test(tc, test_publish_writes_both_feeds_into_feed_dir);
 	tcase_add_test(tc, test_a_file_without_header_is_a_parse_error);

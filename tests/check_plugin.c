@@ -28,8 +28,8 @@
 /* The whole world of the test, set up once in the parent (so teardown
  * runs even when a test fails) and shared with the forked test. */
 static struct crk_dovecot *dc;
-static char *dir;	/* owned; everything of this run lives here */
-static pid_t smtp_pid;	/* the SMTP sink */
+static char *dir;      /* owned; everything of this run lives here */
+static pid_t smtp_pid; /* the SMTP sink */
 static unsigned smtp_port;
 static bool claws_started;
 
@@ -128,18 +128,17 @@ static const char queued_proposal_fmt[] =
     "\n"
     "Hi Jane,\n\nhere is our proposal for the Q3 rollout.\n\nRobin\n";
 
-static const char reply_fmt[] =
-    "Date: %s\n"
-    "From: Jane Doe <jane.doe@acme-corp.test>\n"
-    "To: Robin Smith <robin.smith@example.com>\n"
-    "Subject: Re: Proposal: Q3 rollout\n"
-    "Message-ID: <jane-reply-1@acme-corp.test>\n"
-    "In-Reply-To: <" PROPOSAL_ID ">\n"
-    "References: <" PROPOSAL_ID ">\n"
-    "MIME-Version: 1.0\n"
-    "Content-Type: text/plain; charset=utf-8\n"
-    "\n"
-    "Robin, thanks - let us talk on Thursday.\n";
+static const char reply_fmt[] = "Date: %s\n"
+				"From: Jane Doe <jane.doe@acme-corp.test>\n"
+				"To: Robin Smith <robin.smith@example.com>\n"
+				"Subject: Re: Proposal: Q3 rollout\n"
+				"Message-ID: <jane-reply-1@acme-corp.test>\n"
+				"In-Reply-To: <" PROPOSAL_ID ">\n"
+				"References: <" PROPOSAL_ID ">\n"
+				"MIME-Version: 1.0\n"
+				"Content-Type: text/plain; charset=utf-8\n"
+				"\n"
+				"Robin, thanks - let us talk on Thursday.\n";
 
 /* An RFC 5322 date `ago` seconds before now: the plugin looks at recent
  * mail only, so the test mail is always recent. */
@@ -254,8 +253,7 @@ find_proposal(void)
 	char *db = crk_xasprintf("%s/store/crickets.db", dir);
 	struct stat st;
 
-	if (stat(db, &st) == 0 &&
-	    crk_store_open(db, &store, NULL) == CRK_OK) {
+	if (stat(db, &st) == 0 && crk_store_open(db, &store, NULL) == CRK_OK) {
 		if (crk_store_proposal_find(store, PROPOSAL_ID, &p, NULL) !=
 		    CRK_OK)
 			p = NULL;
@@ -314,8 +312,8 @@ append_reply(void)
 	crk_dovecot_account(dc, IMAP_USER, CRK_TLS_NONE, "127.0.0.1", &acc);
 	st = crk_sync_connect(&acc, 10, &imap, &error);
 	ck_assert_msg(st == CRK_OK, "connect: %s", error);
-	st = crk_imap_append(imap, "INBOX", NULL, reply, strlen(reply), NULL,
-	    &error);
+	st = crk_imap_append(
+	    imap, "INBOX", NULL, reply, strlen(reply), NULL, &error);
 	ck_assert_msg(st == CRK_OK, "append: %s", error);
 	free(reply);
 	free(date);
@@ -379,8 +377,8 @@ END_TEST
 START_TEST(test_watcher_and_plugin_share_one_store_without_duplicates)
 {
 	struct crk_store *store = NULL;
-	struct crk_proposal_list list = { 0 };
-	struct crk_followup_list open = { 0 };
+	struct crk_proposal_list list = {0};
+	struct crk_followup_list open = {0};
 	char *db = crk_xasprintf("%s/store/crickets.db", dir);
 	char *cmd;
 	struct crk_proposal *p;
@@ -397,14 +395,13 @@ START_TEST(test_watcher_and_plugin_share_one_store_without_duplicates)
 	free(cmd);
 	ck_assert_msg(rc == 0, "crickets sync failed (%d), see sync.log", rc);
 	ck_assert_int_eq(crk_store_open(db, &store, NULL), CRK_OK);
-	ck_assert_int_eq(crk_store_proposals(store, CRK_PROPOSALS_ALL, &list,
-			     NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposals(store, CRK_PROPOSALS_ALL, &list, NULL), CRK_OK);
 	ck_assert_uint_eq(list.count, 1);
 	ck_assert_int_eq(list.items[0].state, CRK_STATE_REPLIED);
 	ck_assert_str_eq(list.items[0].message_id, PROPOSAL_ID);
-	ck_assert_int_eq(crk_store_followups(store, 0, true, &open, NULL),
-	    CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_followups(store, 0, true, &open, NULL), CRK_OK);
 	ck_assert_uint_eq(open.count, 0);
 	crk_followup_list_clear(&open);
 	crk_proposal_list_clear(&list);
