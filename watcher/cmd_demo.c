@@ -710,13 +710,18 @@ crk_cmd_demo(struct crk_cli *cli, int argc, char **argv)
 	}
 	goto out;
 fail:
-	crk_cli_error("demo: %s", error != NULL ? error : crk_status_str(st));
+	if (!demo_signal)
+		crk_cli_error(
+		    "demo: %s", error != NULL ? error : crk_status_str(st));
 	rc = crk_cli_exit_code(st);
 out:
 	/* interrupted before serving (the server has signal handlers of
 	 * its own and ends with EX_OK) */
-	if (demo_signal)
+	if (demo_signal) {
+		crk_cli_error("demo: interrupted by %s; stopping dovecot",
+		    strsignal(demo_signal));
 		rc = 128 + demo_signal;
+	}
 	/* the store before the sandbox goes away */
 	crk_engine_free(&cli->engine);
 	crk_store_free(&cli->store);
