@@ -98,24 +98,41 @@ plugin_log(enum crk_log_level level, const char *msg, void *context)
 	}
 }
 
+/* The first account among the addresses of a header value, or NULL. */
+static PrefsAccount *
+plugin_account_in(const gchar *header)
+{
+	PrefsAccount *ac = NULL;
+	GSList *list;
+	GSList *cur;
+
+	if (header == NULL)
+		return NULL;
+	list = address_list_append(NULL, header);
+	for (cur = list; cur != NULL && ac == NULL; cur = cur->next)
+		ac = account_find_from_address(cur->data, FALSE);
+	g_slist_free_full(list, g_free);
+	return ac;
+}
+
 /* The Claws account a message belongs to: the folder's own account
- * (IMAP), else the account whose address sent it, else the default. */
+ * (IMAP), else the account that sent it, else the one it was sent to
+ * (local folders of POP accounts), else the default. */
 static PrefsAccount *
 plugin_account_of(MsgInfo *msginfo)
 {
-	PrefsAccount *ac = NULL;
+	PrefsAccount *ac;
 
 	if (msginfo->folder != NULL && msginfo->folder->folder != NULL &&
 	    msginfo->folder->folder->account != NULL)
 		return msginfo->folder->folder->account;
-	if (msginfo->from != NULL) {
-		gchar *addr = g_strdup(msginfo->from);
-
-		extract_address(addr);
-		ac = account_find_from_address(addr, FALSE);
-		g_free(addr);
-	}
-	return ac != NULL ? ac : account_get_default();
+	if ((ac = plugin_account_in(msginfo->from)) != NULL)
+		return ac;
+	if ((ac = plugin_account_in(msginfo->to)) != NULL)
+		return ac;
+	if ((ac = plugin_account_in(msginfo->cc)) != NULL)
+		return ac;
+	return account_get_default();
 }
 
 static const char *
