@@ -831,6 +831,17 @@ plugin_menus_add(void)
 	gtk_ui_manager_add_ui(ui, plugin.merge_id, "/Menu/Tools",
 	    "CricketsSilent", "Tools/CricketsSilent", GTK_UI_MANAGER_MENUITEM,
 	    FALSE);
+	/* Claws renames its menus now and then: say so when ours did not
+	 * land (the Claws test checks the log for the good case). */
+	gtk_ui_manager_ensure_update(ui);
+	if (gtk_ui_manager_get_widget(
+		ui, "/Menus/SummaryViewPopup/Crickets/FollowUp") != NULL &&
+	    gtk_ui_manager_get_widget(ui, "/Menu/Tools/CricketsSilent") != NULL)
+		log_message(LOG_PROTOCOL, "crickets: menus ready\n");
+	else
+		log_warning(LOG_PROTOCOL,
+		    "crickets: could not add the "
+		    "Crickets menus\n");
 }
 
 static void

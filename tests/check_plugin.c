@@ -328,6 +328,8 @@ START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 	char *feed;
 	char *args;
 	char *uid;
+	char *log;
+	char *text;
 
 	/* Claws sent the queued proposal through the sink ... */
 	sent = crk_xasprintf("%s/smtp/1.eml", dir);
@@ -347,6 +349,14 @@ START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 	    "no follow-up in the feed: %s", feed ? feed : "(none)");
 	free(feed);
 	crk_proposal_free(&p);
+
+	/* The menus landed in Claws' message list and Tools menu. */
+	log = crk_xasprintf("%s/claws/claws.log", dir);
+	text = crk_test_read_file(log, NULL);
+	ck_assert_msg(text != NULL && strstr(text, "crickets: menus ready"),
+	    "no menus in Claws: %s", text != NULL ? text : "(no log)");
+	free(text);
+	free(log);
 
 	/* Jane answers; Claws fetches it from dovecot. */
 	append_reply();
