@@ -949,10 +949,13 @@ engine_apply_keywords(struct crk_engine *engine, int64_t pk,
 		for (i = 0; i < n; i++) {
 			bool seen;
 
+			/* A close recorded by any source already: the keyword
+			 * is its mirror (the CLI and the plugin set it on the
+			 * server), not a new decision.  Taking it again would
+			 * undo a later reopen. */
 			stmt = crk_store_stmt(engine->store,
-			    "SELECT 1 FROM "
-			    "actions WHERE proposal = ? AND type = ? AND "
-			    "source = 'keyword'");
+			    "SELECT 1 FROM actions WHERE proposal = ? AND "
+			    "type = ?");
 			sqlite3_bind_int64(stmt, 1, ids[i]);
 			crk_store_bind_text(stmt, 2, closers[k].action);
 			seen = sqlite3_step(stmt) == SQLITE_ROW;

@@ -995,6 +995,27 @@ START_TEST(test_draft_record_outlives_an_untracked_proposal)
 }
 END_TEST
 
+START_TEST(test_keyword_mirroring_a_close_does_not_undo_a_reopen)
+{
+	struct crk_message *again;
+	struct crk_proposal *p;
+
+	ingest(proposal_msg());
+	p = only_proposal();
+	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
+	    T("2026-11-05 12:00"), NULL), CRK_OK);
+	ck_assert_int_eq(crk_engine_reopen(engine, p->id, "cli",
+	    T("2026-11-06 12:00"), NULL), CRK_OK);
+	crk_proposal_free(&p);
+	/* the next sync sees the crickets-won keyword the CLI had set */
+	again = proposal_msg();
+	crk_strv_add(&again->keywords, "crickets-won");
+	ingest_at(again, NULL, 0, T("2026-11-06 13:00"));
+	refresh("2026-11-06 14:00");
+	assert_state(CRK_STATE_WAITING, 2, "2026-11-09");
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -1053,6 +1074,8 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_one_draft_per_due_followup_and_it_knows_when_closed);
 	tcase_add_test(tc, test_draft_record_outlives_an_untracked_proposal);
+	tcase_add_test(
+	    tc, test_keyword_mirroring_a_close_does_not_undo_a_reopen);
 	suite_add_tcase(s, tc);
 	return s;
 }
