@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Test-only Claws plugin: answers Claws' password hook from the environment. */
+/* Test-only Claws plugin: answers the password hook, clicks Crickets menu
+ * items. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <glib.h>
@@ -16,6 +18,11 @@
 #include <claws-features.h>
 
 #include "account.h"
+#include "folder.h"
+#include "folderview.h"
+#include "mainwindow.h"
+#include "procmsg.h"
+#include "summaryview.h"
 #include "common/hooks.h"
 #include "common/plugin.h"
 #include "common/version.h"
@@ -25,6 +32,62 @@
  * logs into the test dovecot without a password dialog or a stored
  * (encrypted) password.  Never installed. */
 static gulong hook_id;
+static guint trigger_source;
+
+/* Test only: when $CRK_TEST_CLAWS_TRIGGER names a file holding
+ * "MESSAGE-ID ACTION" (ACTION as in the Crickets menu: Won, Lost,
+ * NotYet ...), selects that mail in its Sent folder and activates the
+ * menu item, as a click would; then renames the file to FILE.done. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static gboolean
+trigger_poll(gpointer data)
+{
+	const char *file = getenv("CRK_TEST_CLAWS_TRIGGER");
+	MainWindow *mainwin = mainwindow_get_mainwindow();
+	gchar *text = NULL;
+	gchar **parts = NULL;
+	gchar *done;
+	gchar *name;
+	GtkAction *action;
+	GList *cur;
+
+	if (file == NULL || mainwin == NULL ||
+	    !g_file_get_contents(file, &text, NULL, NULL))
+		return G_SOURCE_CONTINUE;
+	parts = g_strsplit(g_strstrip(text), " ", 2);
+	if (parts[0] == NULL || parts[1] == NULL)
+		goto out;
+	for (cur = folder_get_list(); cur != NULL; cur = cur->next) {
+		Folder *folder = cur->data;
+		MsgInfo *msginfo;
+
+		if (folder->outbox == NULL)
+			continue;
+		msginfo =
+		    folder_item_get_msginfo_by_msgid(folder->outbox, parts[0]);
+		if (msginfo == NULL)
+			continue;
+		folderview_select(mainwin->folderview, folder->outbox);
+		summary_select_by_msgnum(
+		    mainwin->summaryview, msginfo->msgnum, FALSE);
+		procmsg_msginfo_free(&msginfo);
+		break;
+	}
+	name = g_strdup_printf("Message/Crickets/%s", parts[1]);
+	action = gtk_action_group_get_action(mainwin->action_group, name);
+	g_free(name);
+	if (action != NULL)
+		gtk_action_activate(action);
+out:
+	done = g_strdup_printf("%s.done", file);
+	rename(file, done);
+	g_free(done);
+	g_strfreev(parts);
+	g_free(text);
+	return G_SOURCE_CONTINUE;
+}
+#pragma GCC diagnostic pop
 
 static gboolean
 testpw_hook(gpointer source, gpointer data)
@@ -49,6 +112,8 @@ plugin_init(gchar **error)
 		*error = g_strdup("cannot register the password hook");
 		return -1;
 	}
+	if (getenv("CRK_TEST_CLAWS_TRIGGER") != NULL)
+		trigger_source = g_timeout_add(250, trigger_poll, NULL);
 	return 0;
 }
 
@@ -58,6 +123,9 @@ plugin_done(void)
 	if (hook_id != HOOK_NONE)
 		hooks_unregister_hook(PASSWORD_GET_HOOKLIST, hook_id);
 	hook_id = HOOK_NONE;
+	if (trigger_source != 0)
+		g_source_remove(trigger_source);
+	trigger_source = 0;
 	return TRUE;
 }
 

@@ -195,6 +195,10 @@ world_setup(void)
 	setenv("CRK_TEST_CLAWS_PASSWORD", CRK_DOVECOT_PASSWORD, 1);
 	free(text);
 	free(path);
+	/* Where the test-only plugin takes menu clicks from. */
+	path = crk_xasprintf("%s/trigger", dir);
+	setenv("CRK_TEST_CLAWS_TRIGGER", path, 1);
+	free(path);
 
 	path = crk_xasprintf("%s/Mail", dir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
@@ -420,6 +424,56 @@ START_TEST(test_watcher_and_plugin_share_one_store_without_duplicates)
 }
 END_TEST
 
+/* "Mark won" from the message list's Crickets menu, clicked in Claws:
+ * the proposal closes, its decide item leaves the feed and the mail gets
+ * the crickets-won tag (so it syncs as an IMAP keyword). */
+START_TEST(test_mark_won_in_the_claws_menu_closes_the_proposal)
+{
+	char *trigger = crk_xasprintf("%s/trigger", dir);
+	char *tmp = crk_xasprintf("%s/trigger.tmp", dir);
+	char *done = crk_xasprintf("%s/trigger.done", dir);
+	char *tags = crk_xasprintf("%s/claws/tagsrc", dir);
+	char *path = crk_xasprintf("%s/feed/followups.ics", dir);
+	struct crk_proposal *p;
+	char *text = NULL;
+	char *uid;
+	int i;
+
+	p = wait_proposal(CRK_STATE_REPLIED, 40);
+	ck_assert_msg(p != NULL, "no proposal from the first test");
+	uid = crk_xasprintf("crickets-%s-r1-decide-event", p->short_id);
+	crk_proposal_free(&p);
+	crk_test_write_file(tmp, PROPOSAL_ID " Won\n");
+	ck_assert_int_eq(rename(tmp, trigger), 0);
+	ck_assert_msg(wait_file(done, 20), "Claws did not take the click");
+	p = wait_proposal(CRK_STATE_WON, 20);
+	ck_assert_msg(p != NULL && p->state == CRK_STATE_WON,
+	    "the proposal is %s, not won",
+	    p != NULL ? crk_state_name(p->state) : "gone");
+	crk_proposal_free(&p);
+	for (i = 0; i < 80; i++) {
+		free(text);
+		text = crk_test_read_file(path, NULL);
+		if (text != NULL && strstr(text, uid) == NULL)
+			break;
+		usleep(250 * 1000);
+	}
+	ck_assert_msg(text != NULL && strstr(text, uid) == NULL,
+	    "the decide item stayed in the feed");
+	free(text);
+	text = crk_test_read_file(tags, NULL);
+	ck_assert_msg(text != NULL && strstr(text, "crickets-won") != NULL,
+	    "no crickets-won tag in Claws");
+	free(text);
+	free(uid);
+	free(path);
+	free(tags);
+	free(done);
+	free(tmp);
+	free(trigger);
+}
+END_TEST
+
 static bool
 no_skip(void)
 {
@@ -458,6 +512,7 @@ crk_test_suite(void)
 	    tc, test_proposal_sent_and_answered_in_claws_shows_as_replied);
 	tcase_add_test(
 	    tc, test_watcher_and_plugin_share_one_store_without_duplicates);
+	tcase_add_test(tc, test_mark_won_in_the_claws_menu_closes_the_proposal);
 	suite_add_tcase(s, tc);
 	return s;
 }
