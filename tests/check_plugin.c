@@ -424,14 +424,31 @@ START_TEST(test_watcher_and_plugin_share_one_store_without_duplicates)
 }
 END_TEST
 
-/* "Mark won" from the message list's Crickets menu, clicked in Claws:
- * the proposal closes, its decide item leaves the feed and the mail gets
- * the crickets-won tag (so it syncs as an IMAP keyword). */
-START_TEST(test_mark_won_in_the_claws_menu_closes_the_proposal)
+/* Clicks Crickets > ACTION in Claws' message list on the proposal,
+ * through the test-only plugin, and waits until Claws took the click. */
+static void
+click(const char *action)
 {
 	char *trigger = crk_xasprintf("%s/trigger", dir);
 	char *tmp = crk_xasprintf("%s/trigger.tmp", dir);
 	char *done = crk_xasprintf("%s/trigger.done", dir);
+	char *line = crk_xasprintf("%s %s\n", PROPOSAL_ID, action);
+
+	unlink(done);
+	crk_test_write_file(tmp, line);
+	ck_assert_int_eq(rename(tmp, trigger), 0);
+	ck_assert_msg(wait_file(done, 20), "Claws did not take the click");
+	free(line);
+	free(done);
+	free(tmp);
+	free(trigger);
+}
+
+/* "Not yet" and "Mark won" from the message list's Crickets menu,
+ * clicked in Claws: a new round, then closed; the decide item leaves the
+ * feed and the mail gets the crickets-won tag (an IMAP keyword). */
+START_TEST(test_menu_clicks_in_claws_reach_the_store_and_the_feed)
+{
 	char *tags = crk_xasprintf("%s/claws/tagsrc", dir);
 	char *path = crk_xasprintf("%s/feed/followups.ics", dir);
 	struct crk_proposal *p;
@@ -443,9 +460,16 @@ START_TEST(test_mark_won_in_the_claws_menu_closes_the_proposal)
 	ck_assert_msg(p != NULL, "no proposal from the first test");
 	uid = crk_xasprintf("crickets-%s-r1-decide-event", p->short_id);
 	crk_proposal_free(&p);
-	crk_test_write_file(tmp, PROPOSAL_ID " Won\n");
-	ck_assert_int_eq(rename(tmp, trigger), 0);
-	ck_assert_msg(wait_file(done, 20), "Claws did not take the click");
+
+	click("NotYet");
+	p = wait_proposal(CRK_STATE_WAITING, 20);
+	ck_assert_msg(p != NULL && p->state == CRK_STATE_WAITING,
+	    "not yet left it %s",
+	    p != NULL ? crk_state_name(p->state) : "gone");
+	ck_assert_uint_eq(p->round, 2);
+	crk_proposal_free(&p);
+
+	click("Won");
 	p = wait_proposal(CRK_STATE_WON, 20);
 	ck_assert_msg(p != NULL && p->state == CRK_STATE_WON,
 	    "the proposal is %s, not won",
@@ -454,12 +478,15 @@ START_TEST(test_mark_won_in_the_claws_menu_closes_the_proposal)
 	for (i = 0; i < 80; i++) {
 		free(text);
 		text = crk_test_read_file(path, NULL);
-		if (text != NULL && strstr(text, uid) == NULL)
+		if (text != NULL && strstr(text, uid) == NULL &&
+		    strstr(text, "Follow up #") == NULL)
 			break;
 		usleep(250 * 1000);
 	}
-	ck_assert_msg(text != NULL && strstr(text, uid) == NULL,
-	    "the decide item stayed in the feed");
+	ck_assert_msg(text != NULL && strstr(text, uid) == NULL &&
+		strstr(text, "Follow up #") == NULL,
+	    "the feed still shows the proposal: %s",
+	    text != NULL ? text : "(none)");
 	free(text);
 	text = crk_test_read_file(tags, NULL);
 	ck_assert_msg(text != NULL && strstr(text, "crickets-won") != NULL,
@@ -468,9 +495,6 @@ START_TEST(test_mark_won_in_the_claws_menu_closes_the_proposal)
 	free(uid);
 	free(path);
 	free(tags);
-	free(done);
-	free(tmp);
-	free(trigger);
 }
 END_TEST
 
@@ -512,7 +536,8 @@ crk_test_suite(void)
 	    tc, test_proposal_sent_and_answered_in_claws_shows_as_replied);
 	tcase_add_test(
 	    tc, test_watcher_and_plugin_share_one_store_without_duplicates);
-	tcase_add_test(tc, test_mark_won_in_the_claws_menu_closes_the_proposal);
+	tcase_add_test(
+	    tc, test_menu_clicks_in_claws_reach_the_store_and_the_feed);
 	suite_add_tcase(s, tc);
 	return s;
 }
