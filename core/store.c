@@ -152,10 +152,20 @@ static const char *const store_migrations[] = {
     "  message_id TEXT NOT NULL UNIQUE,"
     "  state INTEGER NOT NULL,"
     "  created_at INTEGER NOT NULL);",
+    /* 2 -> 3: keywords the rep's commands set on the server, queued
+     * until a connection applies them */
+    "CREATE TABLE keyword_queue ("
+    "  id INTEGER PRIMARY KEY,"
+    "  account TEXT NOT NULL,"
+    "  message_id TEXT NOT NULL,"
+    "  keyword TEXT NOT NULL,"
+    "  \"add\" INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX keyword_queue_account ON keyword_queue(account, id);",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */
-#if CRK_STORE_SCHEMA_VERSION != 2
+#if CRK_STORE_SCHEMA_VERSION != 3
 #error "store_migrations and CRK_STORE_SCHEMA_VERSION disagree"
 #endif
 
@@ -1112,4 +1122,136 @@ crk_store_followups_needing_draft(struct crk_store *store, const char *account,
 	crk_store_bind_text(stmt, 1, account);
 	sqlite3_bind_int(stmt, 2, day);
 	return store_collect_followups(store, stmt, list_r, error_r);
+}
+
+/* ---- keywords for the server ------------------------------------------- */
+
+void
+crk_keyword_change_list_clear(struct crk_keyword_change_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++) {
+		free(list->items[i].message_id);
+		free(list->items[i].keyword);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+enum crk_status
+crk_store_keyword_queue(struct crk_store *store, const char *account,
+    const char *message_id, const char *keyword, bool add, time_t now,
+    char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "INSERT INTO keyword_queue "
+	    "(account, message_id, keyword, \"add\", created_at) "
+	    "VALUES (?, ?, ?, ?, ?)");
+
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, message_id);
+	crk_store_bind_text(stmt, 3, keyword);
+	sqlite3_bind_int(stmt, 4, add ? 1 : 0);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)now);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "queueing keyword");
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_keyword_pending(struct crk_store *store, const char *account,
+    struct crk_keyword_change_list *list_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT id, message_id, keyword, \"add\", created_at "
+	    "FROM keyword_queue WHERE account = ? ORDER BY id");
+	size_t alloc = 0;
+	int rc;
+
+	memset(list_r, 0, sizeof(*list_r));
+	crk_store_bind_text(stmt, 1, account);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct crk_keyword_change *k;
+
+		if (list_r->count == alloc) {
+			alloc = alloc == 0 ? 8 : alloc * 2;
+			list_r->items = crk_xreallocarray(
+			    list_r->items, alloc, sizeof(*list_r->items));
+		}
+		k = &list_r->items[list_r->count++];
+		k->id = sqlite3_column_int64(stmt, 0);
+		k->message_id = crk_store_column_dup(stmt, 1);
+		k->keyword = crk_store_column_dup(stmt, 2);
+		k->add = sqlite3_column_int(stmt, 3) != 0;
+		k->created_at = (time_t)sqlite3_column_int64(stmt, 4);
+	}
+	if (rc != SQLITE_DONE) {
+		crk_keyword_change_list_clear(list_r);
+		return crk_store_error(store, error_r, "reading keyword queue");
+	}
+	sqlite3_reset(stmt);
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_keyword_done(struct crk_store *store, int64_t id, char **error_r)
+{
+	sqlite3_stmt *stmt =
+	    crk_store_stmt(store, "DELETE FROM keyword_queue WHERE id = ?");
+
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "removing keyword");
+	return CRK_OK;
+}
+
+void
+crk_message_location_list_clear(struct crk_message_location_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		free(list->items[i].folder);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+enum crk_status
+crk_store_message_locations(struct crk_store *store, const char *account,
+    const char *message_id, struct crk_message_location_list *list_r,
+    char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT l.folder, l.uidvalidity, l.uid FROM locations l "
+	    "JOIN messages m ON m.id = l.message "
+	    "WHERE m.account = ?1 AND m.message_id = ?2 AND l.account = ?1 "
+	    "ORDER BY l.folder, l.uid");
+	size_t alloc = 0;
+	int rc;
+
+	memset(list_r, 0, sizeof(*list_r));
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, message_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct crk_message_location *l;
+
+		if (list_r->count == alloc) {
+			alloc = alloc == 0 ? 4 : alloc * 2;
+			list_r->items = crk_xreallocarray(
+			    list_r->items, alloc, sizeof(*list_r->items));
+		}
+		l = &list_r->items[list_r->count++];
+		l->folder = crk_store_column_dup(stmt, 0);
+		l->uidvalidity = (uint32_t)sqlite3_column_int64(stmt, 1);
+		l->uid = (uint32_t)sqlite3_column_int64(stmt, 2);
+	}
+	if (rc != SQLITE_DONE) {
+		crk_message_location_list_clear(list_r);
+		return crk_store_error(store, error_r, "reading locations");
+	}
+	sqlite3_reset(stmt);
+	return CRK_OK;
 }

@@ -16,7 +16,7 @@ struct crk_store;
 
 /* The schema version this build writes.  A store with a newer version is
  * refused (CRK_E_DB) rather than damaged. */
-#define CRK_STORE_SCHEMA_VERSION 2
+#define CRK_STORE_SCHEMA_VERSION 3
 
 /* Opens (creating if needed) the store at path, in WAL mode with a busy
  * timeout so the watcher and the Claws plugin can share it, and migrates
@@ -260,5 +260,54 @@ enum crk_status crk_store_drafts(struct crk_store *store, const char *account,
 enum crk_status
 crk_store_followups_needing_draft(struct crk_store *store, const char *account,
     crk_day day, struct crk_followup_list *list_r, char **error_r);
+
+/* ---- keywords for the server (issue 5) ---------------------------------- */
+
+/* A keyword change the rep's commands asked for on a proposal message,
+ * waiting for a connection to the account's server. */
+struct crk_keyword_change {
+	int64_t id;
+	char *message_id; /* owned; without brackets */
+	char *keyword;    /* owned; "crickets-won" ... */
+	bool add;         /* true: +FLAGS, false: -FLAGS */
+	time_t created_at;
+};
+
+struct crk_keyword_change_list {
+	struct crk_keyword_change *items; /* owned */
+	size_t count;
+};
+void crk_keyword_change_list_clear(struct crk_keyword_change_list *list);
+
+/* Queues a keyword change for the message of an account. */
+enum crk_status crk_store_keyword_queue(struct crk_store *store,
+    const char *account, const char *message_id, const char *keyword, bool add,
+    time_t now, char **error_r);
+/* The queued changes of an account, oldest first (apply in this order). */
+enum crk_status
+crk_store_keyword_pending(struct crk_store *store, const char *account,
+    struct crk_keyword_change_list *list_r, char **error_r);
+/* Removes a queued change (applied, or dropped for good). */
+enum crk_status
+crk_store_keyword_done(struct crk_store *store, int64_t id, char **error_r);
+
+/* Where a message of the account was seen on the server. */
+struct crk_message_location {
+	char *folder; /* owned */
+	uint32_t uidvalidity;
+	uint32_t uid;
+};
+
+struct crk_message_location_list {
+	struct crk_message_location *items; /* owned */
+	size_t count;
+};
+void crk_message_location_list_clear(struct crk_message_location_list *list);
+
+/* Every folder/UIDVALIDITY/UID the message with this Message-ID was seen
+ * at in the account (empty when none). */
+enum crk_status crk_store_message_locations(struct crk_store *store,
+    const char *account, const char *message_id,
+    struct crk_message_location_list *list_r, char **error_r);
 
 #endif

@@ -282,7 +282,8 @@ START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 	    crk_store_folder_set(store, "work", "INBOX", &st, NULL), CRK_OK);
 	crk_store_free(&store);
 	/* what a store written by schema version 1 looks like */
-	raw_exec("DROP TABLE drafts; PRAGMA user_version = 1;");
+	raw_exec("DROP TABLE drafts; DROP TABLE keyword_queue; "
+		 "PRAGMA user_version = 1;");
 	store = open_ok();
 	ck_assert_int_eq(
 	    crk_store_schema_version(store), CRK_STORE_SCHEMA_VERSION);
@@ -291,6 +292,7 @@ START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 	ck_assert_uint_eq(got.last_uid, 30);
 	crk_store_free(&store);
 	raw_exec("SELECT count(*) FROM drafts");
+	raw_exec("SELECT count(*) FROM keyword_queue");
 }
 END_TEST
 

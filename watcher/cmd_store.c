@@ -15,10 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/classify.h"
 #include "core/date.h"
 #include "core/message.h"
 #include "core/stats.h"
 #include "watcher/cli.h"
+#include "watcher/keywords.h"
 
 /* A mail file bigger than this is not a mail we need to read. */
 #define STORE_MAX_MESSAGE (64 * 1024 * 1024)
@@ -720,6 +722,48 @@ enum store_action {
 	ACTION_UNTRACK,
 };
 
+/* Queues the keywords that mirror a close (or a reopen) on the proposal
+ * message and tries to set them at once.  Returns true when it printed
+ * the confirmation itself (the server could not be reached). */
+static bool
+store_keywords(struct crk_cli *cli, const struct crk_proposal *p,
+    enum store_action action, const char *done)
+{
+	const char *keyword = action == ACTION_WON ? CRK_KEYWORD_WON
+	    : action == ACTION_LOST                ? CRK_KEYWORD_LOST
+	    : action == ACTION_DROP                ? CRK_KEYWORD_DROP
+						   : NULL;
+	const struct crk_account_config *acc = NULL;
+	char *error = NULL;
+	enum crk_status st;
+	size_t i;
+
+	st = crk_keywords_queue(
+	    cli->store, p->account, p->message_id, keyword, cli->now, &error);
+	if (st != CRK_OK) {
+		crk_warn("%s: keyword not queued: %s", p->short_id,
+		    error != NULL ? error : crk_status_str(st));
+		free(error);
+		return false;
+	}
+	for (i = 0; cli->config != NULL && i < cli->config->n_accounts; i++)
+		if (strcmp(cli->config->accounts[i].name, p->account) == 0)
+			acc = &cli->config->accounts[i];
+	if (acc == NULL)
+		return false;
+	st = crk_keywords_sync_account(
+	    cli->store, acc, CRK_KEYWORDS_TIMEOUT, NULL, &error);
+	if (st == CRK_OK)
+		return false;
+	crk_debug(
+	    "%s: %s", p->short_id, error != NULL ? error : crk_status_str(st));
+	free(error);
+	printf("%s: %s (the keyword will be set on the server at the next "
+	       "sync)\n",
+	    p->short_id, done);
+	return true;
+}
+
 static int
 store_action(
     struct crk_cli *cli, int argc, char **argv, enum store_action action)
@@ -772,7 +816,8 @@ store_action(
 	short_id = crk_xstrdup(p->short_id);
 	if (action == ACTION_UNTRACK)
 		printf("%s: %s\n", short_id, done[action]);
-	else
+	else if (action == ACTION_NOTYET ||
+	    !store_keywords(cli, p, action, done[action]))
 		store_confirm(cli, short_id, done[action]);
 out:
 	free(short_id);

@@ -19,6 +19,7 @@
 #include "core/ooo.h"
 #include "watcher/cli.h"
 #include "watcher/drafts.h"
+#include "watcher/keywords.h"
 #include "watcher/imap.h"
 #include "watcher/sync.h"
 #include "watcher/tls.h"
@@ -149,6 +150,17 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 			st = crk_drafts_sync_account(cli->store, cli->config,
 			    acc, cli->now, opts.dry_run, NULL, &error);
 			if (st != CRK_OK) {
+				crk_cli_error("%s",
+				    error != NULL ? error : crk_status_str(st));
+				if (worst == CRK_OK)
+					worst = st;
+			}
+			/* the rep's queued won/lost/drop keywords */
+			crk_free_str(&error);
+			if (!opts.dry_run)
+				st = crk_keywords_sync_account(
+				    cli->store, acc, 0, NULL, &error);
+			if (!opts.dry_run && st != CRK_OK) {
 				crk_cli_error("%s",
 				    error != NULL ? error : crk_status_str(st));
 				if (worst == CRK_OK)
@@ -367,6 +379,14 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 	/* issue 5: the due follow-up drafts, on the same connection */
 	st = crk_drafts_run(wa->imap, cli->store, cli->config, wa->config, now,
 	    false, NULL, &error);
+	if (st == CRK_E_NET || st == CRK_E_TLS || st == CRK_E_DB)
+		goto fail;
+	if (st != CRK_OK) {
+		crk_warn("%s", error != NULL ? error : crk_status_str(st));
+		crk_free_str(&error);
+	}
+	st = crk_keywords_flush(
+	    wa->imap, cli->store, wa->config->name, NULL, &error);
 	if (st == CRK_E_NET || st == CRK_E_TLS || st == CRK_E_DB)
 		goto fail;
 	if (st != CRK_OK) {

@@ -979,6 +979,25 @@ crk_imap_folder_find(const struct crk_imap_folder_list *list, const char *name)
 
 /* ---- one folder --------------------------------------------------------- */
 
+/* PERMANENTFLAGS lets clients make new keywords (\*); without the
+ * response code all flags are permanent (RFC 3501 7.1). */
+static bool
+imap_keywords_ok(const struct mailimap_selection_info *sel)
+{
+	clistiter *it;
+
+	if (sel->sel_perm_flags == NULL)
+		return true;
+	for (it = clist_begin(sel->sel_perm_flags); it != NULL;
+	     it = clist_next(it)) {
+		const struct mailimap_flag_perm *f = clist_content(it);
+
+		if (f->fl_type == MAILIMAP_FLAG_PERM_ALL)
+			return true;
+	}
+	return false;
+}
+
 static void
 imap_mailbox_info(
     struct crk_imap *imap, uint64_t modseq, struct crk_imap_mailbox *mailbox_r)
@@ -991,6 +1010,7 @@ imap_mailbox_info(
 		mailbox_r->uidvalidity = sel->sel_uidvalidity;
 		mailbox_r->uidnext = sel->sel_uidnext;
 		mailbox_r->exists = sel->sel_exists;
+		mailbox_r->keywords_ok = imap_keywords_ok(sel);
 	}
 	mailbox_r->highestmodseq = modseq;
 }

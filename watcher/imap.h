@@ -110,6 +110,9 @@ struct crk_imap_mailbox {
 	uint32_t uidnext; /* 0 when the server did not say */
 	uint32_t exists;
 	uint64_t highestmodseq; /* 0 without CONDSTORE */
+	/* new keywords can be stored: PERMANENTFLAGS has \* or was not sent
+	 * (SELECT only; EXAMINE's list says nothing) */
+	bool keywords_ok;
 };
 
 /* Opens a folder read-only (EXAMINE, with CONDSTORE when offered), so
