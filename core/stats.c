@@ -91,6 +91,22 @@ crk_stats_compute(struct crk_store *store, time_t now,
 	stats_r->overdue = (unsigned)sqlite3_column_int(stmt, 0);
 	stats_r->due_today = (unsigned)sqlite3_column_int(stmt, 1);
 	sqlite3_reset(stmt);
+	/* the definitions are in stats.h (silent, stopped_before_fifth) */
+	stmt = crk_store_stmt(store,
+	    "SELECT count(*), sum(p.round1_touches < ?2 AND (p.state = 6 OR "
+	    "EXISTS (SELECT 1 FROM followups f WHERE f.proposal = p.id AND "
+	    "f.state = 0 AND f.due < ?1))) FROM proposals p "
+	    "WHERE p.first_reply_at = 0 AND p.state IN (0, 3, 6)");
+	sqlite3_bind_int(stmt, 1, today);
+	sqlite3_bind_int(stmt, 2, CRK_STATS_RESEARCH_TOUCHES);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		status =
+		    crk_store_error(store, error_r, "computing statistics");
+		goto out;
+	}
+	stats_r->silent = (unsigned)sqlite3_column_int(stmt, 0);
+	stats_r->stopped_before_fifth = (unsigned)sqlite3_column_int(stmt, 1);
+	sqlite3_reset(stmt);
 out:
 	free(days);
 	return status;

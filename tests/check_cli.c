@@ -826,7 +826,60 @@ START_TEST(test_stats_reports_counts_and_reply_rates)
 	assert_contains(r.out, "Days to first reply:");
 	assert_contains(r.out, "Follow-ups overdue:");
 	assert_contains(r.out, "Follow-ups due today:");
+	/* beside the research: the waiting proposal's first follow-up
+	 * (due 3 November) was never sent */
+	assert_contains(r.out, "44% of reps stop");
+	assert_contains(r.out,
+	    "You stopped before the fifth touch on 1 of 1 silent proposals.");
 	run_clear(&r);
+}
+END_TEST
+
+/* The same figures as one JSON object, checked by Debian's own python
+ * (a python3 on PATH may be another one). */
+START_TEST(test_stats_json_is_one_object_with_the_figures)
+{
+	static const char check[] =
+	    "import json, sys\n"
+	    "d = json.load(open(sys.argv[1]))\n"
+	    "assert d['proposals'] == 2, d\n"
+	    "assert d['by_state'] == {'waiting': 1, 'replied': 1, "
+	    "'bounced': 0, 'snoozed': 0, 'won': 0, 'lost': 0, 'dropped': 0}, "
+	    "d\n"
+	    "assert d['reply_rate_by_touch'][0] == {'touch': 0, 'reached': 2, "
+	    "'replied': 1, 'rate': 0.5}, d\n"
+	    "assert d['days_to_reply']['median'] >= 0, d\n"
+	    "assert d['days_to_reply']['mean'] >= 0, d\n"
+	    "assert d['overdue'] == 1 and d['due_today'] == 0, d\n"
+	    "assert d['silent'] == 1 and d['stopped_before_fifth'] == 1, d\n";
+	struct run r;
+	char *json, *script, *cmd;
+	int rc;
+
+	import_fixture();
+	expect(&r, EX_OK, "stats", "--json");
+	json = crk_xasprintf("%s/stats.json", tmp);
+	crk_test_write_file(json, r.out);
+	script = crk_xasprintf("%s/check.py", tmp);
+	crk_test_write_file(script, check);
+	cmd = crk_xasprintf("/usr/bin/python3 -m json.tool %s >/dev/null && "
+			    "/usr/bin/python3 %s %s",
+	    json, script, json);
+	rc = system(cmd);
+	ck_assert_msg(rc == 0, "stats --json (%d): %s", rc, r.out);
+	run_clear(&r);
+	/* an empty store: no reply times yet */
+	teardown();
+	setup();
+	write_config(rep_config);
+	expect(&r, EX_OK, "stats", "--json");
+	assert_contains(r.out, "\"days_to_reply\": null");
+	assert_contains(r.out, "\"reply_rate_by_touch\": []");
+	assert_contains(r.out, "\"proposals\": 0");
+	run_clear(&r);
+	free(cmd);
+	free(script);
+	free(json);
 }
 END_TEST
 
@@ -1054,6 +1107,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_notyet_starts_a_new_round_after_a_reply);
 	tcase_add_test(tc, test_track_and_untrack_a_sent_message);
 	tcase_add_test(tc, test_stats_reports_counts_and_reply_rates);
+	tcase_add_test(tc, test_stats_json_is_one_object_with_the_figures);
 	tcase_add_test(tc, test_import_reads_a_maildir_and_single_files);
 	tcase_add_test(tc, test_config_timezone_is_the_reps_zone);
 	tcase_add_test(tc, test_now_moves_what_is_due);

@@ -126,6 +126,70 @@ START_TEST(test_reply_rate_per_touch_and_days_to_reply)
 	/* C's follow-up #3 (day 7, Mon 9 Nov) is open: overdue on day 10 */
 	ck_assert_uint_eq(st.overdue, 1);
 	ck_assert_uint_eq(st.due_today, 0);
+	/* C is the one silent proposal, left overdue after two follow-ups */
+	ck_assert_uint_eq(st.silent, 1);
+	ck_assert_uint_eq(st.stopped_before_fifth, 1);
+}
+END_TEST
+
+/* One proposal per case: `touches` follow-ups on the cadence days, maybe
+ * a reply on day 2 (before the follow-ups), maybe closed on day 40 or
+ * the day before `now_day`, whichever is sooner. */
+static const struct {
+	const char *what;
+	unsigned touches;
+	bool reply;
+	int close; /* an enum crk_state, -1: left open */
+	unsigned now_day;
+	unsigned silent;
+	unsigned stopped;
+} silent_table[] = {
+    {"young, first follow-up not due yet", 0, false, -1, 0, 1, 0},
+    {"first follow-up left overdue", 0, false, -1, 2, 1, 1},
+    {"dropped after two follow-ups", 2, false, CRK_STATE_DROPPED, 10, 1, 1},
+    {"five follow-ups, sixth overdue", 5, false, -1, 60, 1, 0},
+    {"five follow-ups, then dropped", 5, false, CRK_STATE_DROPPED, 60, 1, 0},
+    {"lost: a decision, not silence", 1, false, CRK_STATE_LOST, 10, 0, 0},
+    {"replied, then dropped", 0, true, CRK_STATE_DROPPED, 10, 0, 0},
+};
+
+START_TEST(test_stopped_before_fifth_counts_silent_proposals_given_up)
+{
+	static const unsigned cadence_days[] = {1, 3, 7, 14, 28};
+	struct crk_stats st;
+	struct crk_proposal *p = NULL;
+	char mid[32], parent[32];
+	unsigned i;
+
+	add("p@s", "rep@seller.example", "x@acme.example", NULL, "Offer X",
+	    "offer.pdf", t0);
+	if (silent_table[_i].reply)
+		add("r@acme", "x@acme.example", "rep@seller.example", "p@s",
+		    "Re: Offer X", NULL, t0 + 2 * DAY);
+	snprintf(parent, sizeof(parent), "p@s");
+	for (i = 0; i < silent_table[_i].touches; i++) {
+		snprintf(mid, sizeof(mid), "t%u@s", i);
+		add(mid, "rep@seller.example", "x@acme.example", parent,
+		    "Re: Offer X", NULL, t0 + cadence_days[i] * DAY);
+		snprintf(parent, sizeof(parent), "%s", mid);
+	}
+	if (silent_table[_i].close >= 0) {
+		ck_assert_int_eq(
+		    crk_store_proposal_find(store, "p@s", &p, NULL), CRK_OK);
+		ck_assert_int_eq(
+		    crk_engine_close(engine, p->id,
+			(enum crk_state)silent_table[_i].close, "cli",
+			t0 + (silent_table[_i].now_day - 1) * DAY, NULL),
+		    CRK_OK);
+		crk_proposal_free(&p);
+	}
+	ck_assert_int_eq(crk_stats_compute(store,
+			     t0 + silent_table[_i].now_day * DAY, &st, NULL),
+	    CRK_OK);
+	ck_assert_msg(st.silent == silent_table[_i].silent &&
+		st.stopped_before_fifth == silent_table[_i].stopped,
+	    "%s: silent %u, stopped %u", silent_table[_i].what, st.silent,
+	    st.stopped_before_fifth);
 }
 END_TEST
 
@@ -137,6 +201,8 @@ START_TEST(test_empty_store_has_no_reply_times)
 	ck_assert_uint_eq(st.proposals, 0);
 	ck_assert(st.days_to_reply_median < 0);
 	ck_assert(st.days_to_reply_mean < 0);
+	ck_assert_uint_eq(st.silent, 0);
+	ck_assert_uint_eq(st.stopped_before_fifth, 0);
 }
 END_TEST
 
@@ -149,6 +215,9 @@ crk_test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_reply_rate_per_touch_and_days_to_reply);
 	tcase_add_test(tc, test_empty_store_has_no_reply_times);
+	CRK_TABLE_TEST(tc,
+	    test_stopped_before_fifth_counts_silent_proposals_given_up,
+	    silent_table);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -86,10 +86,13 @@ static const struct store_help store_helps[] = {
 	"Stops tracking a proposal: it and its follow-ups are deleted "
 	"and the\n"
 	"message is never tracked again by the heuristic.\n"},
-    {"stats", "",
+    {"stats", "[--json]",
 	"Prints how proposals ended, how many replied after each "
 	"follow-up,\n"
-	"how long replies took, and what is overdue or due today.\n"},
+	"how long replies took, and what is overdue or due today, set "
+	"beside\n"
+	"the research (most deals need five or more touches).\n"
+	"  --json       one JSON object instead of text\n"},
     {"import", "[--account NAME] FILE|DIR...",
 	"Reads mail files into the store, as a sync would: single "
 	"messages\n"
@@ -1084,25 +1087,104 @@ store_stats_print(const struct crk_stats *s)
 		printf("Days to first reply: no replies yet\n");
 	printf("Follow-ups overdue: %u\n", s->overdue);
 	printf("Follow-ups due today: %u\n", s->due_today);
+	printf("\nThe research: most deals need %u or more touches; 44%% of "
+	       "reps stop\nafter one follow-up.\n",
+	    CRK_STATS_RESEARCH_TOUCHES);
+	if (s->silent > 0)
+		printf("You stopped before the fifth touch on %u of %u silent "
+		       "proposals.\n",
+		    s->stopped_before_fifth, s->silent);
+	else
+		printf("You have no silent proposals.\n");
+}
+
+/* A number of days, or null. */
+static void
+store_json_days(double days)
+{
+	if (days < 0)
+		fputs("null", stdout);
+	else
+		printf("%.2f", days);
+}
+
+static void
+store_stats_json(const struct crk_stats *s)
+{
+	size_t i, last = 0;
+	int state;
+
+	printf("{\n  \"proposals\": %u,\n  \"by_state\": {", s->proposals);
+	for (state = CRK_STATE_WAITING; state <= CRK_STATE_DROPPED; state++) {
+		fputs(state == CRK_STATE_WAITING ? "" : ", ", stdout);
+		store_json_string(
+		    stdout, crk_state_name((enum crk_state)state));
+		printf(": %u", s->by_state[state]);
+	}
+	fputs("},\n  \"reply_rate_by_touch\": [", stdout);
+	for (i = 0; i < CRK_STATS_TOUCHES; i++)
+		if (s->reached[i] > 0)
+			last = i + 1;
+	for (i = 0; i < last; i++) {
+		printf("%s{\"touch\": %zu, \"reached\": %u, "
+		       "\"replied\": %u, \"rate\": ",
+		    i == 0 ? "\n    " : ",\n    ", i, s->reached[i],
+		    s->replied_after[i]);
+		if (s->reached[i] > 0)
+			printf("%.4f}",
+			    (double)s->replied_after[i] / s->reached[i]);
+		else
+			fputs("null}", stdout);
+	}
+	fputs(last > 0 ? "\n  ],\n" : "],\n", stdout);
+	fputs("  \"days_to_reply\": ", stdout);
+	if (s->days_to_reply_median < 0) {
+		fputs("null", stdout);
+	} else {
+		fputs("{\"median\": ", stdout);
+		store_json_days(s->days_to_reply_median);
+		fputs(", \"mean\": ", stdout);
+		store_json_days(s->days_to_reply_mean);
+		fputs("}", stdout);
+	}
+	printf(",\n  \"overdue\": %u,\n  \"due_today\": %u,\n"
+	       "  \"silent\": %u,\n  \"stopped_before_fifth\": %u\n}\n",
+	    s->overdue, s->due_today, s->silent, s->stopped_before_fifth);
 }
 
 int
 crk_cmd_stats(struct crk_cli *cli, int argc, char **argv)
 {
+	static const struct option options[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
 	struct crk_stats stats;
 	char *error = NULL;
 	enum crk_status status;
-	int rc;
+	bool json = false;
+	int rc, c;
 
-	if ((rc = store_simple_args(argc, argv, 0, "no arguments")) >= 0)
-		return rc;
+	while ((c = getopt_long(argc, argv, ":jh", options, NULL)) != -1) {
+		if (c == 'h')
+			return store_help(argv[0]);
+		if (c != 'j')
+			return crk_cli_option_error(c, argv);
+		json = true;
+	}
+	if (argc != optind)
+		return crk_cli_usage_error(argv[0], "expected no arguments");
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		return rc;
 	memset(&stats, 0, sizeof(stats));
 	status = crk_stats_compute(cli->store, cli->now, &stats, &error);
 	if (status != CRK_OK)
 		return store_fail(cli, NULL, status, &error);
-	store_stats_print(&stats);
+	if (json)
+		store_stats_json(&stats);
+	else
+		store_stats_print(&stats);
 	return EX_OK;
 }
 
