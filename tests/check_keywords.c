@@ -136,15 +136,14 @@ write_config(struct world *w, unsigned port)
 	free(text);
 }
 
-/* Runs crickets -c config --now ... cmd [arg]; returns the exit code and
- * its stdout and stderr in *out_r. */
-static int
-run(struct world *w, const char *cmd, const char *arg, char **out_r)
+/* Starts crickets -c config --now ... cmd [arg [arg2]]; its stdout and
+ * stderr go to <dir>/out.  The child dies with the test. */
+static pid_t
+spawn(struct world *w, const char *cmd, const char *arg, const char *arg2)
 {
 	const char *argv[] = {"crickets", "-c", w->config, "--now",
-	    "2026-11-17T10:00", cmd, arg, NULL};
+	    "2026-11-17T10:00", cmd, arg, arg2, NULL};
 	char *out = crk_xasprintf("%s/out", w->dir);
-	int status;
 	pid_t pid;
 
 	pid = fork();
@@ -158,6 +157,19 @@ run(struct world *w, const char *cmd, const char *arg, char **out_r)
 		execv(CRK_TEST_BINARY, (char *const *)argv);
 		_exit(127);
 	}
+	free(out);
+	return pid;
+}
+
+/* Runs crickets -c config --now ... cmd [arg]; returns the exit code and
+ * its stdout and stderr in *out_r. */
+static int
+run(struct world *w, const char *cmd, const char *arg, char **out_r)
+{
+	char *out = crk_xasprintf("%s/out", w->dir);
+	int status;
+	pid_t pid = spawn(w, cmd, arg, NULL);
+
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	*out_r = crk_test_read_file(out, NULL);
 	free(out);
@@ -312,14 +324,53 @@ START_TEST(test_won_with_the_server_down_is_set_at_the_next_sync)
 	ck_assert(!server_has(&w, CRK_KEYWORD_WON));
 	ck_assert_uint_gt(queued(&w), 0);
 
-	/* the server is back: the sync sets it and stays won */
+	/* the server is back; a dry run changes nothing */
 	write_config(&w, 0);
+	run_ok(&w, "sync", "--dry-run", NULL);
+	ck_assert(!server_has(&w, CRK_KEYWORD_WON));
+	ck_assert_uint_gt(queued(&w), 0);
+	/* the sync sets it, and the proposal stays won */
 	run_ok(&w, "sync", NULL, NULL);
 	ck_assert(server_has(&w, CRK_KEYWORD_WON));
 	ck_assert_uint_eq(queued(&w), 0);
 	ck_assert_int_eq(proposal(&w, NULL), CRK_STATE_WON);
 	run_ok(&w, "sync", NULL, NULL);
 	ck_assert_int_eq(proposal(&w, NULL), CRK_STATE_WON);
+	free(id);
+	world_close(&w);
+}
+END_TEST
+
+START_TEST(test_watch_applies_a_queued_keyword)
+{
+	struct world w;
+	char *id = NULL, *out = NULL;
+	int status, i;
+	bool set = false;
+	pid_t pid;
+
+	world_open(&w, "watch");
+	write_config(&w, 0);
+	run_ok(&w, "sync", NULL, NULL);
+	ck_assert_int_eq(proposal(&w, &id), CRK_STATE_WAITING);
+	write_config(&w, closed_port());
+	run_ok(&w, "lost", id, &out);
+	ck_assert_msg(strstr(out, "next sync") != NULL, "%s", out);
+	free(out);
+	ck_assert(!server_has(&w, CRK_KEYWORD_LOST));
+
+	write_config(&w, 0);
+	pid = spawn(&w, "watch", "--foreground", "--interval=1");
+	for (i = 0; i < 200 && !set; i++) {
+		usleep(100 * 1000);
+		set = server_has(&w, CRK_KEYWORD_LOST);
+	}
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(set, "the watcher did not set %s", CRK_KEYWORD_LOST);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(queued(&w), 0);
+	ck_assert_int_eq(proposal(&w, NULL), CRK_STATE_LOST);
 	free(id);
 	world_close(&w);
 }
@@ -424,6 +475,7 @@ crk_test_suite(void)
 	    close_table);
 	tcase_add_test(
 	    tc, test_won_with_the_server_down_is_set_at_the_next_sync);
+	tcase_add_test(tc, test_watch_applies_a_queued_keyword);
 	tcase_add_test(
 	    tc, test_queue_without_an_account_only_keeps_the_entries);
 	suite_add_tcase(s, tc);
