@@ -248,6 +248,45 @@ crk_str_has_prefix_ci(const char *s, const char *prefix)
 	return crk_strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
+size_t
+crk_utf8_len(const char *s, size_t avail, uint32_t *cp_r)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n, i;
+
+	if (avail == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		n = 1;
+		cp = p[0];
+	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > avail)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	if (cp_r != NULL)
+		*cp_r = cp;
+	return n;
+}
+
 void
 crk_strv_add_owned(struct crk_strv *v, char *s)
 {

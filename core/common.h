@@ -70,6 +70,12 @@ char *crk_str_lower(char *s); /* in place, ASCII; returns s */
 char *crk_str_trim(char *s);  /* in place; returns s */
 bool crk_str_has_prefix_ci(const char *s, const char *prefix);
 
+/* Length of the valid UTF-8 sequence at s, with avail bytes available,
+ * or 0 when it is invalid: overlong forms, surrogates and code points
+ * above U+10FFFF are invalid too (RFC 3629 section 4).  *cp_r (may be
+ * NULL) gets the code point. */
+size_t crk_utf8_len(const char *s, size_t avail, uint32_t *cp_r);
+
 /* A growable vector of owned strings.  Zero-initialised is empty. */
 struct crk_strv {
 	char **items; /* owned, each owned */

@@ -145,42 +145,6 @@ comments_defuse(char *s, size_t len)
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes available), or
- * 0 when it is invalid: overlong forms, surrogates and code points above
- * U+10FFFF are invalid too (RFC 3629 section 4). */
-static size_t
-utf8_valid_len(const unsigned char *p, size_t n)
-{
-	size_t need, i;
-	unsigned int cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		need = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return need;
-}
-
 /* keep_newlines: body text keeps its lines ("\r\n" and "\n" become
  * "\n"); header text turns every control character into a space. */
 static char *
@@ -209,7 +173,7 @@ utf8_sanitize(const char *s, size_t len, bool keep_newlines)
 			i++;
 			continue;
 		}
-		n = utf8_valid_len(p + i, len - i);
+		n = crk_utf8_len((const char *)p + i, len - i, NULL);
 		if (n == 0) {
 			buf_append(&b, REPLACEMENT, 3);
 			i++;
@@ -232,7 +196,7 @@ utf8_is_valid(const char *s, size_t len)
 	size_t i = 0, n;
 
 	while (i < len) {
-		if ((n = utf8_valid_len(p + i, len - i)) == 0)
+		if ((n = crk_utf8_len((const char *)p + i, len - i, NULL)) == 0)
 			return false;
 		i += n;
 	}

@@ -190,28 +190,6 @@ crk_template_builtin(unsigned touch)
 	return template_builtins[template_index(touch)];
 }
 
-/* Length of a valid UTF-8 sequence at s, 0 when it is not one. */
-static size_t
-template_utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* LF line ends, valid UTF-8 (U+FFFD for bad bytes), no NULs. */
 static char *
 template_clean_text(const char *text)
@@ -227,7 +205,8 @@ template_clean_text(const char *text)
 			p++;
 			continue;
 		}
-		if ((n = template_utf8_len(p)) == 0) {
+		if ((n = crk_utf8_len((const char *)p,
+			 strnlen((const char *)p, 4), NULL)) == 0) {
 			template_adds(&b, "\xef\xbf\xbd");
 			p++;
 			continue;

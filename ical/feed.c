@@ -81,44 +81,6 @@ buf_steal(struct buf *b)
 
 /* ---- text from mail ------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when invalid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t
-utf8_seq_len(const unsigned char *s, size_t avail, unsigned *cp_r)
-{
-	unsigned cp;
-	size_t n, i;
-
-	if (s[0] < 0x80) {
-		*cp_r = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > avail)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	*cp_r = cp;
-	return n;
-}
-
 /* Valid UTF-8 without control characters, at most max_chars code points
  * ("…" marks a cut), trimmed.  NULL in: "".  Owned. */
 static char *
@@ -127,7 +89,7 @@ feed_clean(const char *s, size_t max_chars)
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
 	size_t avail = strlen((const char *)p), chars = 0, n;
 	struct buf b = {0};
-	unsigned cp;
+	uint32_t cp;
 	char *out;
 
 	while (avail > 0) {
@@ -135,7 +97,7 @@ feed_clean(const char *s, size_t max_chars)
 			buf_puts(&b, "\xe2\x80\xa6");
 			break;
 		}
-		n = utf8_seq_len(p, avail, &cp);
+		n = crk_utf8_len((const char *)p, avail, &cp);
 		if (n == 0) {
 			buf_puts(&b, "\xef\xbf\xbd"); /* U+FFFD */
 			n = 1;
@@ -195,12 +157,12 @@ feed_line(struct buf *b, const char *line)
 {
 	const unsigned char *p = (const unsigned char *)line;
 	size_t left = strlen(line), col = 0, tok;
-	unsigned cp;
+	uint32_t cp;
 
 	while (left > 0) {
 		if (*p == '\\' && left > 1)
 			tok = 2;
-		else if ((tok = utf8_seq_len(p, left, &cp)) == 0)
+		else if ((tok = crk_utf8_len((const char *)p, left, &cp)) == 0)
 			tok = 1; /* cannot happen: text is cleaned */
 		if (col + tok > FEED_FOLD_OCTETS) {
 			buf_puts(b, "\r\n ");

@@ -92,28 +92,6 @@ draft_header_end(struct draft_header *h)
 	draft_adds(h->b, "\r\n");
 }
 
-/* Length of a valid UTF-8 sequence at s, 0 when it is not one. */
-static size_t
-draft_utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /* Header text from mail or config: valid UTF-8, every control character
  * (CR and LF above all) a space, space runs collapsed, trimmed, cut to
  * `max` octets between characters. */
@@ -125,7 +103,8 @@ draft_clean_phrase(const char *s, size_t max)
 	size_t n;
 
 	while (*p != '\0') {
-		n = draft_utf8_len(p);
+		n = crk_utf8_len(
+		    (const char *)p, strnlen((const char *)p, 4), NULL);
 		if (n == 0) {
 			if (b.len + 3 > max)
 				break;
@@ -189,7 +168,8 @@ draft_header_encoded(struct draft_header *h, const char *text)
 	while (*p != '\0') {
 		chunk = 0;
 		while (p[chunk] != '\0') {
-			n = draft_utf8_len(p + chunk);
+			n = crk_utf8_len((const char *)p + chunk,
+			    strnlen((const char *)p + chunk, 4), NULL);
 			if (n == 0)
 				n = 1; /* cleaned before; cannot happen */
 			if (chunk + n > DRAFT_EW_OCTETS)
@@ -401,7 +381,8 @@ draft_clean_body(const char *s)
 			p += p[1] == '\n' ? 2 : 1;
 			continue;
 		}
-		n = draft_utf8_len(p);
+		n = crk_utf8_len(
+		    (const char *)p, strnlen((const char *)p, 4), NULL);
 		if (n == 0) {
 			draft_adds(&b, "\xef\xbf\xbd");
 			p++;
