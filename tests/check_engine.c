@@ -1003,9 +1003,11 @@ START_TEST(test_keyword_mirroring_a_close_does_not_undo_a_reopen)
 	ingest(proposal_msg());
 	p = only_proposal();
 	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
-	    T("2026-11-05 12:00"), NULL), CRK_OK);
-	ck_assert_int_eq(crk_engine_reopen(engine, p->id, "cli",
-	    T("2026-11-06 12:00"), NULL), CRK_OK);
+			     T("2026-11-05 12:00"), NULL),
+	    CRK_OK);
+	ck_assert_int_eq(crk_engine_reopen(
+			     engine, p->id, "cli", T("2026-11-06 12:00"), NULL),
+	    CRK_OK);
 	crk_proposal_free(&p);
 	/* the next sync sees the crickets-won keyword the CLI had set */
 	again = proposal_msg();
