@@ -5,6 +5,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -608,6 +611,122 @@ START_TEST(test_sighup_reloads_the_config_after_a_final_error)
 }
 END_TEST
 
+/* A free loopback port, from the kernel. */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	unsigned port;
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* GET path from 127.0.0.1:port; returns the whole answer (owned). */
+static char *
+http_get(unsigned port, const char *path)
+{
+	struct sockaddr_in sin;
+	char *req, buf[4096];
+	struct crk_strv parts = {0};
+	char *out;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	req = crk_xasprintf("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+			    "Connection: close\r\n\r\n",
+	    path);
+	ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	free(req);
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		crk_strv_add(&parts, buf);
+	}
+	close(fd);
+	out = crk_strv_join(&parts, "");
+	crk_strv_clear(&parts);
+	return out;
+}
+
+START_TEST(test_watch_serves_the_feeds_of_the_serve_section)
+{
+	struct rep r;
+	const char *args[] = {
+	    "watch", "--foreground", "--interval", "60", NULL};
+	char *text, *cfg, *out, *answer, *path, *url, *end, *log;
+	unsigned port = free_port();
+	pid_t pid;
+	int i;
+
+	rep_open(&r, "wserve", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	cfg = crk_test_read_file(r.config, NULL);
+	text = crk_xasprintf("%s\n[serve]\nlisten = 127.0.0.1:%u\n", cfg, port);
+	crk_test_write_file(r.config, text);
+	free(text);
+	free(cfg);
+	pid = spawn(&r, args);
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_WAITING, 20),
+	    "first sync did not happen: %s", log = stderr_of(&r));
+	/* the URL with the generated token is printed on stdout */
+	path = crk_xasprintf("%s/stdout", r.dir);
+	url = NULL;
+	for (i = 0; i < 50 && url == NULL; i++) {
+		out = crk_test_read_file(path, NULL);
+		if (out != NULL &&
+		    (url = strstr(out, "http://127.0.0.1:")) != NULL) {
+			url = crk_xstrdup(strchr(url + 7, '/'));
+			if ((end = strchr(url, '\n')) != NULL)
+				*end = '\0';
+		}
+		free(out);
+		if (url == NULL)
+			usleep(100 * 1000);
+	}
+	ck_assert_msg(url != NULL, "no URL printed");
+	ck_assert_ptr_nonnull(strstr(url, "/followups.ics"));
+	/* the feed has the proposal's follow-up; a wrong token gets 404 */
+	for (i = 0; i < 50; i++) {
+		answer = http_get(port, url);
+		if (strstr(answer, "Follow up #1") != NULL)
+			break;
+		free(answer);
+		answer = NULL;
+		usleep(100 * 1000);
+	}
+	ck_assert_msg(answer != NULL,
+	    "the served feed never showed the "
+	    "follow-up");
+	ck_assert_ptr_nonnull(strstr(answer, "HTTP/1.1 200"));
+	ck_assert_ptr_nonnull(strstr(answer, "text/calendar"));
+	free(answer);
+	answer = http_get(port,
+	    "/0123456789abcdef0123456789abcdef/"
+	    "followups.ics");
+	ck_assert_ptr_nonnull(strstr(answer, "HTTP/1.1 404"));
+	free(answer);
+	ck_assert_int_eq(stop(pid), 0);
+	free(url);
+	free(path);
+	rep_close(&r);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -636,6 +755,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_doctor_says_why_tls_failed);
 	tcase_add_test(
 	    tc, test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm);
+	tcase_add_test(tc, test_watch_serves_the_feeds_of_the_serve_section);
 	tcase_add_test(tc, test_watch_misses_nothing_across_a_dovecot_restart);
 	tcase_add_test(tc, test_sighup_reloads_the_config_after_a_final_error);
 	suite_add_tcase(s, tc);

@@ -49,6 +49,11 @@ int crk_cli_option_error(int c, char **argv);
  * EX_DATAERR, CRK_E_NET -> EX_TEMPFAIL, CRK_E_AUTH -> EX_NOPERM, ...). */
 int crk_cli_exit_code(enum crk_status status);
 
+/* Prints the URLs to subscribe to the feeds served on listen (port: the
+ * one bound) and how to add them in the common calendar apps. */
+void
+crk_cli_print_feed_urls(const char *listen, unsigned port, const char *token);
+
 /* Commands: argv[0] is the command name; each parses its own options
  * (getopt_long) and returns a sysexits code. */
 typedef int crk_cmd_fn(struct crk_cli *cli, int argc, char **argv);

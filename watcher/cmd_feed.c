@@ -107,8 +107,8 @@ feed_store_stamp(const char *database, struct timespec *stamp_r)
 	}
 }
 
-static void
-feed_print_urls(const char *listen, unsigned port, const char *token)
+void
+crk_cli_print_feed_urls(const char *listen, unsigned port, const char *token)
 {
 	char *host = NULL, *hostport;
 	const char *shown;
@@ -220,7 +220,7 @@ crk_cmd_serve(struct crk_cli *cli, int argc, char **argv)
 	status = crk_server_start(&opt, &server, &error);
 	if (status != CRK_OK)
 		return feed_fail("cannot serve the feeds", status, &error);
-	feed_print_urls(
+	crk_cli_print_feed_urls(
 	    listen, crk_server_port(server), cli->config->serve_token);
 
 	memset(&sa, 0, sizeof(sa));

@@ -23,6 +23,7 @@
 #include "watcher/imap.h"
 #include "watcher/sync.h"
 #include "watcher/tls.h"
+#include "ical/server.h"
 
 /* ---- shared -------------------------------------------------------------- */
 
@@ -447,6 +448,40 @@ watch_reload_config(struct crk_cli *cli)
 	return 0;
 }
 
+/* The [serve] section: the watcher also serves the feeds it writes, so a
+ * rep runs one daemon.  The feeds are written first, so a subscriber's
+ * first request finds them. */
+static int
+watch_serve(struct crk_cli *cli, struct crk_server **server_r)
+{
+	struct crk_server_options opt = {0};
+	enum crk_status status;
+	char *error = NULL;
+
+	status = crk_config_ensure_token(cli->config, &error);
+	if (status == CRK_OK)
+		status =
+		    crk_feed_publish_store(cli->store, cli->config->feed_dir,
+			cli->config->feed_mode, cli->now, NULL, &error);
+	if (status == CRK_OK) {
+		opt.listen = cli->config->serve_listen != NULL
+		    ? cli->config->serve_listen
+		    : "127.0.0.1:8765";
+		opt.token = cli->config->serve_token;
+		opt.dir = cli->config->feed_dir;
+		status = crk_server_start(&opt, server_r, &error);
+	}
+	if (status != CRK_OK) {
+		crk_cli_error("cannot serve the feeds: %s",
+		    error != NULL ? error : crk_status_str(status));
+		free(error);
+		return crk_cli_exit_code(status);
+	}
+	crk_cli_print_feed_urls(
+	    opt.listen, crk_server_port(*server_r), cli->config->serve_token);
+	return EX_OK;
+}
+
 int
 crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 {
@@ -458,6 +493,7 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct watch_account *was = NULL;
+	struct crk_server *server = NULL;
 	struct sigaction sa;
 	size_t n = 0, i;
 	double start, wait;
@@ -498,6 +534,9 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 		return rc;
 
 	crk_engine_set_return_date_parser(cli->engine, crk_ooo_return_date);
+	if (cli->config->serve_enabled &&
+	    (rc = watch_serve(cli, &server)) != EX_OK)
+		return rc;
 	watch_use_syslog = force >= 0 ? force == 1 : !isatty(STDERR_FILENO);
 	watch_verbose = cli->verbose;
 	watch_quiet = cli->quiet;
@@ -507,6 +546,7 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 
 	if (pipe2(watch_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		crk_cli_error("pipe: %s", strerror(errno));
+		crk_server_free(&server);
 		return EX_OSERR;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -569,6 +609,7 @@ restart:
 	for (i = 0; i < n; i++)
 		crk_imap_free(&was[i].imap);
 	free(was);
+	crk_server_free(&server);
 	close(watch_pipe[0]);
 	close(watch_pipe[1]);
 	watch_pipe[0] = watch_pipe[1] = -1;
