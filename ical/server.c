@@ -413,8 +413,14 @@ crk_server_start(const struct crk_server_options *opt,
 	    MHD_OPTION_UNESCAPE_CALLBACK, server_no_unescape, NULL,
 	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
-		crk_error_set(error_r, "cannot listen on %s: %s", opt->listen,
-		    errno != 0 ? strerror(errno) : "failed");
+		int err = errno;
+
+		crk_error_set(error_r, "cannot listen on %s: %s%s", opt->listen,
+		    err != 0 ? strerror(err) : "failed",
+		    err == EADDRINUSE ? " (another crickets serve or watch? "
+					"choose another port with [serve] "
+					"listen or --listen)"
+				      : "");
 		status = CRK_E_NET;
 		goto out;
 	}
