@@ -250,8 +250,12 @@ imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 		    what, imap->host);
 		return CRK_E_PROTO;
 	case MAILIMAP_ERROR_LOGIN:
-		crk_error_set(error_r, "%s refused by %s%s%s", what, imap->host,
-		    resp != NULL ? ": " : "", resp != NULL ? resp : "");
+		crk_error_set(error_r,
+		    "%s refused by %s%s%s; check user and the password "
+		    "(password_command or password_file; Gmail and Office 365 "
+		    "want an app password)",
+		    what, imap->host, resp != NULL ? ": " : "",
+		    resp != NULL ? resp : "");
 		return CRK_E_AUTH;
 	default:
 		crk_error_set(error_r, "%s failed at %s%s%s", what, imap->host,
