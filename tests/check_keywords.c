@@ -92,24 +92,6 @@ world_close(struct world *w)
 	free(w->user);
 }
 
-/* A port nothing listens on: bound once by the kernel, then closed. */
-static unsigned
-closed_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	close(fd);
-	return ntohs(sin.sin_port);
-}
-
 /* The config for the account; port 0: the server's. */
 static void
 write_config(struct world *w, unsigned port)
@@ -311,7 +293,7 @@ START_TEST(test_won_with_the_server_down_is_set_at_the_next_sync)
 	run_ok(&w, "sync", NULL, NULL);
 	ck_assert_int_eq(proposal(&w, &id), CRK_STATE_WAITING);
 
-	write_config(&w, closed_port());
+	write_config(&w, crk_test_free_port());
 	run_ok(&w, "won", id, &out);
 	expect = crk_xasprintf("%s: won (the keyword will be set on the "
 			       "server at the next sync)\n",
@@ -353,7 +335,7 @@ START_TEST(test_watch_applies_a_queued_keyword)
 	write_config(&w, 0);
 	run_ok(&w, "sync", NULL, NULL);
 	ck_assert_int_eq(proposal(&w, &id), CRK_STATE_WAITING);
-	write_config(&w, closed_port());
+	write_config(&w, crk_test_free_port());
 	run_ok(&w, "lost", id, &out);
 	ck_assert_msg(strstr(out, "next sync") != NULL, "%s", out);
 	free(out);

@@ -611,26 +611,6 @@ START_TEST(test_sighup_reloads_the_config_after_a_final_error)
 }
 END_TEST
 
-/* A free loopback port, from the kernel. */
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned port;
-
-	ck_assert_int_ge(fd, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
 /* GET path from 127.0.0.1:port; returns the whole answer (owned). */
 static char *
 http_get(unsigned port, const char *path)
@@ -669,7 +649,7 @@ START_TEST(test_watch_serves_the_feeds_of_the_serve_section)
 	const char *args[] = {
 	    "watch", "--foreground", "--interval", "60", NULL};
 	char *text, *cfg, *out, *answer, *path, *url, *end, *log;
-	unsigned port = free_port();
+	unsigned port = crk_test_free_port();
 	pid_t pid;
 	int i;
 

@@ -32,6 +32,10 @@ void crk_test_log_capture_start(void);
 /* Returns the captured text (owned by the caller) and stops capturing. */
 char *crk_test_log_capture_end(void);
 
+/* A loopback TCP port nothing listens on: bound once by the kernel's
+ * choice, then closed, for servers the test starts (or for "down"). */
+unsigned crk_test_free_port(void);
+
 /* Sets TZ for the rest of the test (fork mode keeps it per test). */
 void crk_test_set_tz(const char *tz);
 
