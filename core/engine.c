@@ -3,7 +3,6 @@
  * proposal's timeline. */
 #include "config.h"
 
-#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1043,7 +1042,7 @@ tl_cmp(const void *a, const void *b)
 }
 
 static enum tl_type
-tl_type_of(const char *s, bool message)
+tl_type_of(const char *s)
 {
 	static const struct {
 		const char *name;
@@ -1067,7 +1066,6 @@ tl_type_of(const char *s, bool message)
 		if (strcmp(s, names[i].name) == 0)
 			return names[i].type;
 	}
-	(void)message;
 	return TL_IGNORE;
 }
 
@@ -1276,8 +1274,8 @@ engine_load_timeline(struct crk_engine *engine, int64_t proposal, time_t now,
 		e = &items[n++];
 		e->at = (time_t)sqlite3_column_int64(stmt, 0);
 		e->msg = sqlite3_column_int64(stmt, 1);
-		e->type = tl_type_of(
-		    (const char *)sqlite3_column_text(stmt, 2), e->msg != 0);
+		e->type =
+		    tl_type_of((const char *)sqlite3_column_text(stmt, 2));
 		e->from = crk_store_column_dup(stmt, 3);
 		e->channel = crk_store_column_dup(stmt, 4);
 		e->day_arg = sqlite3_column_type(stmt, 5) == SQLITE_NULL
@@ -1778,13 +1776,13 @@ crk_engine_track(struct crk_engine *engine, const char *account,
 	sqlite3_stmt *stmt;
 	int64_t pk = 0, existing = 0, in_thread = 0;
 	enum crk_kind kind = CRK_KIND_INBOUND;
-	char *reason = NULL;
+	char *reason = NULL, *acct = NULL;
 	int rc;
 
 	if ((status = crk_engine_begin(engine, error_r)) != CRK_OK)
 		return status;
 	stmt = crk_store_stmt(engine->store,
-	    "SELECT m.id, m.kind, "
+	    "SELECT m.id, m.kind, m.account, "
 	    "(SELECT id FROM proposals WHERE message = m.id), "
 	    "(SELECT proposal FROM thread WHERE message = m.id AND role = "
 	    "'touch' LIMIT 1) FROM messages m WHERE m.message_id = ?1 AND "
@@ -1795,79 +1793,64 @@ crk_engine_track(struct crk_engine *engine, const char *account,
 	if (rc == SQLITE_ROW) {
 		pk = sqlite3_column_int64(stmt, 0);
 		kind = (enum crk_kind)sqlite3_column_int(stmt, 1);
-		existing = sqlite3_column_int64(stmt, 2);
-		in_thread = sqlite3_column_int64(stmt, 3);
+		acct = crk_store_column_dup(stmt, 2);
+		existing = sqlite3_column_int64(stmt, 3);
+		in_thread = sqlite3_column_int64(stmt, 4);
 	}
 	sqlite3_reset(stmt);
+	if (rc == SQLITE_DONE) {
+		crk_error_set(error_r,
+		    "no message <%s> has been seen yet; sync first",
+		    message_id);
+		status = CRK_E_NOTFOUND;
+		goto out;
+	}
 	if (rc != SQLITE_ROW) {
-		status = rc == SQLITE_DONE ? CRK_E_NOTFOUND
-					   : crk_store_error(engine->store,
-						 error_r, "finding message");
-		if (rc == SQLITE_DONE)
-			crk_error_set(error_r,
-			    "no message <%s> has been seen "
-			    "yet; sync first",
-			    message_id);
-		goto fail;
+		status =
+		    crk_store_error(engine->store, error_r, "finding message");
+		goto out;
 	}
 	if (existing != 0) {
 		if (proposal_id_r != NULL)
 			*proposal_id_r = existing;
-		return crk_engine_commit(engine, now, error_r);
+		goto out;
 	}
 	if (kind != CRK_KIND_OWN) {
 		crk_error_set(error_r, "<%s> was not sent by you", message_id);
 		status = CRK_E_STATE;
-		goto fail;
+		goto out;
 	}
 	if (in_thread != 0) {
 		crk_error_set(error_r,
-		    "<%s> is a follow-up in the thread of "
-		    "another proposal",
+		    "<%s> is a follow-up in the thread of another proposal",
 		    message_id);
 		status = CRK_E_STATE;
-		goto fail;
+		goto out;
 	}
-	stmt = crk_store_stmt(engine->store,
-	    "UPDATE messages SET track = 1 "
-	    "WHERE id = ?");
+	stmt = crk_store_stmt(
+	    engine->store, "UPDATE messages SET track = 1 WHERE id = ?");
 	sqlite3_bind_int64(stmt, 1, pk);
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		status = crk_store_error(engine->store, error_r, "tracking");
-		goto fail;
+		goto out;
 	}
 	msg = crk_message_new();
 	if ((status = engine_load_recipients(engine, pk, msg, error_r)) !=
 	    CRK_OK)
-		goto fail;
+		goto out;
 	reason = crk_xasprintf(
 	    "tracked by hand (%s)", source != NULL ? source : "cli");
-	stmt = crk_store_stmt(engine->store,
-	    "SELECT account FROM messages "
-	    "WHERE id = ?");
-	sqlite3_bind_int64(stmt, 1, pk);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		status = crk_store_error(engine->store, error_r, "tracking");
-		goto fail;
-	}
-	{
-		char *acct = crk_store_column_dup(stmt, 0);
-
-		sqlite3_reset(stmt);
-		status = engine_create_proposal(engine, acct, pk, msg,
-		    message_id, reason, now, proposal_id_r, error_r);
-		free(acct);
-	}
-	if (status != CRK_OK)
-		goto fail;
+	status = engine_create_proposal(engine, acct, pk, msg, message_id,
+	    reason, now, proposal_id_r, error_r);
+out:
 	crk_message_free(&msg);
 	free(reason);
+	free(acct);
+	if (status != CRK_OK) {
+		crk_engine_rollback(engine);
+		return status;
+	}
 	return crk_engine_commit(engine, now, error_r);
-fail:
-	crk_message_free(&msg);
-	free(reason);
-	crk_engine_rollback(engine);
-	return status;
 }
 
 static enum crk_status
