@@ -794,19 +794,32 @@ kind_is_bounce(const struct crk_message *msg)
 	 * DSN body says what happened to the original message. */
 	if (msg->failed_recipients.count > 0 || msg->dsn_action != NULL)
 		return true;
-	/* Non-standard bounces (qmail, old Exchange, Lotus): a delivery
-	 * system's sender or the null return path, with a bounce subject. */
-	if (!crk_classify_is_bounce_subject(msg->subject))
-		return false;
-	return crk_addr_is_mailer_daemon(msg->from.addr) ||
-	    (msg->return_path != NULL && msg->return_path[0] == '\0');
+	return crk_classify_may_be_prose_bounce(msg);
+}
+
+bool
+crk_classify_may_be_prose_bounce(const struct crk_message *msg)
+{
+	bool daemon = crk_addr_is_mailer_daemon(msg->from.addr);
+	bool null_path =
+	    msg->return_path != NULL && msg->return_path[0] == '\0';
+
+	/* A person may well write from postmaster@; a subject like
+	 * "Re: Proposal" from there is a reply, so the subject must read
+	 * like a bounce unless both delivery-system marks are present. */
+	if (daemon && null_path)
+		return true;
+	return (daemon || null_path) &&
+	    crk_classify_is_bounce_subject(msg->subject);
 }
 
 static bool
 kind_is_autoreply(const struct crk_message *msg)
 {
-	/* RFC 8098 read receipts are machine answers, not bounces. */
-	if (is_report(msg, "disposition-notification"))
+	/* Every other report is a machine's too: RFC 8098 read receipts,
+	 * RFC 5965 abuse feedback (ARF), TLS reports (RFC 8460). */
+	if (msg->content_type != NULL &&
+	    crk_strcasecmp(msg->content_type, "multipart/report") == 0)
 		return true;
 	if (auto_submitted_set(msg->auto_submitted))
 		return true;
@@ -899,6 +912,19 @@ static const char *const ooo_subjects[] = {
 	"aus\xc3\xaancia",
 	/* Polish */
 	"automatyczna odpowied\xc5\xba",
+	/* Outlook in other scripts: Russian (both cases: non-ASCII letters
+	 * compare byte for byte), Japanese, Chinese, Korean, Greek */
+	"\u0430\u0432\u0442\u043e\u043c\u0430\u0442\u0438\u0447\u0435\u0441\u043a\u0438\u0439 \u043e\u0442\u0432\u0435\u0442",
+	"\u0410\u0432\u0442\u043e\u043c\u0430\u0442\u0438\u0447\u0435\u0441\u043a\u0438\u0439 \u043e\u0442\u0432\u0435\u0442",
+	"\u0430\u0432\u0442\u043e\u043e\u0442\u0432\u0435\u0442", "\u0410\u0432\u0442\u043e\u043e\u0442\u0432\u0435\u0442",
+	"\u81ea\u52d5\u5fdc\u7b54", "\u81ea\u52d5\u8fd4\u4fe1", "\u4e0d\u5728\u901a\u77e5",
+	"\u81ea\u52a8\u56de\u590d", "\u81ea\u52d5\u56de\u8986",
+	"\uc790\ub3d9 \uc751\ub2f5",
+	"\u03b1\u03c5\u03c4\u03cc\u03bc\u03b1\u03c4\u03b7 \u03b1\u03c0\u03ac\u03bd\u03c4\u03b7\u03c3\u03b7",
+	"\u0391\u03c5\u03c4\u03cc\u03bc\u03b1\u03c4\u03b7 \u03b1\u03c0\u03ac\u03bd\u03c4\u03b7\u03c3\u03b7",
+	/* Turkish, Finnish, Czech, Hungarian */
+	"otomatik yan\u0131t", "automaattinen vastaus",
+	"automatick\u00e1 odpov\u011b\u010f", "automatikus v\u00e1lasz",
 };
 /* clang-format on */
 
@@ -919,6 +945,9 @@ static const char *const bounce_subjects[] = {
 	"failure notice", "delivery failure",
 	"mail system error", "message not delivered", "delivery has failed",
 	"delayed mail", "unzustellbar", "nicht zustellbar", "non remis",
+	"permanent delivery failure", "message status undeliverable",
+	"undeliverable mail", "nondeliverable mail",
+	"mail could not be delivered", "message delivery failure",
 	"no se puede entregar", "onbestelbaar", "non recapitabile",
 	"n\xc3\xa3o \xc3\xa9 poss\xc3\xadvel entregar",
 };

@@ -99,7 +99,7 @@ enum crk_verdict crk_classify_proposal(const struct crk_rules *rules,
  * BOUNCE: multipart/report; report-type=delivery-status (delay notices
  * too: the engine reads dsn_action), X-Failed-Recipients, a parsed DSN, or
  * a bounce subject from a mailer daemon or with the null Return-Path.
- * AUTOREPLY: read receipts (report-type=disposition-notification),
+ * AUTOREPLY: every other report (read receipts, ARF abuse feedback),
  * Auto-Submitted other than "no", X-Autoreply, X-Autorespond, Precedence
  * auto_reply, Precedence bulk/junk without List-Id/List-Unsubscribe (with
  * them it is LIST), out-of-office subjects.  LIST: List-Id,
@@ -128,5 +128,12 @@ bool crk_classify_is_ooo_subject(const char *subject);
  * "Returned mail", "failure notice", "Unzustellbar" ...), at its start
  * after [tags].  Delay notices count too.  NULL-safe. */
 bool crk_classify_is_bounce_subject(const char *subject);
+/* True when msg may be a bounce that says so only in prose (qmail, Exim
+ * without a report part, Lotus, old Exchange, Yahoo): from a delivery
+ * system (a mailer-daemon or postmaster address, or the null Return-Path)
+ * with a bounce subject, or with both marks.  Only such messages have
+ * their text read for failed recipients and returned headers, so a person
+ * writing from postmaster@ is not taken for a bounce. */
+bool crk_classify_may_be_prose_bounce(const struct crk_message *msg);
 
 #endif

@@ -18,6 +18,7 @@
 #include <libetpan/mmapstring.h>
 
 #include "core/message.h"
+#include "core/classify.h"
 #include "core/normalize.h"
 
 /* Caps on what we keep of hostile input.  A header block longer than
@@ -1292,10 +1293,39 @@ dsn_field(const char *line, size_t len, const char *name)
 	return crk_str_trim(v);
 }
 
+/* Does the line start a header field ("Name:" with no space before the
+ * colon)?  Continuation lines of such a field are joined to it. */
+static bool
+dsn_is_field_line(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 64; i++) {
+		if (line[i] == ':')
+			return i > 0;
+		if (line[i] == ' ' || line[i] == '\t' ||
+		    (unsigned char)line[i] < 0x21 ||
+		    (unsigned char)line[i] > 0x7e)
+			return false;
+	}
+	return false;
+}
+
 /* Sentences of the prose bounces of Exchange, Gmail, Exim and Postfix
  * after which the failed addresses follow on the next lines. */
 static const char *const dsn_list_markers[] = {
     "delivery has failed to these recipients or groups",
+    "the following addresses had permanent fatal errors",   /* Sendmail */
+    "wasn't able to deliver your message to the following", /* qmail */
+    "unable to deliver your message to the following",      /* Yahoo */
+    "for the following list of recipients",                 /* OpenSMTPD */
+    "was undeliverable to the following",                   /* GroupWise */
+    "was not delivered to:",                                /* Domino */
+    "your message to the following recipients cannot be delivered",
+    "error occurred while trying to deliver the mail to the following",
+    "fehler bei der zustellung an folgende",
+    "la remise \xc3\xa0 ces destinataires ou groupes a \xc3\xa9"
+    "chou\xc3\xa9",
     "delivery to the following recipient failed",
     "delivery to the following recipients failed",
     "the following address(es) failed",
@@ -1342,6 +1372,23 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 		ll = strlen(line);
 		if (ll > 0 && line[ll - 1] == '\r')
 			line[--ll] = '\0';
+		/* A folded field ("Final-Recipient:\n rfc822; x@y"): join its
+		 * continuation lines.  Only for "Name:" lines, so the indented
+		 * address lists of prose bounces stay lines of their own. */
+		while (next != NULL && (*next == ' ' || *next == '\t') &&
+		    dsn_is_field_line(line, ll)) {
+			char *end = strchr(next, '\n');
+
+			next[-1] = ' ';
+			if (next - 2 >= line && next[-2] == '\r')
+				next[-2] = ' ';
+			if (end != NULL)
+				*end++ = '\0';
+			next = end;
+			ll = strlen(line);
+			if (ll > 0 && line[ll - 1] == '\r')
+				line[--ll] = '\0';
+		}
 		if (ll == 0) {
 			dsn_group_flush(msg, &g);
 			if (in_list && prose.count > 0)
@@ -1438,7 +1485,7 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 
 struct full_ctx {
 	struct crk_message *msg;
-	bool daemon;           /* From is a mailer daemon */
+	bool daemon;           /* may say it is a bounce in prose */
 	struct mailmime *html; /* first inline text/html part, borrowed */
 };
 
@@ -1996,8 +2043,7 @@ crk_message_parse_full(
 		goto out;
 	ctx.msg = msg;
 	ctx.html = NULL;
-	ctx.daemon =
-	    msg->from.addr != NULL && crk_addr_is_mailer_daemon(msg->from.addr);
+	ctx.daemon = crk_classify_may_be_prose_bounce(msg);
 	if (len >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0) {
 		raw += 3;
 		len -= 3;

@@ -296,11 +296,9 @@ bool
 crk_addr_is_mailer_daemon(const char *addr)
 {
 	static const char *const words[] = {
-	    "mailerdaemon",
-	    "postmaster",
-	    "maildeliverysystem",
-	    "maildeliverysubsystem",
-	    "maildelivery",
+	    "mailerdaemon", "postmaster", "maildeliverysystem",
+	    "maildeliverysubsystem", "maildelivery",
+	    "mdaemon", /* MDaemon's own address */
 	};
 	char local[128];
 	size_t i;

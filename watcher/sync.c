@@ -142,14 +142,6 @@ out:
 
 /* ---- one message --------------------------------------------------------- */
 
-static bool
-sync_looks_like_bounce(const struct crk_message *msg)
-{
-	return (msg->from.addr != NULL &&
-		   crk_addr_is_mailer_daemon(msg->from.addr)) ||
-	    crk_classify_is_bounce_subject(msg->subject);
-}
-
 enum crk_status
 crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
     const struct crk_imap_msg *fetched, struct crk_message **msg_r,
@@ -191,7 +183,8 @@ crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
 	/* Bounces that are not RFC 3464 reports (qmail, old Exchange) say
 	 * it in prose in the first text part. */
 	if (fetched->report_sections.count == 0 &&
-	    fetched->text_section != NULL && sync_looks_like_bounce(msg)) {
+	    fetched->text_section != NULL &&
+	    crk_classify_may_be_prose_bounce(msg)) {
 		st = crk_imap_fetch_section(imap, fetched->uid,
 		    fetched->text_section, SYNC_DSN_MAX, &data, &len, error_r);
 		if (st == CRK_E_NET)
