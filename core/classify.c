@@ -794,7 +794,13 @@ kind_is_bounce(const struct crk_message *msg)
 	 * DSN body says what happened to the original message. */
 	if (msg->failed_recipients.count > 0 || msg->dsn_action != NULL)
 		return true;
-	return crk_classify_may_be_prose_bounce(msg);
+	/* Non-standard bounces (qmail, old Exchange, Lotus): a delivery
+	 * system's sender or the null return path, with a bounce subject.
+	 * (Both marks without such a subject are Exim's delay warnings.) */
+	if (!crk_classify_is_bounce_subject(msg->subject))
+		return false;
+	return crk_addr_is_mailer_daemon(msg->from.addr) ||
+	    (msg->return_path != NULL && msg->return_path[0] == '\0');
 }
 
 bool

@@ -2068,9 +2068,11 @@ crk_message_parse_full(
 		crk_warn("message %s: MIME structure unreadable",
 		    msg->message_id != NULL ? msg->message_id : "(no id)");
 	}
-	/* qmail and other prose bounces have no report part. */
+	/* qmail and other prose bounces have no report part; when there is
+	 * one, its Action rules (the prose of a delay notice names the
+	 * address too). */
 	if (ctx.daemon && msg->failed_recipients.count == 0 &&
-	    msg->body_text != NULL)
+	    msg->dsn_action == NULL && msg->body_text != NULL)
 		crk_message_parse_dsn(
 		    msg, msg->body_text, strlen(msg->body_text));
 	*msg_r = msg;

@@ -1069,6 +1069,70 @@ START_TEST(test_locked_store_is_a_temporary_failure)
 }
 END_TEST
 
+/* `classify` says what crickets makes of mail files, from the same
+ * parser and rules as import, and never opens the store. */
+START_TEST(test_classify_explains_bounces_auto_replies_and_proposals)
+{
+	struct run r;
+	char *bounce = crk_xasprintf(
+	    "%s/tests/data/corpus/bounce/qmail.eml", crk_test_srcdir());
+	char *ooo = crk_xasprintf("%s/tests/data/corpus/autoreply/"
+				  "outlook-ooo-en.eml",
+	    crk_test_srcdir());
+	char *delay =
+	    crk_xasprintf("%s/tests/data/corpus/delay", crk_test_srcdir());
+	char *proposal = crk_xasprintf(
+	    "%s/tests/data/corpus/proposal.eml", crk_test_srcdir());
+	char *db, *empty;
+
+	write_config("[account work]\n"
+		     "host = imap.example.com\n"
+		     "user = robin\n"
+		     "password_command = false\n"
+		     "identities = robin.smith@example.com\n");
+	expect(&r, 0, "classify", bounce, ooo, proposal);
+	assert_contains(r.out, "qmail.eml: bounce\n");
+	assert_contains(r.out, "failed recipients: jane.doe@acme-corp.com");
+	assert_contains(
+	    r.out, "returned message: <20261102091500.4711@mail.example.com>");
+	assert_contains(r.out, "outlook-ooo-en.eml: auto-reply\n");
+	assert_contains(r.out, "back on: 2026-11-16");
+	assert_contains(r.out, "proposal.eml: own\n");
+	assert_contains(r.out, "proposal: yes");
+	run_clear(&r);
+
+	/* a directory: its *.eml files; JSON for scripts */
+	expect(&r, 0, "classify", "--json", delay);
+	ck_assert_msg(r.out[0] == '[', "not a JSON array: %s", r.out);
+	assert_contains(r.out, "\"kind\": \"delivery-notice\"");
+	assert_contains(r.out, "\"dsn_action\": \"delayed\"");
+	assert_lacks(r.out, "\"kind\": \"bounce\"");
+	run_clear(&r);
+
+	/* a missing file stops before anything is told; a file that is no
+	 * mail is a data error, and the others are still told */
+	expect(&r, EX_NOINPUT, "classify", "/nonexistent.eml", bounce);
+	assert_contains(r.err, "/nonexistent.eml");
+	run_clear(&r);
+	empty = tmp_file("empty.eml", "");
+	expect(&r, EX_DATAERR, "classify", empty, bounce);
+	assert_contains(r.err, "empty.eml");
+	assert_contains(r.out, "qmail.eml: bounce\n");
+	run_clear(&r);
+	free(empty);
+	expect(&r, EX_USAGE, "classify");
+	run_clear(&r);
+
+	db = crk_xasprintf("%s/.local/share/crickets/crickets.db", tmp);
+	ck_assert_msg(access(db, F_OK) != 0, "classify created a store");
+	free(db);
+	free(bounce);
+	free(ooo);
+	free(delay);
+	free(proposal);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -1109,6 +1173,8 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_stats_reports_counts_and_reply_rates);
 	tcase_add_test(tc, test_stats_json_is_one_object_with_the_figures);
 	tcase_add_test(tc, test_import_reads_a_maildir_and_single_files);
+	tcase_add_test(
+	    tc, test_classify_explains_bounces_auto_replies_and_proposals);
 	tcase_add_test(tc, test_config_timezone_is_the_reps_zone);
 	tcase_add_test(tc, test_now_moves_what_is_due);
 	tcase_add_test(tc, test_now_is_read_in_the_config_time_zone);

@@ -168,6 +168,15 @@ START_TEST(test_corpus_message)
 		    kind == CRK_KIND_BOUNCE || kind == CRK_KIND_AUTOREPLY,
 		    "%s: a %s, not a delivery report", path,
 		    crk_kind_name(kind));
+		ck_assert_msg(kind != CRK_KIND_BOUNCE ||
+			(msg->dsn_action != NULL &&
+			    strcmp(msg->dsn_action, "failed") != 0),
+		    "%s: a notice read as a failed delivery", path);
+		ck_assert_msg(msg->failed_recipients.count == 0,
+		    "%s: a notice names %s as failed", path,
+		    msg->failed_recipients.count > 0
+			? msg->failed_recipients.items[0]
+			: "");
 		break;
 	case E_AUTOREPLY:
 		ck_assert_msg(kind == CRK_KIND_AUTOREPLY,

@@ -41,6 +41,8 @@ static const struct cli_command cli_commands[] = {
     {"stats", crk_cmd_stats, "", "reply rates, outcomes, overdue"},
     {"import", crk_cmd_import, "[--account NAME] FILE|DIR...",
 	"read .eml files or Maildirs into the store"},
+    {"classify", crk_cmd_classify, "[--json] FILE|DIR...",
+	"what crickets makes of a mail, and why"},
     {"sync", crk_cmd_sync, "[--account NAME] [--dry-run]",
 	"one pass over the IMAP accounts"},
     {"watch", crk_cmd_watch, "[--foreground|--syslog] [--interval S]",

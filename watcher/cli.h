@@ -4,6 +4,7 @@
 #define CRK_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <time.h>
 
 /* sysexits(3) codes, so scripts and systemd can tell failures apart. */
@@ -54,6 +55,19 @@ int crk_cli_exit_code(enum crk_status status);
 void
 crk_cli_print_feed_urls(const char *listen, unsigned port, const char *token);
 
+/* Expands the arguments of an import-like command into mail files, sorted
+ * per directory: a file is itself, a Maildir gives cur/ and new/, another
+ * directory its *.eml files.  Prints "CMD: cannot read ..." and returns
+ * EX_NOINPUT for a missing path; EX_OK otherwise. */
+int crk_cli_message_files(
+    const char *cmd, char **args, int n, struct crk_strv *files);
+/* Reads one mail file (at most 64 MiB, regular files only) into an owned,
+ * NUL-terminated buffer; NULL with *error_r set on failure. */
+char *crk_cli_read_message(
+    const char *path, size_t *len_r, time_t *mtime_r, char **error_r);
+/* Writes s as a JSON string ("null" for NULL). */
+void crk_cli_json_string(FILE *out, const char *s);
+
 /* Commands: argv[0] is the command name; each parses its own options
  * (getopt_long) and returns a sysexits code. */
 typedef int crk_cmd_fn(struct crk_cli *cli, int argc, char **argv);
@@ -68,5 +82,7 @@ crk_cmd_fn crk_cmd_sync, crk_cmd_watch, crk_cmd_doctor;
 crk_cmd_fn crk_cmd_feed, crk_cmd_serve;
 /* watcher/cmd_demo.c (issue 7) */
 crk_cmd_fn crk_cmd_demo;
+/* watcher/cmd_classify.c: what crickets makes of a mail file */
+crk_cmd_fn crk_cmd_classify;
 
 #endif

@@ -209,8 +209,8 @@ store_cmp_due(const void *a, const void *b)
 	return p->id < q->id ? -1 : p->id > q->id;
 }
 
-static void
-store_json_string(FILE *out, const char *s)
+void
+crk_cli_json_string(FILE *out, const char *s)
 {
 	const unsigned char *p;
 
@@ -248,27 +248,27 @@ store_list_json(const struct crk_proposal_list *list)
 
 		fputs(i == 0 ? "\n  {" : ",\n  {", stdout);
 		fputs("\"id\": ", stdout);
-		store_json_string(stdout, p->short_id);
+		crk_cli_json_string(stdout, p->short_id);
 		fputs(", \"message_id\": ", stdout);
-		store_json_string(stdout, p->message_id);
+		crk_cli_json_string(stdout, p->message_id);
 		fputs(", \"account\": ", stdout);
-		store_json_string(stdout, p->account);
+		crk_cli_json_string(stdout, p->account);
 		fputs(", \"subject\": ", stdout);
-		store_json_string(stdout, p->subject);
+		crk_cli_json_string(stdout, p->subject);
 		fputs(", \"prospects\": [", stdout);
 		for (j = 0; j < p->prospects.count; j++) {
 			if (j > 0)
 				fputs(", ", stdout);
-			store_json_string(stdout, p->prospects.items[j].addr);
+			crk_cli_json_string(stdout, p->prospects.items[j].addr);
 		}
 		fputs("], \"sent_at\": ", stdout);
-		store_json_string(stdout,
+		crk_cli_json_string(stdout,
 		    p->sent_at != 0 ? crk_time_format(p->sent_at, buf) : NULL);
 		fputs(", \"state\": ", stdout);
-		store_json_string(stdout, crk_state_name(p->state));
+		crk_cli_json_string(stdout, crk_state_name(p->state));
 		printf(", \"round\": %u, \"touches\": %u, \"next_due\": ",
 		    p->round, p->touches);
-		store_json_string(stdout,
+		crk_cli_json_string(stdout,
 		    p->next_due != CRK_DAY_NONE
 			? crk_day_format(p->next_due, buf)
 			: NULL);
@@ -277,7 +277,7 @@ store_list_json(const struct crk_proposal_list *list)
 		else
 			fputs(", \"next_number\": null", stdout);
 		fputs(", \"reason\": ", stdout);
-		store_json_string(stdout, p->reason);
+		crk_cli_json_string(stdout, p->reason);
 		fputs("}", stdout);
 	}
 	fputs(list->count > 0 ? "\n]\n" : "]\n", stdout);
@@ -1117,7 +1117,7 @@ store_stats_json(const struct crk_stats *s)
 	printf("{\n  \"proposals\": %u,\n  \"by_state\": {", s->proposals);
 	for (state = CRK_STATE_WAITING; state <= CRK_STATE_DROPPED; state++) {
 		fputs(state == CRK_STATE_WAITING ? "" : ", ", stdout);
-		store_json_string(
+		crk_cli_json_string(
 		    stdout, crk_state_name((enum crk_state)state));
 		printf(": %u", s->by_state[state]);
 	}
@@ -1239,10 +1239,9 @@ store_scan_dir(const char *dir, bool eml_only, struct crk_strv *files)
 	return true;
 }
 
-/* Expands the command line into files: a file is itself, a Maildir gives
- * cur/ and new/, another directory its *.eml files. */
-static int
-store_import_files(char **args, int n, struct crk_strv *files)
+int
+crk_cli_message_files(
+    const char *cmd, char **args, int n, struct crk_strv *files)
 {
 	int i;
 
@@ -1252,7 +1251,7 @@ store_import_files(char **args, int n, struct crk_strv *files)
 		bool maildir;
 
 		if (stat(args[i], &st) != 0) {
-			crk_cli_error("import: cannot read %s: %s", args[i],
+			crk_cli_error("%s: cannot read %s: %s", cmd, args[i],
 			    strerror(errno));
 			return EX_NOINPUT;
 		}
@@ -1269,7 +1268,7 @@ store_import_files(char **args, int n, struct crk_strv *files)
 			store_scan_dir(cur, false, files);
 			store_scan_dir(new_dir, false, files);
 		} else if (!store_scan_dir(args[i], true, files)) {
-			crk_cli_error("import: cannot read %s: %s", args[i],
+			crk_cli_error("%s: cannot read %s: %s", cmd, args[i],
 			    strerror(errno));
 			free(cur);
 			free(new_dir);
@@ -1281,8 +1280,8 @@ store_import_files(char **args, int n, struct crk_strv *files)
 	return EX_OK;
 }
 
-static char *
-store_read_message(
+char *
+crk_cli_read_message(
     const char *path, size_t *len_r, time_t *mtime_r, char **error_r)
 {
 	struct stat st;
@@ -1366,8 +1365,8 @@ crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 		    "directories");
 	if (account != NULL && *account == '\0')
 		return crk_cli_usage_error(argv[0], "empty account name");
-	if ((rc = store_import_files(argv + optind, argc - optind, &files)) !=
-	    EX_OK)
+	if ((rc = crk_cli_message_files(
+		 "import", argv + optind, argc - optind, &files)) != EX_OK)
 		goto out;
 	if ((rc = crk_cli_open_store(cli)) != EX_OK)
 		goto out;
@@ -1386,7 +1385,7 @@ crk_cmd_import(struct crk_cli *cli, int argc, char **argv)
 		struct crk_message *msg = NULL;
 		time_t mtime = 0;
 		size_t len = 0;
-		char *raw = store_read_message(path, &len, &mtime, &error);
+		char *raw = crk_cli_read_message(path, &len, &mtime, &error);
 
 		if (raw == NULL) {
 			crk_warn("import: skipping %s: %s", path, error);
