@@ -1924,19 +1924,27 @@ char *
 crk_message_decode_text(const char *data, size_t len, const char *encoding,
     const char *charset, bool html)
 {
-	char *dec = NULL, *out;
+	char *dec = NULL, *out, *copy;
 	size_t idx = 0, dec_len = 0;
 
 	if (data == NULL)
 		return crk_xstrdup("");
-	if (mailmime_part_parse(data, len, &idx, mime_mechanism(encoding), &dec,
+	/* libetpan 1.9.4's quoted-printable decoder reads one byte past the
+	 * end when the text ends in "=" and one more character (its "error
+	 * but ignore it" branch counts the byte after the last one; found by
+	 * tests/fuzz/fuzz_message).  A NUL-terminated copy keeps that read
+	 * inside our buffer, and the NUL it may copy is sanitised away. */
+	copy = msg_memdup(data, len);
+	if (mailmime_part_parse(copy, len, &idx, mime_mechanism(encoding), &dec,
 		&dec_len) == MAILIMF_NO_ERROR &&
 	    dec != NULL) {
 		out = body_text_finish(dec, dec_len, charset, html);
 		mmap_string_unref(dec);
-		return out;
+	} else {
+		out = body_text_finish(data, len, charset, html);
 	}
-	return body_text_finish(data, len, charset, html);
+	free(copy);
+	return out;
 }
 
 static void
