@@ -46,6 +46,7 @@
 #include "core/date.h"
 #include "core/normalize.h"
 #include "core/template.h"
+#include "ical/server.h"
 #include "plugin/glue.h"
 
 #define CRK_PLUGIN_NAME "crickets"
@@ -77,6 +78,7 @@ struct plugin_state {
 	guint merge_id; /* our menu items in Claws' UI manager */
 	GtkWidget *silent_window;
 	GtkListStore *silent_store;
+	struct crk_server *server; /* owned; the feeds over HTTP, [claws] */
 };
 
 static struct plugin_state plugin;
@@ -868,6 +870,42 @@ plugin_menus_remove(void)
 
 #pragma GCC diagnostic pop
 
+/* Serves the feeds when [claws] serve is on, stops when off: the server
+ * runs in its own thread (ical/server.c), so the GUI never waits on a
+ * calendar client.  Restarted on every config reload, which is cheap
+ * and picks up a new port. */
+static void
+plugin_serve_apply(void)
+{
+	char *url = NULL;
+	char *error = NULL;
+	enum crk_status status;
+
+	crk_server_free(&plugin.server);
+	if (plugin.config == NULL || !plugin.config->serve)
+		return;
+	/* Written first, so a subscriber's first request finds them. */
+	if (plugin.glue != NULL &&
+	    crk_glue_publish(plugin.glue, time(NULL), &error) != CRK_OK) {
+		log_warning(LOG_PROTOCOL, "crickets: feeds: %s\n", error);
+		free(error);
+		error = NULL;
+	}
+	status =
+	    crk_glue_serve_start(plugin.config, &plugin.server, &url, &error);
+	if (status != CRK_OK) {
+		log_error(LOG_PROTOCOL,
+		    "crickets: cannot serve the feeds: %s\n",
+		    error != NULL ? error : crk_status_str(status));
+		statusbar_print_all("Crickets: cannot serve the feeds: %s",
+		    error != NULL ? error : crk_status_str(status));
+		free(error);
+		return;
+	}
+	log_message(LOG_PROTOCOL, "crickets: serving the feeds at %s\n", url);
+	free(url);
+}
+
 static void
 plugin_identities(struct crk_strv *identities)
 {
@@ -890,6 +928,8 @@ struct crickets_prefs_page {
 	GtkWidget *weekend;
 	GtkWidget *words;
 	GtkWidget *feed_dir;
+	GtkWidget *serve;
+	GtkWidget *port;
 };
 
 static struct crickets_prefs_page prefs_page;
@@ -924,6 +964,7 @@ prefs_create(PrefsPage *page, GtkWindow *window, gpointer data)
 	GtkWidget *grid = gtk_grid_new();
 	GtkWidget *note;
 	gchar *repeat;
+	gchar *port;
 	unsigned i;
 
 	for (i = 0; c != NULL && i < c->cadence.n_offsets; i++)
@@ -952,17 +993,27 @@ prefs_create(PrefsPage *page, GtkWindow *window, gpointer data)
 	pp->feed_dir = prefs_row(GTK_GRID(grid), 4, "Feed directory",
 	    c != NULL ? c->feed_dir : NULL,
 	    "Where followups.ics and followups-tasks.ics are written");
+	pp->serve = gtk_check_button_new_with_label(
+	    "Serve the feeds over HTTP (127.0.0.1 only)");
+	gtk_toggle_button_set_active(
+	    GTK_TOGGLE_BUTTON(pp->serve), c != NULL && c->serve);
+	gtk_grid_attach(GTK_GRID(grid), pp->serve, 0, 5, 2, 1);
+	port = g_strdup_printf("%u", c != NULL ? c->serve_port : 8766);
+	pp->port = prefs_row(GTK_GRID(grid), 6, "Port", port,
+	    "The feed server's port; the URL is in the log when it starts");
 	note = gtk_label_new("Saved in the crickets config file, shared with "
-			     "`crickets watch` (which also serves the feeds "
-			     "and writes drafts: see its [serve] section).");
+			     "`crickets watch`; serving is the plugin's own "
+			     "[claws] section, so it never takes the "
+			     "watcher's [serve] port.");
 	gtk_label_set_line_wrap(GTK_LABEL(note), TRUE);
 	gtk_label_set_xalign(GTK_LABEL(note), 0.0);
-	gtk_grid_attach(GTK_GRID(grid), note, 0, 5, 2, 1);
+	gtk_grid_attach(GTK_GRID(grid), note, 0, 7, 2, 1);
 	gtk_widget_show_all(grid);
 	pp->page.widget = grid;
 	g_string_free(cadence, TRUE);
 	g_string_free(weekend, TRUE);
 	g_free(repeat);
+	g_free(port);
 }
 
 static void
@@ -988,6 +1039,7 @@ plugin_reload(void)
 	plugin.glue = glue;
 	plugin.config = config;
 	crk_strv_clear(&identities);
+	plugin_serve_apply();
 	plugin_schedule_publish();
 	return;
 fail:
@@ -1006,7 +1058,9 @@ prefs_save(PrefsPage *page)
 	struct crickets_prefs_page *pp = (struct crickets_prefs_page *)page;
 	static const char *const keys[] = {
 	    "cadence", "repeat_every", "weekend", "proposal_words", "feed_dir"};
+	static const char *const claws_keys[] = {"serve", "port"};
 	const char *values[CRK_N_ELEMENTS(keys)];
+	const char *claws_values[CRK_N_ELEMENTS(claws_keys)];
 	char *path;
 	gchar *dir;
 	char *error = NULL;
@@ -1020,13 +1074,21 @@ prefs_save(PrefsPage *page)
 	for (i = 0; i < CRK_N_ELEMENTS(values); i++)
 		if (*values[i] == '\0')
 			values[i] = NULL; /* back to the default */
+	claws_values[0] =
+	    gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(pp->serve)) ? "yes"
+								       : "no";
+	claws_values[1] = gtk_entry_get_text(GTK_ENTRY(pp->port));
+	if (*claws_values[1] == '\0')
+		claws_values[1] = NULL;
 	path = plugin.config != NULL && plugin.config->path != NULL
 	    ? crk_xstrdup(plugin.config->path)
 	    : crk_glue_config_default_path();
 	dir = g_path_get_dirname(path);
 	g_mkdir_with_parents(dir, 0700);
 	if (crk_glue_config_save(path, "crickets", keys, values,
-		CRK_N_ELEMENTS(keys), &error) != CRK_OK)
+		CRK_N_ELEMENTS(keys), &error) != CRK_OK ||
+	    crk_glue_config_save(path, "claws", claws_keys, claws_values,
+		CRK_N_ELEMENTS(claws_keys), &error) != CRK_OK)
 		alertpanel_error("Crickets: %s", error);
 	else
 		plugin_reload();
@@ -1112,6 +1174,7 @@ plugin_init(gchar **error)
 	    plugin.config->database, plugin.config->feed_dir);
 	plugin_menus_add();
 	plugin_prefs_register();
+	plugin_serve_apply();
 	/* The feeds reflect today even before the first mail arrives. */
 	plugin_schedule_publish();
 	return 0;
@@ -1152,6 +1215,9 @@ plugin_done(void)
 	if (plugin.seen != NULL)
 		g_hash_table_destroy(plugin.seen);
 	plugin.seen = NULL;
+	/* Stopped before the store goes: a request in flight only reads
+	 * the feed files, but the port must be free for the next load. */
+	crk_server_free(&plugin.server);
 	crk_glue_free(&plugin.glue);
 	crk_glue_config_free(&plugin.config);
 	crk_log_set_handler(NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "core/normalize.h"
 #include "core/ooo.h"
 #include "ical/feed.h"
+#include "ical/server.h"
 #include "plugin/glue.h"
 
 struct crk_glue {
@@ -22,6 +24,10 @@ struct crk_glue {
 	char *feed_dir;            /* owned */
 	unsigned feed_mode;
 };
+
+/* The plugin's feed port: next to the watcher's 8765, so both can serve
+ * on one machine. */
+#define GLUE_DEFAULT_PORT 8766
 
 /* How long a store call waits for `crickets watch` to finish its batch. */
 #define GLUE_BUSY_TIMEOUT_MS 5000
@@ -91,6 +97,7 @@ glue_config_defaults(struct crk_glue_config *config)
 	config->database = crk_xasprintf("%s/crickets/crickets.db", data);
 	config->feed_dir = crk_xasprintf("%s/crickets/feed", data);
 	config->feed_mode = 0600;
+	config->serve_port = GLUE_DEFAULT_PORT;
 	crk_cadence_default(&config->cadence);
 	crk_rules_init_default(&config->rules);
 	free(data);
@@ -186,6 +193,73 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 	return true;
 }
 
+static bool
+glue_parse_bool(const char *value, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	size_t i;
+
+	for (i = 0; i < CRK_N_ELEMENTS(yes); i++) {
+		if (crk_strcasecmp(value, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (crk_strcasecmp(value, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The token is a path segment of the feed URLs: URL-safe, and long
+ * enough not to be guessed (ical/server.c wants 16 at least). */
+static bool
+glue_token_valid(const char *value)
+{
+	size_t n = strlen(value);
+
+	return n >= 16 && n <= 128 &&
+	    strspn(value,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789-_") == n;
+}
+
+/* One key of [claws]; false with *error_r set for a bad value. */
+static bool
+glue_claws_key(struct crk_glue_config *config, const char *name,
+    const char *value, char **error_r)
+{
+	unsigned n;
+
+	if (strcmp(name, "serve") == 0) {
+		if (!glue_parse_bool(value, &config->serve)) {
+			crk_error_set(error_r, "serve must be yes or no");
+			return false;
+		}
+	} else if (strcmp(name, "port") == 0) {
+		if (!glue_parse_uint(value, 65535, &n)) {
+			crk_error_set(
+			    error_r, "port must be a number from 0 to 65535");
+			return false;
+		}
+		config->serve_port = n;
+	} else if (strcmp(name, "token") == 0) {
+		/* empty: generated on first use, as the watcher does */
+		if (*value != '\0' && !glue_token_valid(value)) {
+			crk_error_set(error_r,
+			    "token must be 16 to 128 letters, digits, '-' "
+			    "or '_'");
+			return false;
+		}
+		free(config->serve_token);
+		config->serve_token =
+		    *value == '\0' ? NULL : crk_xstrdup(value);
+	}
+	return true;
+}
+
 /* Cuts an inline comment: ';' or '#' after whitespace (inih's rule). */
 static void
 glue_strip_comment(char *s)
@@ -212,8 +286,9 @@ crk_glue_config_load(
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
-	bool in_section = false;
+	enum { OTHER, CRICKETS, CLAWS } section = OTHER;
 	char *key_error = NULL;
+	bool ok;
 
 	*config_r = NULL;
 	config = crk_xcalloc(1, sizeof(*config));
@@ -255,8 +330,10 @@ crk_glue_config_load(
 				goto out;
 			}
 			*end = '\0';
-			in_section =
-			    strcmp(crk_str_trim(s + 1), "crickets") == 0;
+			s = crk_str_trim(s + 1);
+			section = strcmp(s, "crickets") == 0 ? CRICKETS
+			    : strcmp(s, "claws") == 0        ? CLAWS
+							     : OTHER;
 			continue;
 		}
 		eq = strchr(s, '=');
@@ -266,12 +343,16 @@ crk_glue_config_load(
 			status = CRK_E_INVAL;
 			goto out;
 		}
-		if (!in_section)
+		if (section == OTHER)
 			continue;
 		*eq = '\0';
 		glue_strip_comment(eq + 1);
-		if (!glue_config_key(config, crk_str_trim(s),
-			crk_str_trim(eq + 1), &key_error)) {
+		ok = section == CRICKETS
+		    ? glue_config_key(config, crk_str_trim(s),
+			  crk_str_trim(eq + 1), &key_error)
+		    : glue_claws_key(config, crk_str_trim(s),
+			  crk_str_trim(eq + 1), &key_error);
+		if (!ok) {
 			crk_error_set(error_r, "%s:%u: %s", file, lineno,
 			    key_error != NULL ? key_error : "bad value");
 			status = CRK_E_INVAL;
@@ -309,6 +390,7 @@ crk_glue_config_free(struct crk_glue_config **config)
 	free(c->templates_dir);
 	free(c->timezone);
 	free(c->proposal_words);
+	free(c->serve_token);
 	crk_rules_clear(&c->rules);
 	free(c);
 	*config = NULL;
@@ -573,6 +655,67 @@ crk_glue_free(struct crk_glue **glue)
 	free(g->feed_dir);
 	free(g);
 	*glue = NULL;
+}
+
+enum crk_status
+crk_glue_config_ensure_token(struct crk_glue_config *config, char **error_r)
+{
+	static const char *const keys[] = {"token"};
+	unsigned char raw[16];
+	char token[sizeof(raw) * 2 + 1];
+	const char *values[1] = {token};
+	char *path = NULL;
+	enum crk_status status;
+	size_t i;
+
+	if (config->serve_token != NULL)
+		return CRK_OK;
+	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+		crk_error_set(
+		    error_r, "cannot make a feed token: %s", strerror(errno));
+		return CRK_E_IO;
+	}
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	path = config->path != NULL ? crk_xstrdup(config->path)
+				    : crk_glue_config_default_path();
+	if ((status = glue_mkdir_parent(path, error_r)) != CRK_OK)
+		goto out;
+	/* Saved first: the URL a rep subscribes to must survive a restart. */
+	status = crk_glue_config_save(path, "claws", keys, values, 1, error_r);
+	if (status != CRK_OK)
+		goto out;
+	config->serve_token = crk_xstrdup(token);
+out:
+	free(path);
+	return status;
+}
+
+enum crk_status
+crk_glue_serve_start(struct crk_glue_config *config,
+    struct crk_server **server_r, char **url_r, char **error_r)
+{
+	struct crk_server_options opt = {0};
+	char *listen = NULL;
+	enum crk_status status;
+
+	*server_r = NULL;
+	if (url_r != NULL)
+		*url_r = NULL;
+	if ((status = crk_glue_config_ensure_token(config, error_r)) != CRK_OK)
+		return status;
+	/* Loopback only: the rep's own calendar app subscribes; publishing
+	 * further is a web server's job (see the README). */
+	listen = crk_xasprintf("127.0.0.1:%u", config->serve_port);
+	opt.listen = listen;
+	opt.token = config->serve_token;
+	opt.dir = config->feed_dir;
+	status = crk_server_start(&opt, server_r, error_r);
+	if (status == CRK_OK && url_r != NULL)
+		*url_r = crk_xasprintf("http://127.0.0.1:%u/%s/followups.ics",
+		    crk_server_port(*server_r), config->serve_token);
+	free(listen);
+	return status;
 }
 
 struct crk_store *

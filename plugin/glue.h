@@ -26,13 +26,21 @@ struct crk_glue_config {
 	struct crk_cadence cadence;
 	struct crk_rules rules; /* words and threshold; no identities */
 	char *proposal_words;   /* owned; the raw value, NULL when unset */
+	/* The [claws] section, the plugin's own (the watcher ignores it):
+	 * serve the feeds over HTTP on 127.0.0.1:serve_port under
+	 * serve_token.  A section of its own so a watcher's [serve] running
+	 * on the same machine never fights the plugin over the port. */
+	bool serve;          /* serve = yes|no, default no */
+	unsigned serve_port; /* port = N, default 8766; 0: any free port */
+	char *serve_token;   /* owned; token = ..., NULL until generated */
 };
 
 /* The config path: $CRICKETS_CONFIG when set, else
  * $XDG_CONFIG_HOME/crickets/config or ~/.config/crickets/config.  Owned. */
 char *crk_glue_config_default_path(void);
 
-/* Reads the [crickets] section of the INI file at path (NULL: the default
+/* Reads the [crickets] section and the plugin's [claws] section (serve,
+ * port, token) of the INI file at path (NULL: the default
  * path): database, feed_dir, templates_dir, timezone, feed_mode, cadence,
  * repeat_every,
  * cap, weekend, proposal_words, proposal_threshold.  Other sections and
@@ -57,6 +65,23 @@ void crk_glue_config_free(struct crk_glue_config **config);
 enum crk_status crk_glue_config_save(const char *path, const char *section,
     const char *const *keys, const char *const *values, size_t n,
     char **error_r);
+
+/* Makes sure config->serve_token is set: generates 128 random bits (hex)
+ * and saves them as [claws] token in config->path (or the default path)
+ * when missing.  CRK_E_IO. */
+enum crk_status
+crk_glue_config_ensure_token(struct crk_glue_config *config, char **error_r);
+
+struct crk_server;
+
+/* Starts the feed server of the [claws] section: 127.0.0.1:serve_port,
+ * the config's token (generated when missing, see above) and feed
+ * directory, in a thread of its own (ical/server.c, as `crickets
+ * serve`).  *url_r (owned, may be NULL) receives the calendar feed's URL.
+ * CRK_E_NET when the port is taken, CRK_E_IO.  Stop with
+ * crk_server_free. */
+enum crk_status crk_glue_serve_start(struct crk_glue_config *config,
+    struct crk_server **server_r, char **url_r, char **error_r);
 
 struct crk_glue;
 

@@ -3,13 +3,18 @@
  * feeds. */
 #include "config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/date.h"
 #include "core/store.h"
+#include "ical/server.h"
 #include "plugin/glue.h"
 #include "tests/check_common.h"
 
@@ -79,6 +84,10 @@ static const char *const bad_configs[] = {
     "[crickets]\nproposal_words = quote:lots\n",
     "[crickets\n",
     "[crickets]\njust words\n",
+    "[claws]\nserve = maybe\n",
+    "[claws]\nport = 70000\n",
+    "[claws]\ntoken = short\n",
+    "[claws]\ntoken = has/a/slash/in/it/x\n",
 };
 
 START_TEST(test_bad_config_values_name_file_and_line)
@@ -510,6 +519,134 @@ START_TEST(test_publish_writes_both_feeds_into_feed_dir)
 }
 END_TEST
 
+/* ---- serving the feeds ([claws] serve) -------------------------------- */
+
+START_TEST(test_claws_section_sets_serve_port_and_token)
+{
+	struct crk_glue_config *config = NULL;
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/config", tmp);
+	char *error = NULL;
+
+	/* the watcher's [serve] is not the plugin's: its keys are ignored */
+	crk_test_write_file(path,
+	    "[serve]\nlisten = 127.0.0.1:1\ntoken = watcherwatcher0000\n"
+	    "[claws]\nserve = yes\nport = 9123\n"
+	    "token = abcdefABCDEF0123_-\n");
+	ck_assert_msg(crk_glue_config_load(path, &config, &error) == CRK_OK,
+	    "load: %s", error);
+	ck_assert(config->serve);
+	ck_assert_uint_eq(config->serve_port, 9123);
+	ck_assert_str_eq(config->serve_token, "abcdefABCDEF0123_-");
+	crk_glue_config_free(&config);
+	/* defaults: off, 8766 (next to the watcher's 8765), no token */
+	crk_test_write_file(path, "[crickets]\nweekend = none\n");
+	ck_assert_int_eq(crk_glue_config_load(path, &config, &error), CRK_OK);
+	ck_assert(!config->serve);
+	ck_assert_uint_eq(config->serve_port, 8766);
+	ck_assert_ptr_null(config->serve_token);
+	crk_glue_config_free(&config);
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
+/* A GET on 127.0.0.1:port; the whole response, owned. */
+static char *
+http_get(unsigned port, const char *path)
+{
+	struct sockaddr_in sa;
+	char *request =
+	    crk_xasprintf("GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	char *reply = crk_xcalloc(1, 1);
+	size_t len = 0;
+	char buf[4096];
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(
+	    write(fd, request, strlen(request)), (ssize_t)strlen(request));
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		reply = crk_xrealloc(reply, len + (size_t)n + 1);
+		memcpy(reply + len, buf, (size_t)n);
+		len += (size_t)n;
+		reply[len] = '\0';
+	}
+	close(fd);
+	free(request);
+	return reply;
+}
+
+START_TEST(test_serve_generates_a_token_and_serves_the_published_feed)
+{
+	struct world w;
+	struct crk_glue_config *again = NULL;
+	struct crk_server *server = NULL;
+	char *url = NULL;
+	char *error = NULL;
+	char *path;
+	char *reply;
+	unsigned port;
+
+	world_open(&w);
+	free(ingest(&w, proposal, NULL));
+	ck_assert_int_eq(crk_glue_publish(w.glue, w.now, &error), CRK_OK);
+	w.config->serve = true;
+	w.config->serve_port = 0; /* any free port */
+	ck_assert_msg(
+	    crk_glue_serve_start(w.config, &server, &url, &error) == CRK_OK,
+	    "serve: %s", error);
+	/* the token was made and saved, so the URL survives a restart */
+	ck_assert_ptr_nonnull(w.config->serve_token);
+	ck_assert_uint_eq(strlen(w.config->serve_token), 32);
+	ck_assert_int_eq(
+	    crk_glue_config_load(w.config->path, &again, &error), CRK_OK);
+	ck_assert_str_eq(again->serve_token, w.config->serve_token);
+	ck_assert_ptr_nonnull(strstr(url, w.config->serve_token));
+	port = crk_server_port(server);
+	ck_assert_uint_gt(port, 0);
+
+	path = crk_xasprintf("/%s/followups.ics", w.config->serve_token);
+	reply = http_get(port, path);
+	ck_assert_msg(strncmp(reply, "HTTP/1.0 200", 12) == 0 ||
+		strncmp(reply, "HTTP/1.1 200", 12) == 0,
+	    "reply: %s", reply);
+	ck_assert_ptr_nonnull(strstr(reply, "Follow up #1: Jane Doe"));
+	free(reply);
+	/* a wrong token gets nothing */
+	reply =
+	    http_get(port, "/0123456789abcdef0123456789abcdef/followups.ics");
+	ck_assert_ptr_nonnull(strstr(reply, " 404 "));
+	free(reply);
+
+	/* stopped: the port is free again (as on unload / serve off) */
+	crk_server_free(&server);
+	{
+		struct sockaddr_in sa;
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_port = htons((uint16_t)port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_ne(
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		close(fd);
+	}
+	free(path);
+	free(url);
+	crk_glue_config_free(&again);
+	world_close(&w);
+}
+END_TEST
+
 START_TEST(test_a_file_without_header_is_a_parse_error)
 {
 	struct world w;
@@ -541,6 +678,7 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(tc,
 	    test_preferences_are_saved_into_the_shared_config_file, save_cases);
 	tcase_add_test(tc, test_a_bad_preference_never_reaches_the_file);
+	tcase_add_test(tc, test_claws_section_sets_serve_port_and_token);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("engine");
@@ -552,6 +690,8 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_track_and_untrack_from_the_menu);
 	tcase_add_test(tc, test_publish_writes_both_feeds_into_feed_dir);
 	tcase_add_test(tc, test_a_file_without_header_is_a_parse_error);
+	tcase_add_test(
+	    tc, test_serve_generates_a_token_and_serves_the_published_feed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,11 +2,14 @@
 /* The Claws Mail plugin in a real Claws Mail under Xvfb, against dovecot. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +35,8 @@ static char *dir;      /* owned; everything of this run lives here */
 static pid_t smtp_pid; /* the SMTP sink */
 static unsigned smtp_port;
 static bool claws_started;
+static unsigned feed_port; /* the plugin's feed server ([claws] serve) */
+#define FEED_TOKEN "0123456789abcdefclawstest"
 
 #define IMAP_USER "claws"
 #define PROPOSAL_ID "claws-proposal-1@example.com"
@@ -166,6 +171,7 @@ world_setup(void)
 	int rc;
 
 	dir = crk_test_tmpdir();
+	feed_port = crk_test_free_port();
 	dc = crk_dovecot_start();
 	start_smtp_sink();
 
@@ -187,8 +193,13 @@ world_setup(void)
 			     "password_file = %s\n"
 			     "identities = robin.smith@example.com\n"
 			     "folders = INBOX\n"
-			     "drafts = no\n",
-	    dir, dir, acc.port, IMAP_USER, acc.password_file);
+			     "drafts = no\n"
+			     "\n"
+			     "[claws]\n"
+			     "serve = yes\n"
+			     "port = %u\n"
+			     "token = " FEED_TOKEN "\n",
+	    dir, dir, acc.port, IMAP_USER, acc.password_file, feed_port);
 	crk_dovecot_account_clear(&acc);
 	crk_test_write_file(path, text);
 	setenv("CRICKETS_CONFIG", path, 1);
@@ -303,6 +314,40 @@ wait_feed(const char *name, const char *needle, int secs)
 	return text;
 }
 
+/* The plugin's feed server's answer to a GET of the calendar feed (the
+ * whole HTTP response), or NULL when nothing listens. */
+static char *
+http_feed(void)
+{
+	static const char request[] = "GET /" FEED_TOKEN "/followups.ics "
+				      "HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+	struct sockaddr_in sa;
+	char *reply = NULL;
+	size_t len = 0;
+	char buf[4096];
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)feed_port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request))
+		goto out;
+	reply = crk_xcalloc(1, 1);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		reply = crk_xrealloc(reply, len + (size_t)n + 1);
+		memcpy(reply + len, buf, (size_t)n);
+		len += (size_t)n;
+		reply[len] = '\0';
+	}
+out:
+	close(fd);
+	return reply;
+}
+
 static void
 append_reply(void)
 {
@@ -379,6 +424,13 @@ START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 	ck_assert_msg(feed != NULL && strstr(feed, uid) != NULL,
 	    "no decide item %s in the feed: %s", uid, feed ? feed : "(none)");
 	ck_assert_ptr_null(strstr(feed, "Follow up #1: Jane Doe"));
+	free(feed);
+	/* ... and the plugin serves that feed over HTTP ([claws] serve). */
+	feed = http_feed();
+	ck_assert_msg(
+	    feed != NULL, "the plugin serves no feed on port %u", feed_port);
+	ck_assert_msg(strstr(feed, " 200 ") != NULL && strstr(feed, uid),
+	    "the served feed lacks %s: %s", uid, feed);
 	free(feed);
 	free(uid);
 	crk_proposal_free(&p);

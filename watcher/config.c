@@ -370,6 +370,11 @@ config_begin_section(struct config_parse *p, const char *name)
 		c->serve_enabled = true;
 		return;
 	}
+	if (crk_strcasecmp(name, "claws") == 0) {
+		/* the Claws plugin's own settings (plugin/glue.c) */
+		p->section = SECTION_UNKNOWN;
+		return;
+	}
 	if (crk_strncasecmp(name, "account", 7) != 0 ||
 	    (name[7] != ' ' && name[7] != '\t' && name[7] != '\0')) {
 		p->section = SECTION_UNKNOWN;
