@@ -2,6 +2,7 @@
 /* Tests of crickets sync, doctor and watch against a real dovecot. */
 #include "config.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <sys/wait.h>
@@ -255,7 +257,8 @@ stop(pid_t pid)
 	kill(pid, SIGTERM);
 	for (i = 0; i < 100; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+			return WIFEXITED(status) ? WEXITSTATUS(status)
+						 : 128 + WTERMSIG(status);
 		usleep(100 * 1000);
 	}
 	kill(pid, SIGKILL);
@@ -707,6 +710,175 @@ START_TEST(test_watch_serves_the_feeds_of_the_serve_section)
 }
 END_TEST
 
+/* ---- secrets --------------------------------------------------------- */
+
+/* Does the file at path hold needle anywhere (binary-safe)? */
+static bool
+file_has(const char *path, const char *needle)
+{
+	size_t len = 0;
+	char *data = crk_test_read_file(path, &len);
+	bool found;
+
+	if (data == NULL)
+		return false;
+	found = memmem(data, len, needle, strlen(needle)) != NULL;
+	free(data);
+	return found;
+}
+
+/* Every regular file below dir that holds needle, one per line. */
+static void
+tree_grep(const char *dir, const char *needle, const char *skip,
+    struct crk_strv *hits, unsigned *files)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+		struct stat st;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		path = crk_xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			tree_grep(path, needle, skip, hits, files);
+		} else if (S_ISREG(st.st_mode) &&
+		    (skip == NULL || strcmp(path, skip) != 0)) {
+			(*files)++;
+			if (file_has(path, needle))
+				crk_strv_add(hits, path);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+/* The password is read from its source for each login, sent, and wiped:
+ * it never shows in any output (debug logging included), the store, the
+ * feeds, the drafts on the server, the running watcher's argv or
+ * environment, and the watcher runs with core dumps off. */
+START_TEST(test_the_password_reaches_no_output_file_or_process_detail)
+{
+	const char *args[] = {
+	    "-v", "watch", "--foreground", "--interval", "60", NULL};
+	struct rep r;
+	struct crk_strv hits = {0};
+	char *out = NULL, *err = NULL, *cfg, *text, *path, *script, *all;
+	char *maildir, *joined;
+	unsigned port = crk_test_free_port(), files = 0;
+	pid_t pid;
+	int rc, i;
+
+	rep_open(&r, "secrets", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	put(&r, "INBOX", "exchange-ooo.eml");
+	cfg = crk_test_read_file(r.config, NULL);
+	/* drafts on, and the feeds served */
+	text = crk_xasprintf(
+	    "%.*sdrafts = yes\n\n[serve]\nlisten = 127.0.0.1:%u\n",
+	    (int)(strstr(cfg, "drafts = no\n") - cfg), cfg, port);
+	crk_test_write_file(r.config, text);
+	free(text);
+	free(cfg);
+	all = crk_xstrdup("");
+
+#define COLLECT()                                                              \
+	do {                                                                   \
+		char *t_ = crk_xasprintf("%s%s%s", all, out, err);             \
+		free(all);                                                     \
+		all = t_;                                                      \
+		free(out);                                                     \
+		free(err);                                                     \
+		out = err = NULL;                                              \
+	} while (0)
+
+	rc = run(&r, &out, &err, "-v", "sync", NULL);
+	ck_assert_msg(rc == 0, "sync exited %d: %s", rc, err);
+	COLLECT();
+	rc = run(&r, &out, &err, "-v", "doctor", NULL);
+	COLLECT();
+	rc = run(&r, &out, &err, "-v", "list", "--json", NULL);
+	COLLECT();
+	rc = run(&r, &out, &err, "-v", "feed", NULL);
+	ck_assert_int_eq(rc, 0);
+	COLLECT();
+
+	/* allow cores, so that only crickets itself can turn them off */
+	{
+		struct rlimit rl;
+
+		ck_assert_int_eq(getrlimit(RLIMIT_CORE, &rl), 0);
+		rl.rlim_cur = rl.rlim_max;
+		ck_assert_int_eq(setrlimit(RLIMIT_CORE, &rl), 0);
+	}
+	pid = spawn(&r, args);
+	/* the watcher is up (its first pass done) when it says so */
+	for (i = 0; i < 100; i++) {
+		text = stderr_of(&r);
+		if (strstr(text, "connected to localhost") != NULL)
+			break;
+		free(text);
+		text = NULL;
+		usleep(100 * 1000);
+	}
+	ck_assert_msg(text != NULL, "the watcher did not connect");
+	free(text);
+	/* no core dump may hold the password */
+	path = crk_xasprintf("/proc/%d/limits", (int)pid);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_msg(text != NULL, "cannot read %s", path);
+	ck_assert_msg(strstr(text, "Max core file size        0"),
+	    "core dumps are not off:\n%s", text);
+	free(text);
+	free(path);
+	path = crk_xasprintf("/proc/%d/cmdline", (int)pid);
+	ck_assert(!file_has(path, CRK_DOVECOT_PASSWORD));
+	free(path);
+	path = crk_xasprintf("/proc/%d/environ", (int)pid);
+	ck_assert(!file_has(path, CRK_DOVECOT_PASSWORD));
+	free(path);
+	rc = stop(pid);
+	ck_assert_msg(
+	    rc == 0, "watch ended with %d: %s", rc, text = stderr_of(&r));
+	path = crk_xasprintf("%s/stdout", r.dir);
+	out = crk_test_read_file(path, NULL);
+	free(path);
+	err = stderr_of(&r);
+	COLLECT();
+
+	/* a refused login says so without the password it tried */
+	script = crk_xasprintf("%s/password.sh", r.dir);
+	text = crk_xasprintf("#!/bin/sh\necho '%sX'\n", CRK_DOVECOT_PASSWORD);
+	crk_test_write_file(script, text);
+	free(text);
+	rc = run(&r, &out, &err, "-v", "sync", NULL);
+	ck_assert_int_eq(rc, EX_NOPERM);
+	COLLECT();
+
+	ck_assert_msg(strstr(all, CRK_DOVECOT_PASSWORD) == NULL,
+	    "the password is in the output:\n%s", all);
+	/* the rep's files (the password script aside): store, WAL, feeds */
+	tree_grep(r.dir, CRK_DOVECOT_PASSWORD, script, &hits, &files);
+	ck_assert_uint_ge(files, 4);
+	/* the mailbox on the server: the drafts crickets wrote */
+	maildir = crk_xasprintf("%s/mail/%s", dc->dir, r.user);
+	tree_grep(maildir, CRK_DOVECOT_PASSWORD, NULL, &hits, &files);
+	joined = crk_strv_join(&hits, "\n");
+	ck_assert_msg(hits.count == 0, "the password is in:\n%s", joined);
+	free(joined);
+	crk_strv_clear(&hits);
+	free(maildir);
+	free(script);
+	free(all);
+#undef COLLECT
+	rep_close(&r);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -736,6 +908,8 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm);
 	tcase_add_test(tc, test_watch_serves_the_feeds_of_the_serve_section);
+	tcase_add_test(
+	    tc, test_the_password_reaches_no_output_file_or_process_detail);
 	tcase_add_test(tc, test_watch_misses_nothing_across_a_dovecot_restart);
 	tcase_add_test(tc, test_sighup_reloads_the_config_after_a_final_error);
 	suite_add_tcase(s, tc);

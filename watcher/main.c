@@ -2,10 +2,30 @@
 /* main() of the crickets program; everything else is in libcrkwatch. */
 #include "config.h"
 
+#include <sys/resource.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #include "watcher/cli.h"
+
+/* The IMAP password passes through this process (read from its source,
+ * sent, wiped): no core dump may keep a copy, and no other process of the
+ * same user may read this one's memory (ptrace, /proc/PID/mem). */
+static void
+no_core_dumps(void)
+{
+	struct rlimit none = {0, 0};
+
+	(void)setrlimit(RLIMIT_CORE, &none);
+#ifdef PR_SET_DUMPABLE
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
 
 int
 main(int argc, char **argv)
 {
+	no_core_dumps();
 	return crk_cli_main(argc, argv);
 }
