@@ -741,6 +741,63 @@ START_TEST(test_crickets_feed_writes_valid_feeds_and_prints_the_paths)
 }
 END_TEST
 
+/* A full disk while the feeds are rewritten: the feed directory is a
+ * tmpfs (in a mount namespace of its own, made by unshare) just big enough
+ * for the feeds already there.  The command says what failed and where,
+ * exits with an I/O error, and the feeds subscribers read stay as they
+ * were, with no temp file left behind.  (A later --now, so the feeds
+ * would change: crickets leaves an unchanged feed alone.) */
+START_TEST(test_a_full_disk_keeps_the_old_feeds_and_says_why)
+{
+	const char *args[] = {"feed", NULL};
+	char *cmd, *rc_text, *err, *same, *left, *path;
+	int rc;
+
+	ck_assert_int_eq(cli_spawn(args, true, NULL, NULL), 0);
+	cmd = crk_xasprintf(
+	    "cd '%1$s' && mkdir -p saved && cp feed/*.ics saved/ && "
+	    "unshare %2$s sh -c '"
+	    "mount -t tmpfs -o size=8k tmpfs feed && cp saved/*.ics feed/ && "
+	    "{ HOME=. XDG_CONFIG_HOME=. XDG_DATA_HOME=. %3$s -c config "
+	    "--now 2026-12-01T12:00 feed >/dev/null 2>err; echo $? >rc; } && "
+	    "{ cmp -s feed/followups.ics saved/followups.ics && "
+	    "cmp -s feed/followups-tasks.ics saved/followups-tasks.ics && "
+	    "echo same >same; true; } && ls -A feed >left'",
+	    cli_dir, getuid() == 0 ? "-m" : "-rm", CRK_TEST_BINARY);
+	rc = system(cmd);
+	ck_assert_msg(rc == 0,
+	    "cannot make a full disk with unshare and tmpfs (%d): %s", rc, cmd);
+	free(cmd);
+#define READ(var, name)                                                        \
+	do {                                                                   \
+		path = crk_xasprintf("%s/%s", cli_dir, (name));                \
+		var = crk_test_read_file(path, NULL);                          \
+		free(path);                                                    \
+		ck_assert_msg(var != NULL, "no %s", (name));                   \
+	} while (0)
+	READ(rc_text, "rc");
+	READ(err, "err");
+	ck_assert_msg(
+	    atoi(rc_text) == EX_IOERR || atoi(rc_text) == EX_CANTCREAT,
+	    "exit %s on a full disk: %s", rc_text, err);
+	ck_assert_msg(strstr(err, "cannot write") != NULL &&
+		strstr(err, "followups") != NULL &&
+		strstr(err, "No space left on device") != NULL,
+	    "the error does not say what failed: %s", err);
+	path = crk_xasprintf("%s/same", cli_dir);
+	same = crk_test_read_file(path, NULL);
+	free(path);
+	ck_assert_msg(same != NULL, "the old feeds changed");
+	READ(left, "left");
+	ck_assert_str_eq(left, "followups-tasks.ics\nfollowups.ics\n");
+#undef READ
+	free(rc_text);
+	free(err);
+	free(same);
+	free(left);
+}
+END_TEST
+
 START_TEST(test_crickets_serve_prints_urls_serves_and_stops_on_sigterm)
 {
 	const char *args[] = {"serve", "--listen", "127.0.0.1:0", NULL};
@@ -893,6 +950,7 @@ crk_test_suite(void)
 	    tc, test_crickets_feed_writes_valid_feeds_and_prints_the_paths);
 	tcase_add_test(
 	    tc, test_crickets_serve_prints_urls_serves_and_stops_on_sigterm);
+	tcase_add_test(tc, test_a_full_disk_keeps_the_old_feeds_and_says_why);
 	CRK_TABLE_TEST(
 	    tc, test_crickets_feed_and_serve_refuse_bad_arguments, cli_errors);
 	suite_add_tcase(s, tc);

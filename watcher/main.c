@@ -2,6 +2,7 @@
 /* main() of the crickets program; everything else is in libcrkwatch. */
 #include "config.h"
 
+#include <signal.h>
 #include <sys/resource.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -27,5 +28,9 @@ int
 main(int argc, char **argv)
 {
 	no_core_dumps();
+	/* A file over the size limit (RLIMIT_FSIZE, as quotas and some full
+	 * disks show) must be a write error we report, with the old feed and
+	 * store kept, not a signal that kills us halfway. */
+	signal(SIGXFSZ, SIG_IGN);
 	return crk_cli_main(argc, argv);
 }
