@@ -1891,6 +1891,14 @@ crk_imap_idle(struct crk_imap *imap, int timeout_secs, int wake_fd,
 		crk_error_set(error_r, "%s does not support IDLE", imap->host);
 		return CRK_E_UNSUPPORTED;
 	}
+	/* libetpan 1.9.4's mailimap_idle reads the selection info without a
+	 * check and crashes when no folder is open (found by
+	 * tests/check_fault); IDLE needs one anyway (RFC 2177). */
+	if (imap->session->imap_selection_info == NULL) {
+		crk_error_set(
+		    error_r, "IDLE on %s needs an open folder", imap->host);
+		return CRK_E_INVAL;
+	}
 	r = mailimap_idle(imap->session);
 	if ((st = imap_error(imap, r, "IDLE", error_r)) != CRK_OK)
 		return st;
