@@ -794,6 +794,10 @@ kind_is_bounce(const struct crk_message *msg)
 	 * DSN body says what happened to the original message. */
 	if (msg->failed_recipients.count > 0 || msg->dsn_action != NULL)
 		return true;
+	/* A delivery system's mail whose text returned our message. */
+	if (msg->dsn_message_id != NULL &&
+	    crk_classify_may_be_prose_bounce(msg))
+		return true;
 	/* Non-standard bounces (qmail, old Exchange, Lotus): a delivery
 	 * system's sender or the null return path, with a bounce subject.
 	 * (Both marks without such a subject are Exim's delay warnings.) */
@@ -810,6 +814,10 @@ crk_classify_may_be_prose_bounce(const struct crk_message *msg)
 	bool null_path =
 	    msg->return_path != NULL && msg->return_path[0] == '\0';
 
+	/* MAILER-DAEMON@ is no one's own address (postmaster@ may be). */
+	if (msg->from.addr != NULL &&
+	    crk_strncasecmp(msg->from.addr, "mailer-daemon@", 14) == 0)
+		return true;
 	/* A person may well write from postmaster@; a subject like
 	 * "Re: Proposal" from there is a reply, so the subject must read
 	 * like a bounce unless both delivery-system marks are present. */

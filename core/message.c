@@ -1481,6 +1481,52 @@ crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len)
 	free(text);
 }
 
+/* Sentences of delay warnings: the message is still queued and will be
+ * retried (Postfix, Sendmail, Exim, Exchange, Gmail, Domino ...).  Such a
+ * notice names the address too, but nothing failed yet. */
+static const char *const prose_delay_markers[] = {
+    "this is a warning message only",
+    "this is a warning only",
+    "has not yet been delivered",
+    "not yet been delivered",
+    "delivery attempts will continue",
+    "will be retried",
+    "will continue to be attempted",
+    "still undelivered",
+    "message is delayed",
+    "delivery is delayed",
+    "delivery incomplete",
+    "temporary problem delivering",
+    "will keep trying",
+};
+
+void
+crk_message_parse_prose_bounce(
+    struct crk_message *msg, const char *text, size_t len)
+{
+	char *head;
+	size_t i;
+
+	if (msg == NULL || text == NULL)
+		return;
+	crk_message_parse_dsn(msg, text, len);
+	/* Only the start of the text: a returned message below may quote
+	 * anything. */
+	head = msg_memdup(text, len < 4096 ? len : 4096);
+	for (i = 0; i < CRK_N_ELEMENTS(prose_delay_markers); i++) {
+		if (crk_strcasestr(head, prose_delay_markers[i]) != NULL)
+			break;
+	}
+	if (i < CRK_N_ELEMENTS(prose_delay_markers) &&
+	    (msg->dsn_action == NULL ||
+		strcmp(msg->dsn_action, "failed") == 0)) {
+		crk_strv_clear(&msg->failed_recipients);
+		free(msg->dsn_action);
+		msg->dsn_action = crk_xstrdup("delayed");
+	}
+	free(head);
+}
+
 /* ---- whole messages --------------------------------------------------- */
 
 struct full_ctx {
@@ -2081,7 +2127,7 @@ crk_message_parse_full(
 	 * address too). */
 	if (ctx.daemon && msg->failed_recipients.count == 0 &&
 	    msg->dsn_action == NULL && msg->body_text != NULL)
-		crk_message_parse_dsn(
+		crk_message_parse_prose_bounce(
 		    msg, msg->body_text, strlen(msg->body_text));
 	*msg_r = msg;
 	msg = NULL;

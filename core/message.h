@@ -118,6 +118,16 @@ char *crk_message_decode_text(const char *data, size_t len,
 void
 crk_message_parse_dsn(struct crk_message *msg, const char *part, size_t len);
 
+/* Reads the text of a bounce that has no report part (qmail, Exim, Yahoo,
+ * Lotus ...; only for crk_classify_may_be_prose_bounce messages): the
+ * failed recipients and returned Message-ID as crk_message_parse_dsn
+ * does, unless the text says it is a delay warning ("will be retried",
+ * "has not yet been delivered" ...): then dsn_action is "delayed" and no
+ * recipient counts as failed.  The parser of import/the plugin and the
+ * IMAP sync both use it. */
+void crk_message_parse_prose_bounce(
+    struct crk_message *msg, const char *text, size_t len);
+
 /* Decodes RFC 2047 encoded words in a header value into UTF-8.  Unknown
  * charsets keep the raw text; invalid UTF-8 is replaced by U+FFFD.
  * Returns an owned string. */

@@ -193,7 +193,7 @@ crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
 			text = crk_message_decode_text(data, len,
 			    fetched->text_encoding, fetched->text_charset,
 			    false);
-			crk_message_parse_dsn(msg, text, strlen(text));
+			crk_message_parse_prose_bounce(msg, text, strlen(text));
 			free(text);
 		}
 		crk_free_str(&data);
