@@ -741,13 +741,22 @@ START_TEST(test_crickets_feed_writes_valid_feeds_and_prints_the_paths)
 }
 END_TEST
 
-/* A full disk while the feeds are rewritten: the feed directory is a
- * tmpfs (in a mount namespace of its own, made by unshare) just big enough
- * for the feeds already there.  The command says what failed and where,
+/* A full disk, or a feed directory that became read-only, while the
+ * feeds are rewritten: the feed directory is a tmpfs (in a mount namespace
+ * of its own, made by unshare) just big enough for the feeds already
+ * there, or remounted read-only.  The command says what failed and where,
  * exits with an I/O error, and the feeds subscribers read stay as they
  * were, with no temp file left behind.  (A later --now, so the feeds
  * would change: crickets leaves an unchanged feed alone.) */
-START_TEST(test_a_full_disk_keeps_the_old_feeds_and_says_why)
+static const struct {
+	const char *after_copy; /* shell run once the old feeds are in */
+	const char *says;
+} bad_disks[] = {
+    {"true", "No space left on device"},
+    {"mount -o remount,ro feed", "Read-only file system"},
+};
+
+START_TEST(test_a_bad_disk_keeps_the_old_feeds_and_says_why)
 {
 	const char *args[] = {"feed", NULL};
 	char *cmd, *rc_text, *err, *same, *left, *path;
@@ -758,15 +767,17 @@ START_TEST(test_a_full_disk_keeps_the_old_feeds_and_says_why)
 	    "cd '%1$s' && mkdir -p saved && cp feed/*.ics saved/ && "
 	    "unshare %2$s sh -c '"
 	    "mount -t tmpfs -o size=8k tmpfs feed && cp saved/*.ics feed/ && "
+	    "%4$s && "
 	    "{ HOME=. XDG_CONFIG_HOME=. XDG_DATA_HOME=. %3$s -c config "
 	    "--now 2026-12-01T12:00 feed >/dev/null 2>err; echo $? >rc; } && "
 	    "{ cmp -s feed/followups.ics saved/followups.ics && "
 	    "cmp -s feed/followups-tasks.ics saved/followups-tasks.ics && "
 	    "echo same >same; true; } && ls -A feed >left'",
-	    cli_dir, getuid() == 0 ? "-m" : "-rm", CRK_TEST_BINARY);
+	    cli_dir, getuid() == 0 ? "-m" : "-rm", CRK_TEST_BINARY,
+	    bad_disks[_i].after_copy);
 	rc = system(cmd);
 	ck_assert_msg(rc == 0,
-	    "cannot make a full disk with unshare and tmpfs (%d): %s", rc, cmd);
+	    "cannot make a bad disk with unshare and tmpfs (%d): %s", rc, cmd);
 	free(cmd);
 #define READ(var, name)                                                        \
 	do {                                                                   \
@@ -779,10 +790,10 @@ START_TEST(test_a_full_disk_keeps_the_old_feeds_and_says_why)
 	READ(err, "err");
 	ck_assert_msg(
 	    atoi(rc_text) == EX_IOERR || atoi(rc_text) == EX_CANTCREAT,
-	    "exit %s on a full disk: %s", rc_text, err);
-	ck_assert_msg(strstr(err, "cannot write") != NULL &&
-		strstr(err, "followups") != NULL &&
-		strstr(err, "No space left on device") != NULL,
+	    "exit %s on a bad disk: %s", rc_text, err);
+	ck_assert_msg(strstr(err, "cannot") != NULL &&
+		strstr(err, "/feed") != NULL &&
+		strstr(err, bad_disks[_i].says) != NULL,
 	    "the error does not say what failed: %s", err);
 	path = crk_xasprintf("%s/same", cli_dir);
 	same = crk_test_read_file(path, NULL);
@@ -950,7 +961,8 @@ crk_test_suite(void)
 	    tc, test_crickets_feed_writes_valid_feeds_and_prints_the_paths);
 	tcase_add_test(
 	    tc, test_crickets_serve_prints_urls_serves_and_stops_on_sigterm);
-	tcase_add_test(tc, test_a_full_disk_keeps_the_old_feeds_and_says_why);
+	CRK_TABLE_TEST(
+	    tc, test_a_bad_disk_keeps_the_old_feeds_and_says_why, bad_disks);
 	CRK_TABLE_TEST(
 	    tc, test_crickets_feed_and_serve_refuse_bad_arguments, cli_errors);
 	suite_add_tcase(s, tc);
