@@ -910,6 +910,40 @@ crk_store_has_message(
 }
 
 enum crk_status
+crk_store_thread_refs(struct crk_store *store, const char *account,
+    const char *message_id, struct crk_strv *refs_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT r.ref FROM message_refs r "
+	    "JOIN messages m ON m.id = r.message "
+	    "LEFT JOIN messages o ON o.account = m.account "
+	    "  AND o.message_id = r.ref "
+	    "WHERE m.account = ?1 AND m.message_id = ?2 "
+	    "  AND r.ref <> m.message_id "
+	    "ORDER BY o.date IS NOT NULL, o.date, r.ref");
+	int rc;
+
+	crk_strv_clear(refs_r);
+	if (!crk_store_has_message(store, account, message_id)) {
+		crk_error_set(error_r, "no message <%s> in account %s",
+		    message_id, account);
+		return CRK_E_NOTFOUND;
+	}
+	crk_store_bind_text(stmt, 1, account);
+	crk_store_bind_text(stmt, 2, message_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		crk_strv_add_unique(
+		    refs_r, (const char *)sqlite3_column_text(stmt, 0));
+	if (rc != SQLITE_DONE) {
+		crk_strv_clear(refs_r);
+		return crk_store_error(store, error_r, "reading references");
+	}
+	sqlite3_reset(stmt);
+	crk_strv_add(refs_r, message_id);
+	return CRK_OK;
+}
+
+enum crk_status
 crk_store_folder_get(struct crk_store *store, const char *account,
     const char *folder, struct crk_folder_state *state_r, char **error_r)
 {

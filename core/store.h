@@ -188,6 +188,16 @@ enum crk_status crk_store_item_revision(struct crk_store *store,
 bool crk_store_has_message(
     struct crk_store *store, const char *account, const char *message_id);
 
+/* The References a reply to a stored message carries (no brackets): the
+ * ids the message referenced, then the message itself.  The store keeps
+ * no header order, so ids of messages it knows are ordered by their date
+ * and the others come first (older, as far as anyone can tell).
+ * CRK_E_NOTFOUND when the message is not stored; refs_r is cleared
+ * first. */
+enum crk_status
+crk_store_thread_refs(struct crk_store *store, const char *account,
+    const char *message_id, struct crk_strv *refs_r, char **error_r);
+
 struct crk_folder_state {
 	uint32_t uidvalidity;
 	uint32_t last_uid;      /* highest UID seen */

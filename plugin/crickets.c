@@ -515,6 +515,48 @@ menu_call(GtkAction *a, gpointer data)
 	g_free(note);
 }
 
+/* Ids in References beyond this keep the root and the newest (RFC 5322
+ * 3.6.4 allows trimming; watcher/draft.h trims the same way). */
+#define FOLLOWUP_REFERENCES_MAX 20
+
+/* The References of a follow-up to the proposal: the proposal (the
+ * thread's root) first, then the chain the thread's last message carried
+ * (kept in the store), ending with that message.  Owned, the header
+ * value as Claws writes it ("<a>\n\t<b>"). */
+static gchar *
+plugin_followup_references(const struct crk_proposal *p)
+{
+	struct crk_strv chain = {0};
+	struct crk_strv refs = {0};
+	const char *last =
+	    p->last_message_id != NULL ? p->last_message_id : p->message_id;
+	GString *out = g_string_new(NULL);
+	size_t i;
+	size_t skip;
+
+	crk_strv_add(&chain, p->message_id);
+	if (crk_store_thread_refs(crk_glue_store(plugin.glue), p->account, last,
+		&refs, NULL) == CRK_OK) {
+		for (i = 0; i < refs.count; i++)
+			crk_strv_add_unique(&chain, refs.items[i]);
+	} else {
+		/* not stored under this account: root and last still thread */
+		crk_strv_add_unique(&chain, last);
+	}
+	skip = chain.count > FOLLOWUP_REFERENCES_MAX
+	    ? chain.count - FOLLOWUP_REFERENCES_MAX
+	    : 0;
+	for (i = 0; i < chain.count; i++) {
+		if (i > 0 && i <= skip)
+			continue;
+		g_string_append_printf(
+		    out, "%s<%s>", out->len > 0 ? "\n\t" : "", chain.items[i]);
+	}
+	crk_strv_clear(&refs);
+	crk_strv_clear(&chain);
+	return g_string_free(out, FALSE);
+}
+
 /* "Follow up now": a reply in the proposal's thread, with the template
  * of the next touch as its text. */
 static void
@@ -527,7 +569,8 @@ menu_followup(GtkAction *a, gpointer data)
 	struct crk_template_values values;
 	char *first = NULL, *company = NULL, *body = NULL,
 	     *reply_subject = NULL;
-	gchar *mailto = NULL, *e_to, *e_subject, *e_body, *e_irt;
+	gchar *mailto = NULL, *e_to, *e_subject, *e_body;
+	Compose *compose;
 	const char *to;
 	time_t now = time(NULL);
 	unsigned touch;
@@ -564,18 +607,25 @@ menu_followup(GtkAction *a, gpointer data)
 	e_to = g_uri_escape_string(to, "@", FALSE);
 	e_subject = g_uri_escape_string(reply_subject, NULL, FALSE);
 	e_body = g_uri_escape_string(body, NULL, FALSE);
-	e_irt = g_uri_escape_string(
-	    p->last_message_id != NULL ? p->last_message_id : p->message_id,
-	    "@", FALSE);
-	mailto = g_strdup_printf("%s?subject=%s&in-reply-to=%%3C%s%%3E&"
-				 "body=%s",
-	    e_to, e_subject, e_irt, e_body);
-	compose_new(plugin_account_of(msginfo), mailto, NULL);
+	mailto =
+	    g_strdup_printf("%s?subject=%s&body=%s", e_to, e_subject, e_body);
+	compose = compose_new(plugin_account_of(msginfo), mailto, NULL);
+	if (compose != NULL) {
+		/* Set on the compose itself, as Claws' own Reply does: a
+		 * mailto: in-reply-to becomes an editable header row, and
+		 * mailto: knows no References.  The whole chain threads
+		 * the follow-up in every client. */
+		g_free(compose->inreplyto);
+		compose->inreplyto =
+		    g_strdup(p->last_message_id != NULL ? p->last_message_id
+							: p->message_id);
+		g_free(compose->references);
+		compose->references = plugin_followup_references(p);
+	}
 	g_free(mailto);
 	g_free(e_to);
 	g_free(e_subject);
 	g_free(e_body);
-	g_free(e_irt);
 	free(reply_subject);
 	free(body);
 	free(first);

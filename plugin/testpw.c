@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -18,6 +19,7 @@
 #include <claws-features.h>
 
 #include "account.h"
+#include "compose.h"
 #include "folder.h"
 #include "folderview.h"
 #include "mainwindow.h"
@@ -40,6 +42,56 @@ static guint trigger_source;
  * menu item, as a click would; then renames the file to FILE.done. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+/* Test only: "- DumpCompose" writes what the newest compose window would
+ * send (In-Reply-To, References, To, Subject, a blank line, the body)
+ * into FILE.compose and closes the window, so the test can check what
+ * "Follow up now" opened. */
+static void
+trigger_dump_compose(const char *file)
+{
+	const GList *list = compose_get_compose_list();
+	Compose *compose;
+	GtkTextBuffer *buffer;
+	GtkTextIter start, end;
+	GString *out;
+	gchar *body;
+	gchar *path;
+	GSList *cur;
+
+	if (list == NULL)
+		return;
+	compose = g_list_last((GList *)list)->data;
+	out = g_string_new(NULL);
+	g_string_append_printf(out, "In-Reply-To: <%s>\nReferences: %s\n",
+	    compose->inreplyto != NULL ? compose->inreplyto : "",
+	    compose->references != NULL ? compose->references : "");
+	for (cur = compose->header_list; cur != NULL; cur = cur->next) {
+		ComposeHeaderEntry *h = cur->data;
+		const gchar *v = gtk_entry_get_text(GTK_ENTRY(h->entry));
+		GtkWidget *name = gtk_bin_get_child(GTK_BIN(h->combo));
+
+		if (v != NULL && *v != '\0')
+			g_string_append_printf(out, "%s %s\n",
+			    GTK_IS_ENTRY(name)
+				? gtk_entry_get_text(GTK_ENTRY(name))
+				: "?:",
+			    v);
+	}
+	g_string_append_printf(out, "Subject: %s\n\n",
+	    gtk_entry_get_text(GTK_ENTRY(compose->subject_entry)));
+	buffer = gtk_text_view_get_buffer(GTK_TEXT_VIEW(compose->text));
+	gtk_text_buffer_get_bounds(buffer, &start, &end);
+	body = gtk_text_buffer_get_text(buffer, &start, &end, FALSE);
+	g_string_append(out, body);
+	path = g_strdup_printf("%s.compose", file);
+	if (!g_file_set_contents(path, out->str, (gssize)out->len, NULL))
+		g_warning("crickets-testpw: cannot write %s", path);
+	compose_close(compose);
+	g_free(path);
+	g_free(body);
+	g_string_free(out, TRUE);
+}
+
 static gboolean
 trigger_poll(gpointer data)
 {
@@ -58,6 +110,10 @@ trigger_poll(gpointer data)
 	parts = g_strsplit(g_strstrip(text), " ", 2);
 	if (parts[0] == NULL || parts[1] == NULL)
 		goto out;
+	if (strcmp(parts[1], "DumpCompose") == 0) {
+		trigger_dump_compose(file);
+		goto out;
+	}
 	for (cur = folder_get_list(); cur != NULL; cur = cur->next) {
 		Folder *folder = cur->data;
 		MsgInfo *msginfo;

@@ -238,6 +238,49 @@ START_TEST(test_threaded_reply_marks_replied_and_pauses_cadence)
 }
 END_TEST
 
+/* A follow-up written in the thread must carry the whole chain, root
+ * first, so every client threads it (the plugin's "Follow up now"). */
+START_TEST(test_thread_refs_give_the_chain_a_reply_carries)
+{
+	struct crk_message *m;
+	struct crk_strv refs = {0};
+
+	ingest(proposal_msg());
+	ingest(reply_to(
+	    M("r1@acme.example", "jane@acme.example", "rep@seller.example",
+		"Re: Q3 rollout", "2026-11-04 10:00"),
+	    "p1@seller.example"));
+	/* the rep's answer references, out of order, an id never seen */
+	m = M("f1@seller.example", "rep@seller.example", "jane@acme.example",
+	    "Re: Q3 rollout", "2026-11-05 10:00");
+	crk_strv_add(&m->references, "r1@acme.example");
+	crk_strv_add(&m->references, "p1@seller.example");
+	crk_strv_add(&m->references, "lost@elsewhere.example");
+	m->in_reply_to = crk_xstrdup("r1@acme.example");
+	ingest(m);
+	ck_assert_int_eq(crk_store_thread_refs(
+			     store, "work", "f1@seller.example", &refs, NULL),
+	    CRK_OK);
+	ck_assert_uint_eq(refs.count, 4);
+	ck_assert_str_eq(refs.items[0], "lost@elsewhere.example");
+	ck_assert_str_eq(refs.items[1], "p1@seller.example");
+	ck_assert_str_eq(refs.items[2], "r1@acme.example");
+	ck_assert_str_eq(refs.items[3], "f1@seller.example");
+	/* the root alone: just itself */
+	ck_assert_int_eq(crk_store_thread_refs(
+			     store, "work", "p1@seller.example", &refs, NULL),
+	    CRK_OK);
+	ck_assert_uint_eq(refs.count, 1);
+	ck_assert_str_eq(refs.items[0], "p1@seller.example");
+	/* another account's or an unknown message */
+	ck_assert_int_eq(crk_store_thread_refs(
+			     store, "home", "f1@seller.example", &refs, NULL),
+	    CRK_E_NOTFOUND);
+	ck_assert_uint_eq(refs.count, 0);
+	crk_strv_clear(&refs);
+}
+END_TEST
+
 START_TEST(test_reply_synced_before_its_proposal_still_links)
 {
 	ingest(reply_to(
@@ -1031,6 +1074,7 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_threaded_reply_marks_replied_and_pauses_cadence);
 	tcase_add_test(tc, test_reply_synced_before_its_proposal_still_links);
+	tcase_add_test(tc, test_thread_refs_give_the_chain_a_reply_carries);
 	tcase_add_test(
 	    tc, test_unthreaded_reply_from_prospect_with_same_subject_links);
 	tcase_add_test(tc, test_same_subject_from_stranger_is_not_a_reply);

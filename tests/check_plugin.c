@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/store.h"
+#include "core/template.h"
 #include "tests/check_common.h"
 #include "tests/harness/dovecot.h"
 #include "watcher/imap.h"
@@ -159,6 +160,26 @@ mail_date(time_t ago)
 	return crk_xstrdup(buf);
 }
 
+/* The rep's own follow-up texts, one per touch, so "Follow up now" shows
+ * which it rendered. */
+static void
+write_templates(void)
+{
+	char *tdir = crk_xasprintf("%s/templates", dir);
+	unsigned touch;
+
+	ck_assert_int_eq(mkdir(tdir, 0700), 0);
+	for (touch = 0; touch <= 6; touch++) {
+		char *path =
+		    crk_xasprintf("%s/%s", tdir, crk_template_file_name(touch));
+
+		crk_test_write_file(
+		    path, "Hi {first_name}, touch {touch} on \"{subject}\".\n");
+		free(path);
+	}
+	free(tdir);
+}
+
 static void
 world_setup(void)
 {
@@ -183,6 +204,7 @@ world_setup(void)
 	text = crk_xasprintf("[crickets]\n"
 			     "database = %s/store/crickets.db\n"
 			     "feed_dir = %s/feed\n"
+			     "templates_dir = %s/templates\n"
 			     "weekend = sat,sun\n"
 			     "\n"
 			     "[account work]\n"
@@ -199,10 +221,11 @@ world_setup(void)
 			     "serve = yes\n"
 			     "port = %u\n"
 			     "token = " FEED_TOKEN "\n",
-	    dir, dir, acc.port, IMAP_USER, acc.password_file, feed_port);
+	    dir, dir, dir, acc.port, IMAP_USER, acc.password_file, feed_port);
 	crk_dovecot_account_clear(&acc);
 	crk_test_write_file(path, text);
 	setenv("CRICKETS_CONFIG", path, 1);
+	write_templates();
 	setenv("CRK_TEST_CLAWS_PASSWORD", CRK_DOVECOT_PASSWORD, 1);
 	free(text);
 	free(path);
@@ -550,6 +573,50 @@ START_TEST(test_menu_clicks_in_claws_reach_the_store_and_the_feed)
 }
 END_TEST
 
+/* "Follow up now" clicked in Claws opens a compose window in the thread:
+ * In-Reply-To the last message (Jane's reply), References the whole
+ * chain from the proposal, the prospect, "Re:" and the rep's template
+ * for the next touch. */
+START_TEST(test_follow_up_now_opens_a_reply_with_the_whole_thread)
+{
+	char *path = crk_xasprintf("%s/trigger.compose", dir);
+	char *text;
+	struct crk_proposal *p = find_proposal();
+	char *want;
+
+	ck_assert_msg(p != NULL, "no proposal from the first test");
+	unlink(path);
+	click("FollowUp");
+	click("DumpCompose");
+	ck_assert_msg(wait_file(path, 20), "no compose window was opened");
+	text = crk_test_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(
+	    strstr(text, "In-Reply-To: <jane-reply-1@acme-corp.test>\n"),
+	    "not a reply to Jane's answer:\n%s", text);
+	ck_assert_msg(strstr(text,
+			  "References: <" PROPOSAL_ID ">\n\t"
+			  "<jane-reply-1@acme-corp.test>\n"),
+	    "References lack the thread:\n%s", text);
+	ck_assert_msg(strstr(text, "To: jane.doe@acme-corp.test\n"),
+	    "not to the prospect:\n%s", text);
+	/* no second In-Reply-To as an editable header row */
+	ck_assert_msg(
+	    strstr(strstr(text, "In-Reply-To") + 1, "In-Reply-To") == NULL,
+	    "In-Reply-To twice:\n%s", text);
+	ck_assert_msg(strstr(text, "Subject: Re: Proposal: Q3 rollout\n"),
+	    "subject:\n%s", text);
+	want = crk_xasprintf("Hi Jane, touch %u on \"Proposal: Q3 rollout\".",
+	    p->next_number > 0 ? p->next_number : 1);
+	ck_assert_msg(
+	    strstr(text, want), "no template text '%s':\n%s", want, text);
+	free(want);
+	free(text);
+	free(path);
+	crk_proposal_free(&p);
+}
+END_TEST
+
 static bool
 no_skip(void)
 {
@@ -590,6 +657,8 @@ crk_test_suite(void)
 	    tc, test_watcher_and_plugin_share_one_store_without_duplicates);
 	tcase_add_test(
 	    tc, test_menu_clicks_in_claws_reach_the_store_and_the_feed);
+	tcase_add_test(
+	    tc, test_follow_up_now_opens_a_reply_with_the_whole_thread);
 	suite_add_tcase(s, tc);
 	return s;
 }

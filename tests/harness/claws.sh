@@ -132,6 +132,9 @@ EOT
 		echo "show_splash_screen=0"
 		echo "use_networkmanager=0"
 		echo "work_offline=0"
+		# no spell checker: a missing dictionary is an error dialog
+		# that blocks the compose window "Follow up now" opens
+		echo "enable_aspell=0"
 		echo ""
 		echo "[Plugins_GTK3]"
 		for p in "$@"; do
@@ -187,6 +190,10 @@ cmd)
 	;;
 stop)
 	claws_env
+	# What was on screen (a dialog nobody answered?), for a failed run.
+	if command -v xwininfo >/dev/null 2>&1; then
+		bounded 5 xwininfo -root -tree >"$dir/windows.txt" 2>&1 || true
+	fi
 	# claws.pid and xvfb.pid are timeout(1) processes: a TERM to them
 	# reaches Claws and Xvfb; -P finds the child should that not do.
 	if [ -f "$dir/claws.pid" ]; then
