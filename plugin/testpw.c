@@ -35,6 +35,7 @@
  * (encrypted) password.  Never installed. */
 static gulong hook_id;
 static guint trigger_source;
+static guint error_source;
 
 /* Test only: when $CRK_TEST_CLAWS_TRIGGER names a file holding
  * "MESSAGE-ID ACTION" (ACTION as in the Crickets menu: Won, Lost,
@@ -92,6 +93,188 @@ trigger_dump_compose(const char *file)
 	g_string_free(out, TRUE);
 }
 
+/* The answer the next input dialog gets ("Snooze", "Log a call"): those
+ * run a nested main loop inside the click, so a source of its own fills
+ * the entry and presses Enter, as a rep would. */
+static gchar *dialog_answer;
+static guint dialog_source;
+
+static GtkWidget *
+find_entry(GtkWidget *w)
+{
+	GList *children, *cur;
+	GtkWidget *found = NULL;
+
+	if (GTK_IS_ENTRY(w))
+		return w;
+	if (!GTK_IS_CONTAINER(w))
+		return NULL;
+	children = gtk_container_get_children(GTK_CONTAINER(w));
+	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
+		found = find_entry(cur->data);
+	g_list_free(children);
+	return found;
+}
+
+/* The toplevel window with this title, or NULL. */
+static GtkWidget *
+find_window(const char *title)
+{
+	GList *list = gtk_window_list_toplevels();
+	GList *cur;
+	GtkWidget *found = NULL;
+
+	for (cur = list; cur != NULL && found == NULL; cur = cur->next) {
+		const gchar *t = gtk_window_get_title(GTK_WINDOW(cur->data));
+
+		if (t != NULL && strcmp(t, title) == 0 &&
+		    gtk_widget_get_visible(cur->data))
+			found = cur->data;
+	}
+	g_list_free(list);
+	return found;
+}
+
+static gboolean
+dialog_poll(gpointer data)
+{
+	static const char *const titles[] = {"Snooze", "Log a call"};
+	GtkWidget *win = NULL;
+	GtkWidget *entry;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(titles) && win == NULL; i++)
+		win = find_window(titles[i]);
+	if (win == NULL || (entry = find_entry(win)) == NULL)
+		return G_SOURCE_CONTINUE;
+	gtk_entry_set_text(GTK_ENTRY(entry), dialog_answer);
+	g_signal_emit_by_name(entry, "activate");
+	g_free(dialog_answer);
+	dialog_answer = NULL;
+	dialog_source = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/* The texts of the labels in w, one per line. */
+static void
+collect_labels(GtkWidget *w, GString *out)
+{
+	GList *children, *cur;
+
+	if (GTK_IS_LABEL(w)) {
+		g_string_append_printf(
+		    out, "%s\n", gtk_label_get_text(GTK_LABEL(w)));
+		return;
+	}
+	if (!GTK_IS_CONTAINER(w))
+		return;
+	children = gtk_container_get_children(GTK_CONTAINER(w));
+	for (cur = children; cur != NULL; cur = cur->next)
+		collect_labels(cur->data, out);
+	g_list_free(children);
+}
+
+/* An error dialog blocks every later click: its text goes to
+ * FILE.errors, so a failed test says what Claws complained about. */
+static gboolean
+error_poll(gpointer data)
+{
+	const char *file = getenv("CRK_TEST_CLAWS_TRIGGER");
+	GtkWidget *win = find_window("Error");
+	static GtkWidget *reported;
+	GString *out;
+	gchar *path;
+
+	if (win == NULL || win == reported || file == NULL)
+		return G_SOURCE_CONTINUE;
+	reported = win;
+	out = g_string_new(NULL);
+	collect_labels(win, out);
+	path = g_strdup_printf("%s.errors", file);
+	if (!g_file_set_contents(path, out->str, (gssize)out->len, NULL))
+		g_warning("crickets-testpw: cannot write %s", path);
+	g_free(path);
+	g_string_free(out, TRUE);
+	return G_SOURCE_CONTINUE;
+}
+
+/* Test only: "- DumpSilent" writes the rows of Tools > Silent proposals
+ * (prospect, subject, days, touch, due, state; tab separated) into
+ * FILE.silent; "- ActivateSilent N" double-clicks row N (from 0). */
+static void
+trigger_silent(const char *file, const char *what, const char *arg)
+{
+	GtkWidget *win = find_window("Silent proposals");
+	GtkTreeView *view;
+	GtkTreeModel *model;
+	GtkTreeIter iter;
+	GString *out;
+	gchar *path;
+	gboolean ok;
+
+	if (win == NULL)
+		return;
+	view = g_object_get_data(G_OBJECT(win), "view");
+	model = gtk_tree_view_get_model(view);
+	if (strcmp(what, "ActivateSilent") == 0) {
+		GtkTreePath *tp =
+		    gtk_tree_path_new_from_string(arg != NULL ? arg : "0");
+		MainWindow *mainwin = mainwindow_get_mainwindow();
+		GList *cur;
+
+		/* away from Sent first, so the selection is the row's doing */
+		for (cur = folder_get_list(); cur != NULL; cur = cur->next) {
+			Folder *folder = cur->data;
+
+			if (folder->inbox != NULL) {
+				folderview_select(
+				    mainwin->folderview, folder->inbox);
+				break;
+			}
+		}
+
+		gtk_tree_view_row_activated(
+		    view, tp, gtk_tree_view_get_column(view, 0));
+		gtk_tree_path_free(tp);
+		return;
+	}
+	out = g_string_new(NULL);
+	for (ok = gtk_tree_model_get_iter_first(model, &iter); ok;
+	     ok = gtk_tree_model_iter_next(model, &iter)) {
+		gchar *prospect, *subject, *due, *state;
+		gint days, touch;
+
+		gtk_tree_model_get(model, &iter, 0, &prospect, 1, &subject, 2,
+		    &days, 3, &touch, 4, &due, 5, &state, -1);
+		g_string_append_printf(out, "%s\t%s\t%d\t%d\t%s\t%s\n",
+		    prospect, subject, days, touch, due, state);
+		g_free(prospect);
+		g_free(subject);
+		g_free(due);
+		g_free(state);
+	}
+	path = g_strdup_printf("%s.silent", file);
+	if (!g_file_set_contents(path, out->str, (gssize)out->len, NULL))
+		g_warning("crickets-testpw: cannot write %s", path);
+	g_free(path);
+	g_string_free(out, TRUE);
+}
+
+/* Test only: "- DumpSelected" writes the Message-ID of the mail selected
+ * in the message list into FILE.selected. */
+static void
+trigger_dump_selected(const char *file, MainWindow *mainwin)
+{
+	MsgInfo *msginfo = summary_get_selected_msg(mainwin->summaryview);
+	gchar *path = g_strdup_printf("%s.selected", file);
+
+	if (!g_file_set_contents(path,
+		msginfo != NULL && msginfo->msgid != NULL ? msginfo->msgid : "",
+		-1, NULL))
+		g_warning("crickets-testpw: cannot write %s", path);
+	g_free(path);
+}
+
 static gboolean
 trigger_poll(gpointer data)
 {
@@ -107,12 +290,34 @@ trigger_poll(gpointer data)
 	if (file == NULL || mainwin == NULL ||
 	    !g_file_get_contents(file, &text, NULL, NULL))
 		return G_SOURCE_CONTINUE;
-	parts = g_strsplit(g_strstrip(text), " ", 2);
+	/* MESSAGE-ID ACTION [ANSWER]: the answer goes to the action's
+	 * dialog */
+	parts = g_strsplit(g_strstrip(text), " ", 3);
 	if (parts[0] == NULL || parts[1] == NULL)
 		goto out;
 	if (strcmp(parts[1], "DumpCompose") == 0) {
 		trigger_dump_compose(file);
 		goto out;
+	}
+	if (strcmp(parts[1], "DumpSilent") == 0 ||
+	    strcmp(parts[1], "ActivateSilent") == 0) {
+		trigger_silent(file, parts[1], parts[2]);
+		goto out;
+	}
+	if (strcmp(parts[1], "DumpSelected") == 0) {
+		trigger_dump_selected(file, mainwin);
+		goto out;
+	}
+	if (strcmp(parts[1], "Silent") == 0) {
+		action = gtk_action_group_get_action(
+		    mainwin->action_group, "Tools/CricketsSilent");
+		if (action != NULL)
+			gtk_action_activate(action);
+		goto out;
+	}
+	if (parts[2] != NULL && dialog_source == 0) {
+		dialog_answer = g_strdup(parts[2]);
+		dialog_source = g_timeout_add(100, dialog_poll, NULL);
 	}
 	for (cur = folder_get_list(); cur != NULL; cur = cur->next) {
 		Folder *folder = cur->data;
@@ -168,8 +373,10 @@ plugin_init(gchar **error)
 		*error = g_strdup("cannot register the password hook");
 		return -1;
 	}
-	if (getenv("CRK_TEST_CLAWS_TRIGGER") != NULL)
+	if (getenv("CRK_TEST_CLAWS_TRIGGER") != NULL) {
 		trigger_source = g_timeout_add(250, trigger_poll, NULL);
+		error_source = g_timeout_add(500, error_poll, NULL);
+	}
 	return 0;
 }
 
@@ -182,6 +389,14 @@ plugin_done(void)
 	if (trigger_source != 0)
 		g_source_remove(trigger_source);
 	trigger_source = 0;
+	if (error_source != 0)
+		g_source_remove(error_source);
+	error_source = 0;
+	if (dialog_source != 0)
+		g_source_remove(dialog_source);
+	dialog_source = 0;
+	g_free(dialog_answer);
+	dialog_answer = NULL;
 	return TRUE;
 }
 

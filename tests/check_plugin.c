@@ -500,14 +500,16 @@ START_TEST(test_watcher_and_plugin_share_one_store_without_duplicates)
 END_TEST
 
 /* Clicks Crickets > ACTION in Claws' message list on the proposal,
- * through the test-only plugin, and waits until Claws took the click. */
+ * through the test-only plugin, and waits until Claws took the click;
+ * answer (or NULL) is typed into the dialog the click opens. */
 static void
-click(const char *action)
+click_answer(const char *action, const char *answer)
 {
 	char *trigger = crk_xasprintf("%s/trigger", dir);
 	char *tmp = crk_xasprintf("%s/trigger.tmp", dir);
 	char *done = crk_xasprintf("%s/trigger.done", dir);
-	char *line = crk_xasprintf("%s %s\n", PROPOSAL_ID, action);
+	char *line = crk_xasprintf("%s %s%s%s\n", PROPOSAL_ID, action,
+	    answer != NULL ? " " : "", answer != NULL ? answer : "");
 
 	unlink(done);
 	crk_test_write_file(tmp, line);
@@ -519,7 +521,91 @@ click(const char *action)
 	free(trigger);
 }
 
-/* "Not yet" and "Mark won" from the message list's Crickets menu,
+static void
+click(const char *action)
+{
+	click_answer(action, NULL);
+}
+
+/* The test-only plugin's output FILE.what of the last trigger, waited
+ * for; owned. */
+static char *
+trigger_output(const char *what)
+{
+	char *path = crk_xasprintf("%s/trigger.%s", dir, what);
+	char *text;
+
+	ck_assert_msg(wait_file(path, 20), "no %s from Claws", path);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	unlink(path);
+	free(path);
+	return text;
+}
+
+/* True once the store holds a phone touch with this note for the
+ * proposal (the plugin writes it from Claws' main loop). */
+static bool
+wait_call(int64_t proposal_id, const char *note)
+{
+	char *db = crk_xasprintf("%s/store/crickets.db", dir);
+	struct crk_event_list events = {0};
+	struct crk_store *store = NULL;
+	bool found = false;
+	size_t i, j;
+
+	for (i = 0; i < 80 && !found; i++) {
+		ck_assert_int_eq(crk_store_open(db, &store, NULL), CRK_OK);
+		ck_assert_int_eq(
+		    crk_store_events(store, proposal_id, &events, NULL),
+		    CRK_OK);
+		for (j = 0; j < events.count; j++)
+			found = found ||
+			    (events.items[j].note != NULL &&
+				strcmp(events.items[j].note, note) == 0 &&
+				events.items[j].channel != NULL &&
+				strcmp(events.items[j].channel, "phone") == 0);
+		crk_event_list_clear(&events);
+		crk_store_free(&store);
+		if (!found)
+			usleep(250 * 1000);
+	}
+	free(db);
+	return found;
+}
+
+/* Tools > Silent proposals in Claws lists the proposal; a double-click
+ * on its row selects the mail. */
+START_TEST(test_silent_window_lists_and_selects_in_claws)
+{
+	struct crk_proposal *p = wait_proposal(CRK_STATE_REPLIED, 40);
+	char *text;
+	char *want;
+
+	ck_assert_msg(p != NULL, "no proposal from the first test");
+	click("Silent");
+	click("DumpSilent");
+	text = trigger_output("silent");
+	want = crk_xasprintf("Jane Doe\tProposal: Q3 rollout\t");
+	ck_assert_msg(strncmp(text, want, strlen(want)) == 0 &&
+		strstr(text, "\treplied\n") != NULL,
+	    "Silent proposals shows:\n%s", text);
+	/* one row: the won/lost/closed ones are not silent */
+	ck_assert_ptr_null(strchr(strchr(text, '\n') + 1, '\n'));
+	free(text);
+	free(want);
+	/* the double-click leaves the Inbox for the proposal in Sent */
+	click("ActivateSilent 0");
+	click("DumpSelected");
+	text = trigger_output("selected");
+	ck_assert_str_eq(text, PROPOSAL_ID);
+	free(text);
+	crk_proposal_free(&p);
+}
+END_TEST
+
+/* "Not yet", "Snooze…", "Log a call…" and "Mark won" from the message
+ * list's Crickets menu,
  * clicked in Claws: a new round, then closed; the decide item leaves the
  * feed and the mail gets the crickets-won tag (an IMAP keyword). */
 START_TEST(test_menu_clicks_in_claws_reach_the_store_and_the_feed)
@@ -529,6 +615,8 @@ START_TEST(test_menu_clicks_in_claws_reach_the_store_and_the_feed)
 	struct crk_proposal *p;
 	char *text = NULL;
 	char *uid;
+	char day[16];
+	crk_day snooze_day;
 	int i;
 
 	p = wait_proposal(CRK_STATE_REPLIED, 40);
@@ -542,6 +630,21 @@ START_TEST(test_menu_clicks_in_claws_reach_the_store_and_the_feed)
 	    "not yet left it %s",
 	    p != NULL ? crk_state_name(p->state) : "gone");
 	ck_assert_uint_eq(p->round, 2);
+	crk_proposal_free(&p);
+
+	/* Snooze…: the date typed into Claws' dialog is the store's */
+	snooze_day = crk_day_of_time(time(NULL)) + 9;
+	crk_day_format(snooze_day, day);
+	click_answer("Snooze", day);
+	p = wait_proposal(CRK_STATE_SNOOZED, 20);
+	ck_assert_msg(p != NULL && p->state == CRK_STATE_SNOOZED,
+	    "snooze left it %s", p != NULL ? crk_state_name(p->state) : "gone");
+	ck_assert_int_eq(p->snooze_until, snooze_day);
+
+	/* Log a call…: the note typed into Claws' dialog, a phone touch */
+	click_answer("Call", "Jane wants a discount");
+	ck_assert_msg(wait_call(p->id, "Jane wants a discount"),
+	    "the call typed into Claws is not in the store");
 	crk_proposal_free(&p);
 
 	click("Won");
@@ -655,6 +758,7 @@ crk_test_suite(void)
 	    tc, test_proposal_sent_and_answered_in_claws_shows_as_replied);
 	tcase_add_test(
 	    tc, test_watcher_and_plugin_share_one_store_without_duplicates);
+	tcase_add_test(tc, test_silent_window_lists_and_selects_in_claws);
 	tcase_add_test(
 	    tc, test_menu_clicks_in_claws_reach_the_store_and_the_feed);
 	tcase_add_test(
