@@ -137,12 +137,20 @@ plugin_account_of(MsgInfo *msginfo)
 	return account_get_default();
 }
 
+/* The store's name for a Claws account: the watcher's [account NAME]
+ * for the same mailbox when there is one, so both share proposals. */
 static const char *
 plugin_account_name(PrefsAccount *ac)
 {
+	const char *name;
+
 	if (ac == NULL || ac->account_name == NULL)
 		return "claws";
-	return ac->account_name;
+	if (plugin.config == NULL)
+		return ac->account_name;
+	name = crk_glue_account_name(plugin.config, ac->account_name,
+	    ac->address, ac->recv_server, ac->userid);
+	return name != NULL ? name : ac->account_name;
 }
 
 static void plugin_schedule_publish(void);

@@ -260,6 +260,50 @@ glue_claws_key(struct crk_glue_config *config, const char *name,
 	return true;
 }
 
+/* One key of an [account NAME] section: only what names the mailbox. */
+static bool
+glue_account_key(struct crk_glue_account *a, const char *name,
+    const char *value, char **error_r)
+{
+	struct crk_strv parts = {0};
+	size_t i;
+
+	if (strcmp(name, "host") == 0) {
+		free(a->host);
+		a->host = crk_xstrdup(value);
+	} else if (strcmp(name, "user") == 0) {
+		free(a->user);
+		a->user = crk_xstrdup(value);
+	} else if (strcmp(name, "identities") == 0) {
+		crk_strv_clear(&a->identities);
+		crk_strv_split(&parts, value, ", \t");
+		for (i = 0; i < parts.count; i++) {
+			char *addr = crk_addr_normalize(parts.items[i]);
+
+			/* the watcher reports bad addresses; skip them */
+			if (addr != NULL && *addr != '\0')
+				crk_strv_add_unique(&a->identities, addr);
+			free(addr);
+		}
+		crk_strv_clear(&parts);
+	}
+	(void)error_r;
+	return true;
+}
+
+/* The watcher's "account NAME" section header: NAME (owned), or NULL. */
+static char *
+glue_account_section(const char *header)
+{
+	const char *name;
+
+	if (crk_strncasecmp(header, "account", 7) != 0 ||
+	    (header[7] != ' ' && header[7] != '\t'))
+		return NULL;
+	name = header + 7 + strspn(header + 7, " \t");
+	return *name != '\0' ? crk_xstrdup(name) : NULL;
+}
+
 /* Cuts an inline comment: ';' or '#' after whitespace (inih's rule). */
 static void
 glue_strip_comment(char *s)
@@ -286,7 +330,8 @@ crk_glue_config_load(
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
-	enum { OTHER, CRICKETS, CLAWS } section = OTHER;
+	enum { OTHER, CRICKETS, CLAWS, ACCOUNT } section = OTHER;
+	char *account = NULL;
 	char *key_error = NULL;
 	bool ok;
 
@@ -334,6 +379,16 @@ crk_glue_config_load(
 			section = strcmp(s, "crickets") == 0 ? CRICKETS
 			    : strcmp(s, "claws") == 0        ? CLAWS
 							     : OTHER;
+			if ((account = glue_account_section(s)) != NULL) {
+				config->accounts = crk_xreallocarray(
+				    config->accounts, config->n_accounts + 1,
+				    sizeof(*config->accounts));
+				memset(&config->accounts[config->n_accounts], 0,
+				    sizeof(*config->accounts));
+				config->accounts[config->n_accounts++].name =
+				    account;
+				section = ACCOUNT;
+			}
 			continue;
 		}
 		eq = strchr(s, '=');
@@ -347,11 +402,16 @@ crk_glue_config_load(
 			continue;
 		*eq = '\0';
 		glue_strip_comment(eq + 1);
-		ok = section == CRICKETS
-		    ? glue_config_key(config, crk_str_trim(s),
-			  crk_str_trim(eq + 1), &key_error)
-		    : glue_claws_key(config, crk_str_trim(s),
-			  crk_str_trim(eq + 1), &key_error);
+		if (section == CRICKETS)
+			ok = glue_config_key(config, crk_str_trim(s),
+			    crk_str_trim(eq + 1), &key_error);
+		else if (section == CLAWS)
+			ok = glue_claws_key(config, crk_str_trim(s),
+			    crk_str_trim(eq + 1), &key_error);
+		else
+			ok = glue_account_key(
+			    &config->accounts[config->n_accounts - 1],
+			    crk_str_trim(s), crk_str_trim(eq + 1), &key_error);
 		if (!ok) {
 			crk_error_set(error_r, "%s:%u: %s", file, lineno,
 			    key_error != NULL ? key_error : "bad value");
@@ -380,6 +440,7 @@ void
 crk_glue_config_free(struct crk_glue_config **config)
 {
 	struct crk_glue_config *c;
+	size_t i;
 
 	if (config == NULL || *config == NULL)
 		return;
@@ -391,6 +452,13 @@ crk_glue_config_free(struct crk_glue_config **config)
 	free(c->timezone);
 	free(c->proposal_words);
 	free(c->serve_token);
+	for (i = 0; i < c->n_accounts; i++) {
+		free(c->accounts[i].name);
+		free(c->accounts[i].host);
+		free(c->accounts[i].user);
+		crk_strv_clear(&c->accounts[i].identities);
+	}
+	free(c->accounts);
 	crk_rules_clear(&c->rules);
 	free(c);
 	*config = NULL;
@@ -655,6 +723,42 @@ crk_glue_free(struct crk_glue **glue)
 	free(g->feed_dir);
 	free(g);
 	*glue = NULL;
+}
+
+const char *
+crk_glue_account_name(const struct crk_glue_config *config,
+    const char *claws_name, const char *address, const char *imap_host,
+    const char *imap_user)
+{
+	char *addr = address != NULL ? crk_addr_normalize(address) : NULL;
+	const char *found = NULL;
+	size_t i;
+
+	for (i = 0; i < config->n_accounts && found == NULL; i++)
+		if (claws_name != NULL &&
+		    strcmp(config->accounts[i].name, claws_name) == 0)
+			found = config->accounts[i].name;
+	/* the same mailbox: user names are case-sensitive, hosts are not */
+	for (i = 0; i < config->n_accounts && found == NULL; i++) {
+		const struct crk_glue_account *a = &config->accounts[i];
+
+		if (a->host != NULL && a->user != NULL && imap_host != NULL &&
+		    imap_user != NULL &&
+		    crk_strcasecmp(a->host, imap_host) == 0 &&
+		    strcmp(a->user, imap_user) == 0)
+			found = a->name;
+	}
+	for (i = 0; i < config->n_accounts && found == NULL && addr != NULL;
+	     i++) {
+		const struct crk_glue_account *a = &config->accounts[i];
+		size_t j;
+
+		for (j = 0; j < a->identities.count && found == NULL; j++)
+			if (strcmp(a->identities.items[j], addr) == 0)
+				found = a->name;
+	}
+	free(addr);
+	return found != NULL ? found : claws_name;
 }
 
 enum crk_status

@@ -33,6 +33,18 @@ struct crk_glue_config {
 	bool serve;          /* serve = yes|no, default no */
 	unsigned serve_port; /* port = N, default 8766; 0: any free port */
 	char *serve_token;   /* owned; token = ..., NULL until generated */
+	/* The watcher's [account NAME] sections, only as far as naming
+	 * goes: a Claws account that is the same mailbox files its mail
+	 * under NAME, so both share one set of proposals. */
+	struct crk_glue_account *accounts; /* owned */
+	size_t n_accounts;
+};
+
+struct crk_glue_account {
+	char *name;                 /* owned */
+	char *host;                 /* owned; NULL when unset */
+	char *user;                 /* owned; NULL when unset */
+	struct crk_strv identities; /* normalised addresses */
 };
 
 /* The config path: $CRICKETS_CONFIG when set, else
@@ -65,6 +77,15 @@ void crk_glue_config_free(struct crk_glue_config **config);
 enum crk_status crk_glue_config_save(const char *path, const char *section,
     const char *const *keys, const char *const *values, size_t n,
     char **error_r);
+
+/* The account name the store files a Claws account's mail under: the
+ * watcher's [account NAME] that is the same mailbox (the same name,
+ * else the same IMAP user on the same host, else the Claws address among
+ * its identities; first match in file order), else the Claws account's
+ * own name.  Any argument but config may be NULL.  Borrowed. */
+const char *crk_glue_account_name(const struct crk_glue_config *config,
+    const char *claws_name, const char *address, const char *imap_host,
+    const char *imap_user);
 
 /* Makes sure config->serve_token is set: generates 128 random bits (hex)
  * and saves them as [claws] token in config->path (or the default path)

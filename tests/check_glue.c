@@ -519,6 +519,55 @@ START_TEST(test_publish_writes_both_feeds_into_feed_dir)
 }
 END_TEST
 
+/* ---- the watcher's account names ---------------------------------------- */
+
+struct account_case {
+	const char *claws_name, *address, *host, *user;
+	const char *want;
+};
+
+static const struct account_case account_cases[] = {
+    /* the same name wins, even over another section's mailbox */
+    {"office", "nobody@example.org", "imap.example.com", "robin", "office"},
+    /* the same IMAP user on the same host (host case-insensitive) */
+    {"Work (Claws)", NULL, "IMAP.Example.COM", "robin", "work"},
+    /* a user name is case-sensitive */
+    {"Work (Claws)", NULL, "imap.example.com", "Robin", "Work (Claws)"},
+    /* the Claws address among the identities */
+    {"Mine", "Robin.Smith@Example.COM", "pop.other.test", "x", "work"},
+    {"Mine", "r@home.test", NULL, NULL, "home"},
+    /* nothing in common: the Claws name */
+    {"Mine", "x@y.test", "other.test", "robin", "Mine"},
+};
+
+START_TEST(test_claws_accounts_take_the_watchers_account_names)
+{
+	const struct account_case *c = &account_cases[_i];
+	struct crk_glue_config *config = NULL;
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/config", tmp);
+	char *error = NULL;
+
+	crk_test_write_file(path,
+	    "[crickets]\nweekend = none\n"
+	    "[account work]\nhost = imap.example.com\nuser = robin\n"
+	    "identities = robin.smith@example.com, robin@example.com\n"
+	    "[account home]\nhost = imap.home.test\nuser = r\n"
+	    "identities = r@home.test\n"
+	    "[account office]\nhost = imap.acme.test\nuser = robin\n");
+	ck_assert_msg(crk_glue_config_load(path, &config, &error) == CRK_OK,
+	    "load: %s", error);
+	ck_assert_uint_eq(config->n_accounts, 3);
+	ck_assert_str_eq(crk_glue_account_name(config, c->claws_name,
+			     c->address, c->host, c->user),
+	    c->want);
+	crk_glue_config_free(&config);
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 /* ---- serving the feeds ([claws] serve) -------------------------------- */
 
 START_TEST(test_claws_section_sets_serve_port_and_token)
@@ -679,6 +728,8 @@ crk_test_suite(void)
 	    test_preferences_are_saved_into_the_shared_config_file, save_cases);
 	tcase_add_test(tc, test_a_bad_preference_never_reaches_the_file);
 	tcase_add_test(tc, test_claws_section_sets_serve_port_and_token);
+	CRK_TABLE_TEST(tc, test_claws_accounts_take_the_watchers_account_names,
+	    account_cases);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("engine");

@@ -197,8 +197,9 @@ world_setup(void)
 	start_smtp_sink();
 
 	/* The crickets config the plugin reads, shared with the watcher:
-	 * its [account work] is the Claws account "work" on the same
-	 * dovecot (the plugin skips that section). */
+	 * its [account office] is the Claws account "work" on the same
+	 * dovecot: another name, the same IMAP user and host, so the
+	 * plugin files that account's mail under "office". */
 	crk_dovecot_account(dc, IMAP_USER, CRK_TLS_NONE, "127.0.0.1", &acc);
 	path = crk_xasprintf("%s/crickets.conf", dir);
 	text = crk_xasprintf("[crickets]\n"
@@ -207,7 +208,7 @@ world_setup(void)
 			     "templates_dir = %s/templates\n"
 			     "weekend = sat,sun\n"
 			     "\n"
-			     "[account work]\n"
+			     "[account office]\n"
 			     "host = 127.0.0.1\n"
 			     "port = %u\n"
 			     "tls = none\n"
@@ -411,7 +412,9 @@ START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 	p = wait_proposal(CRK_STATE_WAITING, 30);
 	ck_assert_msg(p != NULL, "the plugin did not track the proposal");
 	ck_assert_int_eq(p->state, CRK_STATE_WAITING);
-	ck_assert_str_eq(p->account, "work");
+	/* the watcher's name for the same mailbox (IMAP user and host),
+	 * not the Claws account's "work": both share one proposal */
+	ck_assert_str_eq(p->account, "office");
 	ck_assert_str_eq(p->from_addr, "robin.smith@example.com");
 	ck_assert_uint_eq(p->prospects.count, 1);
 	ck_assert_str_eq(p->prospects.items[0].addr, "jane.doe@acme-corp.test");
