@@ -20,6 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
+#include "core/store-private.h"
 #include "core/store.h"
 #include "tests/check_common.h"
 #include "tests/harness/dovecot.h"
@@ -710,6 +713,98 @@ START_TEST(test_watch_serves_the_feeds_of_the_serve_section)
 }
 END_TEST
 
+/* The Claws plugin (or any other writer) holds the store's write lock
+ * longer than the busy timeout: the watcher says the store is locked,
+ * retries with back-off instead of giving up, and once the lock is gone
+ * it catches up; the store stays sound. */
+START_TEST(test_watch_waits_out_a_store_locked_by_another_writer)
+{
+	static const char holder[] =
+	    "import sqlite3, sys\n"
+	    "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+	    "c.execute('BEGIN IMMEDIATE')\n"
+	    "print('locked', flush=True)\n"
+	    "sys.stdin.read()\n";
+	const char *args[] = {
+	    "watch", "--foreground", "--interval", "60", NULL};
+	struct rep r;
+	char *out = NULL, *err = NULL, *script, *log = NULL;
+	char buf[16] = "";
+	int to_child[2], from_child[2], i, rc;
+	struct crk_store *store = NULL;
+	sqlite3_stmt *stmt;
+	pid_t holder_pid, pid;
+
+	rep_open(&r, "locked", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	rc = run(&r, &out, &err, "sync", NULL);
+	ck_assert_msg(rc == 0, "sync exited %d: %s", rc, err);
+	free(out);
+	free(err);
+	put(&r, "INBOX", "gmail-reply.eml");
+
+	script = crk_xasprintf("%s/hold.py", r.dir);
+	crk_test_write_file(script, holder);
+	/* close-on-exec: the watcher started below must not keep the
+	 * holder's stdin open */
+	ck_assert_int_eq(pipe2(to_child, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(from_child, O_CLOEXEC), 0);
+	holder_pid = fork();
+	ck_assert_int_ge(holder_pid, 0);
+	if (holder_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(to_child[0], 0);
+		dup2(from_child[1], 1);
+		close(to_child[1]);
+		close(from_child[0]);
+		execl(
+		    "/usr/bin/python3", "python3", script, r.db, (char *)NULL);
+		_exit(127);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	while (strchr(buf, '\n') == NULL && strlen(buf) < sizeof(buf) - 1) {
+		ssize_t n = read(from_child[0], buf + strlen(buf),
+		    sizeof(buf) - 1 - strlen(buf));
+
+		ck_assert_int_gt(n, 0);
+	}
+	ck_assert_str_eq(buf, "locked\n");
+
+	pid = spawn(&r, args);
+	/* the first pass waits out the busy timeout, then backs off */
+	for (i = 0; i < 300; i++) {
+		free(log);
+		log = stderr_of(&r);
+		if (strstr(log, "retrying in") != NULL)
+			break;
+		usleep(100 * 1000);
+	}
+	ck_assert_msg(
+	    strstr(log, "locked") != NULL && strstr(log, "retrying in") != NULL,
+	    "no word of the lock and a retry: %s", log);
+	/* the other writer is done */
+	close(to_child[1]);
+	ck_assert_int_eq(waitpid(holder_pid, NULL, 0), holder_pid);
+	close(from_child[0]);
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_REPLIED, 30),
+	    "the watcher did not catch up: %s", log = stderr_of(&r));
+	ck_assert_int_eq(stop(pid), 0);
+
+	ck_assert_int_eq(crk_store_open(r.db, &store, NULL), CRK_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(crk_store_db(store),
+			     "PRAGMA integrity_check", -1, &stmt, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(stmt, 0), "ok");
+	sqlite3_finalize(stmt);
+	crk_store_free(&store);
+	free(log);
+	free(script);
+	rep_close(&r);
+}
+END_TEST
+
 /* ---- secrets --------------------------------------------------------- */
 
 /* Does the file at path hold needle anywhere (binary-safe)? */
@@ -908,6 +1003,8 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm);
 	tcase_add_test(tc, test_watch_serves_the_feeds_of_the_serve_section);
+	tcase_add_test(
+	    tc, test_watch_waits_out_a_store_locked_by_another_writer);
 	tcase_add_test(
 	    tc, test_the_password_reaches_no_output_file_or_process_detail);
 	tcase_add_test(tc, test_watch_misses_nothing_across_a_dovecot_restart);

@@ -498,6 +498,7 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 	size_t n = 0, i;
 	double start, wait;
 	int c, rc, interval = 60, force = -1;
+	unsigned delay;
 	char *end;
 
 	while ((c = getopt_long(argc, argv, ":fsi:h", options, NULL)) != -1) {
@@ -530,7 +531,15 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = sync_accounts(cli, NULL, &i, &n)) != EX_OK)
 		return rc;
-	if ((rc = crk_cli_open_store(cli)) != EX_OK)
+	/* The Claws plugin (or a command) may hold the store's write lock
+	 * longer than the busy timeout: a daemon waits and retries, with
+	 * back-off, instead of exiting. */
+	for (delay = 1; (rc = crk_cli_open_store(cli)) == EX_TEMPFAIL;
+	     delay = delay < 32 ? delay * 2 : 60) {
+		crk_warn("retrying in %u s", delay);
+		sleep(delay);
+	}
+	if (rc != EX_OK)
 		return rc;
 
 	crk_engine_set_return_date_parser(cli->engine, crk_ooo_return_date);
