@@ -4,7 +4,7 @@
  * sync, then run normally.  The final store (proposals, states, rounds,
  * touches, follow-ups and their due dates) must equal that of an
  * uninterrupted run on the same mailbox, and the Drafts folder must hold
- * exactly as many drafts, none twice. */
+ * exactly as many drafts: one per open follow-up, none twice. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -282,6 +282,54 @@ drafts(struct rep *r)
 	return mb.exists;
 }
 
+/* Every draft the store says is in the Drafts folder is there exactly
+ * once (a crash between APPEND and the store write must not append a
+ * second copy), none is left half-done, and each belongs to the open
+ * follow-up: the folder holds one draft per open follow-up and nothing
+ * else.  Returns how many open follow-ups have their draft. */
+static unsigned
+check_drafts(struct rep *r)
+{
+	struct crk_store *store = NULL;
+	struct crk_draft_list list = {0};
+	struct crk_imap_mailbox mb;
+	char *error = NULL;
+	unsigned open = 0;
+	size_t i;
+
+	ck_assert_msg(
+	    crk_store_open(r->db, &store, &error) == CRK_OK, "%s", error);
+	ck_assert_msg(crk_store_drafts(store, "work", &list, &error) == CRK_OK,
+	    "%s", error);
+	ck_assert_msg(crk_imap_select(r->imap, "Drafts", &mb, &error) == CRK_OK,
+	    "%s", error);
+	for (i = 0; i < list.count; i++) {
+		const struct crk_draft *d = &list.items[i];
+		uint32_t *uids = NULL;
+		size_t n = 0;
+
+		ck_assert_msg(d->state != CRK_DRAFT_PENDING,
+		    "draft %s is still pending after a clean sync",
+		    d->message_id);
+		if (d->state != CRK_DRAFT_APPENDED)
+			continue;
+		ck_assert_msg(d->followup_open,
+		    "draft %s is kept for a closed follow-up", d->message_id);
+		ck_assert_msg(crk_imap_search_header(r->imap, "Message-ID",
+				  d->message_id, &uids, &n, &error) == CRK_OK,
+		    "%s", error);
+		ck_assert_msg(n == 1, "draft %s is %zu times in Drafts",
+		    d->message_id, n);
+		free(uids);
+		open++;
+	}
+	ck_assert_msg(open == mb.exists,
+	    "Drafts holds %u messages for %u open follow-ups", mb.exists, open);
+	crk_draft_list_clear(&list);
+	crk_store_free(&store);
+	return open;
+}
+
 START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 {
 	struct rep ref, crash;
@@ -295,8 +343,7 @@ START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	rc = sync_once(&ref);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	/* kill within the first third of what a whole sync takes (later
-	 * syncs have less left to do) */
+	/* kills are timed against what a whole sync takes */
 	sync_ms =
 	    (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
 	ck_assert_msg(rc == 0, "the reference sync exited %d", rc);
@@ -310,12 +357,20 @@ START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 		int status;
 		pid_t pid = spawn_sync(&crash);
 
-		usleep(
-		    (useconds_t)(10 + rand() % (int)(sync_ms / 3 + 1)) * 1000);
+		/* even kills early (the fetch), odd ones anywhere: a later
+		 * sync has less to fetch and reaches the drafts sooner */
+		int span = (int)(k % 2 ? sync_ms : sync_ms / 3) + 1;
+		int ms = 10 + rand() % span;
+
+		usleep((useconds_t)ms * 1000);
 		kill(pid, SIGKILL);
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		if (WIFSIGNALED(status))
 			kills++;
+		/* logged, so a failure can be replayed from its seed */
+		fprintf(stderr, "# seed %u: kill %d after %d of %ld ms: %s\n",
+		    seed, k + 1, ms, sync_ms,
+		    WIFSIGNALED(status) ? "killed" : "had ended");
 	}
 	/* the kills landed inside syncs, not after them */
 	ck_assert_msg(kills >= 3,
@@ -327,6 +382,8 @@ START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 	ck_assert_msg(strcmp(want, got) == 0,
 	    "seed %u, %u kills: the store differs.\nwant:\n%s\n\ngot:\n%s",
 	    seed, kills, want, got);
+	ck_assert_uint_eq(check_drafts(&ref), n_drafts);
+	ck_assert_uint_eq(check_drafts(&crash), n_drafts);
 	ck_assert_msg(drafts(&crash) == n_drafts,
 	    "seed %u: %u drafts after the kills, %u without", seed,
 	    drafts(&crash), n_drafts);
