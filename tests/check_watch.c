@@ -717,7 +717,8 @@ END_TEST
  * longer than the busy timeout: the watcher says the store is locked,
  * retries with back-off instead of giving up, and once the lock is gone
  * it catches up; the store stays sound. */
-START_TEST(test_watch_waits_out_a_store_locked_by_another_writer)
+static void
+watch_waits_out_a_locked_store(bool during_pass)
 {
 	static const char holder[] =
 	    "import sqlite3, sys\n"
@@ -733,7 +734,7 @@ START_TEST(test_watch_waits_out_a_store_locked_by_another_writer)
 	int to_child[2], from_child[2], i, rc;
 	struct crk_store *store = NULL;
 	sqlite3_stmt *stmt;
-	pid_t holder_pid, pid;
+	pid_t holder_pid, pid = -1;
 
 	rep_open(&r, "locked", "imaps", "localhost", true, true);
 	put(&r, "Sent", "outlook-proposal.eml");
@@ -741,7 +742,22 @@ START_TEST(test_watch_waits_out_a_store_locked_by_another_writer)
 	ck_assert_msg(rc == 0, "sync exited %d: %s", rc, err);
 	free(out);
 	free(err);
-	put(&r, "INBOX", "gmail-reply.eml");
+	if (during_pass) {
+		/* the watcher is up and has read the mailbox before the
+		 * lock is taken: the reply meets the lock mid-pass */
+		pid = spawn(&r, args);
+		for (i = 0; i < 300; i++) {
+			free(log);
+			log = stderr_of(&r);
+			if (strstr(log, "messages read") != NULL)
+				break;
+			usleep(100 * 1000);
+		}
+		ck_assert_msg(strstr(log, "messages read") != NULL,
+		    "the watcher made no first pass: %s", log);
+	} else {
+		put(&r, "INBOX", "gmail-reply.eml");
+	}
 
 	script = crk_xasprintf("%s/hold.py", r.dir);
 	crk_test_write_file(script, holder);
@@ -771,8 +787,11 @@ START_TEST(test_watch_waits_out_a_store_locked_by_another_writer)
 	}
 	ck_assert_str_eq(buf, "locked\n");
 
-	pid = spawn(&r, args);
-	/* the first pass waits out the busy timeout, then backs off */
+	if (during_pass)
+		put(&r, "INBOX", "gmail-reply.eml");
+	else
+		pid = spawn(&r, args);
+	/* the pass waits out the busy timeout, then backs off */
 	for (i = 0; i < 300; i++) {
 		free(log);
 		log = stderr_of(&r);
@@ -802,6 +821,19 @@ START_TEST(test_watch_waits_out_a_store_locked_by_another_writer)
 	free(log);
 	free(script);
 	rep_close(&r);
+}
+
+START_TEST(test_watch_waits_out_a_store_locked_by_another_writer)
+{
+	watch_waits_out_a_locked_store(false);
+}
+END_TEST
+
+/* The same lock taken while the watcher runs: the pass that meets it is
+ * a temporary error with back-off, and nothing the pass read is lost. */
+START_TEST(test_watch_waits_out_a_store_locked_during_a_pass)
+{
+	watch_waits_out_a_locked_store(true);
 }
 END_TEST
 
@@ -1005,6 +1037,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_watch_serves_the_feeds_of_the_serve_section);
 	tcase_add_test(
 	    tc, test_watch_waits_out_a_store_locked_by_another_writer);
+	tcase_add_test(tc, test_watch_waits_out_a_store_locked_during_a_pass);
 	tcase_add_test(
 	    tc, test_the_password_reaches_no_output_file_or_process_detail);
 	tcase_add_test(tc, test_watch_misses_nothing_across_a_dovecot_restart);
