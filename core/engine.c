@@ -585,33 +585,35 @@ engine_backfill(struct crk_engine *engine, int64_t proposal, char **error_r)
 {
 	/* One query for all fallbacks; see DESIGN.md "What counts as what".
 	 * ?1 proposal.  Kinds: 0 own, 1 bounce, 2 autoreply, 5 inbound. */
+	/* Three lookups, each by an index (one OR over them made SQLite
+	 * scan every message once per new proposal: quadratic on a large
+	 * mailbox): same subject, a prospect's address, the returned
+	 * Message-ID of a bounce. */
 	static const char sql[] =
 	    "WITH p AS (SELECT pr.id, pr.account, pm.date, pm.subject_norm, "
 	    "  pm.message_id FROM proposals pr JOIN messages pm "
-	    "  ON pm.id = pr.message WHERE pr.id = ?1) "
-	    "SELECT m.id FROM messages m, p WHERE m.account = p.account "
-	    "AND m.date >= p.date AND m.id NOT IN (SELECT message FROM thread "
-	    "  WHERE proposal = ?1) AND ("
-	    /* a genuine reply from a prospect with the same subject */
-	    " (m.kind = 5 AND m.subject_norm = p.subject_norm AND EXISTS ("
-	    "   SELECT 1 FROM message_addrs a JOIN prospects x ON x.addr = "
-	    "   a.addr AND x.proposal = ?1 WHERE a.message = m.id AND "
-	    "   a.role = 0))"
-	    /* the rep writing to a prospect with the same subject */
-	    " OR (m.kind = 0 AND m.subject_norm = p.subject_norm AND EXISTS ("
-	    "   SELECT 1 FROM message_addrs a JOIN prospects x ON x.addr = "
-	    "   a.addr AND x.proposal = ?1 WHERE a.message = m.id AND "
-	    "   a.role IN (1, 2)))"
-	    /* a prospect's out-of-office */
-	    " OR (m.kind = 2 AND EXISTS (SELECT 1 FROM message_addrs a JOIN "
-	    "   prospects x ON x.addr = a.addr AND x.proposal = ?1 WHERE "
-	    "   a.message = m.id AND a.role = 0))"
-	    /* a bounce of a prospect's address or of the proposal */
-	    " OR (m.kind = 1 AND (m.dsn_message_id = p.message_id OR EXISTS ("
-	    "   SELECT 1 FROM message_addrs a JOIN prospects x ON x.addr = "
-	    "   a.addr AND x.proposal = ?1 WHERE a.message = m.id AND "
-	    "   a.role = 3)))"
-	    ") ORDER BY m.date";
+	    "  ON pm.id = pr.message WHERE pr.id = ?1), "
+	    "c(id, date) AS ("
+	    /* a genuine reply from a prospect with the same subject, or the
+	     * rep writing to a prospect with the same subject */
+	    " SELECT m.id, m.date FROM p JOIN messages m ON "
+	    "  m.account = p.account AND m.subject_norm = p.subject_norm "
+	    "  WHERE m.kind IN (0, 5) AND EXISTS (SELECT 1 FROM "
+	    "  message_addrs a JOIN prospects x ON x.addr = a.addr AND "
+	    "  x.proposal = ?1 WHERE a.message = m.id AND ((m.kind = 5 AND "
+	    "  a.role = 0) OR (m.kind = 0 AND a.role IN (1, 2))))"
+	    /* a prospect's out-of-office, a bounce of a prospect's address */
+	    " UNION SELECT m.id, m.date FROM p, prospects x JOIN "
+	    "  message_addrs a ON a.addr = x.addr JOIN messages m ON "
+	    "  m.id = a.message WHERE x.proposal = ?1 AND "
+	    "  m.account = p.account AND ((m.kind = 2 AND a.role = 0) OR "
+	    "  (m.kind = 1 AND a.role = 3))"
+	    /* a bounce of the proposal itself */
+	    " UNION SELECT m.id, m.date FROM p JOIN messages m ON "
+	    "  m.dsn_message_id = p.message_id AND m.account = p.account "
+	    "  WHERE m.kind = 1) "
+	    "SELECT c.id FROM c, p WHERE c.date >= p.date AND c.id NOT IN "
+	    "(SELECT message FROM thread WHERE proposal = ?1) ORDER BY c.date";
 	static const char sql_refs[] =
 	    "SELECT r.message FROM proposals pr JOIN messages pm ON pm.id = "
 	    "pr.message JOIN message_refs r ON r.ref = pm.message_id "
