@@ -206,7 +206,8 @@ struct watch_account {
 	struct crk_imap *imap;                   /* owned */
 	double next_try;                         /* monotonic seconds; 0: now */
 	double delay;                            /* current back-off, seconds */
-	bool final; /* given up until the config changes */
+	bool rushed; /* the last pass began at once, without IDLE */
+	bool final;  /* given up until the config changes */
 };
 
 static int watch_pipe[2] = {-1, -1};
@@ -402,9 +403,29 @@ watch_account(struct crk_cli *cli, struct watch_account *wa, int idle_secs,
 	 * folders are read on every pass), or a signal.  Servers drop
 	 * IDLE after 30 minutes (RFC 2177); the interval stays below. */
 	if (crk_imap_has_capability(wa->imap, "IDLE")) {
+		struct crk_folder_state fs;
+
 		if ((st = crk_imap_examine(wa->imap, "INBOX", &mb, &error)) !=
 		    CRK_OK)
 			goto fail;
+		/* IDLE reports what changes from now on: mail that came
+		 * after this pass read INBOX would wait for the next poll.
+		 * When the server has UIDs the store has not seen, run a pass
+		 * at once (once: a message expunged before we saw it leaves
+		 * UIDNEXT ahead for good). */
+		if (!wa->rushed && mb.uidnext != 0 &&
+		    crk_store_folder_get(cli->store, wa->config->name, "INBOX",
+			&fs, NULL) == CRK_OK &&
+		    fs.uidvalidity == mb.uidvalidity &&
+		    mb.uidnext > fs.last_uid + 1) {
+			crk_debug("account %s: new mail in INBOX during the "
+				  "pass",
+			    wa->config->name);
+			wa->rushed = true;
+			free(error);
+			return;
+		}
+		wa->rushed = false;
 		st = crk_imap_idle(
 		    wa->imap, idle_secs, watch_pipe[0], &news, &error);
 		if (st != CRK_OK)
