@@ -56,7 +56,8 @@ read_line(char *line, size_t size)
 	/* a literal {N}: read (and drop) its N bytes, then the rest */
 	if (n > 2 && line[n - 1] == '}') {
 		char *open = strrchr(line, '{');
-		unsigned long len = open != NULL ? strtoul(open + 1, NULL, 10) : 0;
+		unsigned long len =
+		    open != NULL ? strtoul(open + 1, NULL, 10) : 0;
 
 		while (len > 0) {
 			size_t take;
