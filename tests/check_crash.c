@@ -336,7 +336,7 @@ START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 	char *want, *got;
 	unsigned seed = 20261122u + (unsigned)_i, kills = 0, n_drafts;
 	struct timespec a, b;
-	long sync_ms;
+	long sync_ms, limit_ms;
 	int k, rc;
 
 	rep_open(&ref, "ref");
@@ -353,6 +353,7 @@ START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 
 	rep_open(&crash, "kill");
 	srand(seed);
+	limit_ms = sync_ms;
 	/* up to 12 tries for 6 kills: a sync that had ended before its kill
 	 * came is a whole sync, and harmless */
 	for (k = 0; k < 12 && kills < 6; k++) {
@@ -361,7 +362,7 @@ START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 
 		/* even kills early (the fetch), odd ones anywhere: a later
 		 * sync has less to fetch and reaches the drafts sooner */
-		int span = (int)(k % 2 ? sync_ms : sync_ms / 3) + 1;
+		int span = (int)(k % 2 ? limit_ms : limit_ms / 3) + 1;
 		int ms = 10 + rand() % span;
 
 		usleep((useconds_t)ms * 1000);
@@ -369,6 +370,8 @@ START_TEST(test_sigkill_during_sync_then_a_normal_sync_gives_the_same_store)
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 		if (WIFSIGNALED(status))
 			kills++;
+		else if (limit_ms > 40)
+			limit_ms /= 2; /* less was left to do: kill sooner */
 		/* logged, so a failure can be replayed from its seed */
 		fprintf(stderr, "# seed %u: kill %d after %d of %ld ms: %s\n",
 		    seed, k + 1, ms, sync_ms,
