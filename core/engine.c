@@ -547,12 +547,17 @@ engine_attach(struct crk_engine *engine, int64_t proposal, int64_t pk,
 			continue;
 		/* Whatever answers this message, or reports it bounced,
 		 * belongs to the thread too. */
+		/* By message_refs_ref and messages_dsn.  An OR of both, or
+		 * an index on account, let SQLite scan the account's
+		 * messages instead (CROSS JOIN and the unary + keep it off
+		 * that plan): quadratic on a large mailbox. */
 		stmt = crk_store_stmt(engine->store,
-		    "SELECT m.id FROM "
-		    "messages m WHERE m.account = ?1 AND (m.id IN (SELECT "
-		    "message FROM message_refs WHERE ref = ?2) OR "
-		    "m.dsn_message_id = ?2) AND m.id NOT IN (SELECT message "
-		    "FROM thread WHERE proposal = ?3)");
+		    "SELECT m.id FROM message_refs r CROSS JOIN messages m "
+		    "ON m.id = r.message WHERE r.ref = ?2 AND +m.account = ?1 "
+		    "AND m.id NOT IN (SELECT message FROM thread WHERE "
+		    "proposal = ?3) UNION SELECT m.id FROM messages m WHERE "
+		    "m.dsn_message_id = ?2 AND +m.account = ?1 AND m.id NOT IN "
+		    "(SELECT message FROM thread WHERE proposal = ?3)");
 		crk_store_bind_text(stmt, 1, m.account);
 		crk_store_bind_text(stmt, 2, m.message_id);
 		sqlite3_bind_int64(stmt, 3, proposal);
@@ -765,14 +770,25 @@ static enum crk_status
 engine_find_by_refs(struct crk_engine *engine, int64_t pk, int64_t **ids_r,
     size_t *n_r, char **error_r)
 {
+	/* Two lookups by (account, message_id), one per kind of pointer: an
+	 * OR of both made SQLite walk every message of the account for each
+	 * new message, which made the initial sync quadratic. */
 	sqlite3_stmt *stmt = crk_store_stmt(engine->store,
-	    "SELECT DISTINCT t.proposal FROM messages me "
-	    "JOIN messages x ON x.account = me.account AND (x.message_id IN "
-	    "  (SELECT ref FROM message_refs WHERE message = me.id) OR "
-	    "  x.message_id = me.dsn_message_id) "
-	    "JOIN thread t ON t.message = x.id AND t.role IN ('proposal', "
+	    "SELECT t.proposal FROM message_refs r "
+	    "CROSS JOIN messages me ON me.id = r.message "
+	    "CROSS JOIN messages x ON x.account = me.account AND "
+	    "  x.message_id = r.ref "
+	    "CROSS JOIN thread t ON t.message = x.id AND t.role IN "
+	    "('proposal', "
 	    "  'touch', 'reply', 'colleague') "
-	    "WHERE me.id = ?");
+	    "WHERE r.message = ?1 "
+	    "UNION SELECT t.proposal FROM messages me "
+	    "CROSS JOIN messages x ON x.account = me.account AND "
+	    "  x.message_id = me.dsn_message_id "
+	    "CROSS JOIN thread t ON t.message = x.id AND t.role IN "
+	    "('proposal', "
+	    "  'touch', 'reply', 'colleague') "
+	    "WHERE me.id = ?1");
 
 	sqlite3_bind_int64(stmt, 1, pk);
 	return engine_collect_ids(engine, stmt, ids_r, n_r, error_r);
@@ -783,26 +799,29 @@ static enum crk_status
 engine_find_by_fallback(struct crk_engine *engine, const struct link_msg *m,
     int64_t **ids_r, size_t *n_r, char **error_r)
 {
+	/* From the message's own addresses to the proposals of those
+	 * prospects (prospects_addr): the cost is the prospects' proposals,
+	 * not the mailbox.  CROSS JOIN keeps SQLite to that order; left to
+	 * itself (no ANALYZE statistics) it scanned every proposal for every
+	 * new message.  Roles: 0 from, 1 to, 2 cc, 3 failed recipient. */
 	static const char sql[] =
-	    "SELECT DISTINCT pr.id FROM proposals pr "
-	    "JOIN messages pm ON pm.id = pr.message "
-	    "JOIN messages me ON me.id = ?1 "
-	    "WHERE pr.account = me.account AND pm.date <= me.date "
+	    "SELECT DISTINCT pr.id FROM messages me "
+	    "CROSS JOIN message_addrs a CROSS JOIN prospects x "
+	    "CROSS JOIN proposals pr CROSS JOIN messages pm "
+	    "WHERE me.id = ?1 AND a.message = me.id AND x.addr = a.addr "
+	    "AND pr.id = x.proposal AND pm.id = pr.message "
+	    "AND pr.account = me.account AND pm.date <= me.date "
 	    "AND pr.message != me.id AND ("
-	    " (me.kind IN (0, 5) AND pm.subject_norm = me.subject_norm "
-	    "  AND pm.subject_norm != '' AND EXISTS (SELECT 1 FROM "
-	    "  message_addrs a JOIN prospects x ON x.addr = a.addr AND "
-	    "  x.proposal = pr.id WHERE a.message = me.id AND "
-	    "  a.role IN (CASE me.kind WHEN 0 THEN 1 ELSE 0 END, "
-	    "  CASE me.kind WHEN 0 THEN 2 ELSE 0 END)))"
-	    " OR (me.kind = 2 AND pr.state NOT IN (4, 5, 6) AND EXISTS ("
-	    "  SELECT 1 FROM message_addrs a JOIN prospects x ON x.addr = "
-	    "  a.addr AND x.proposal = pr.id WHERE a.message = me.id AND "
-	    "  a.role = 0))"
-	    " OR (me.kind = 1 AND pr.state NOT IN (4, 5, 6) AND EXISTS ("
-	    "  SELECT 1 FROM message_addrs a JOIN prospects x ON x.addr = "
-	    "  a.addr AND x.proposal = pr.id WHERE a.message = me.id AND "
-	    "  a.role = 3)))";
+	    /* the rep writing to a prospect, a prospect writing back, with
+	     * the same subject */
+	    " (((me.kind = 0 AND a.role IN (1, 2)) OR (me.kind = 5 AND "
+	    "  a.role = 0)) AND pm.subject_norm = me.subject_norm AND "
+	    "  pm.subject_norm != '')"
+	    /* a prospect's out-of-office, a bounce of a prospect's address,
+	     * while the proposal is open */
+	    " OR (((me.kind = 2 AND a.role = 0) OR (me.kind = 1 AND "
+	    "  a.role = 3)) AND pr.state NOT IN (4, 5, 6))) "
+	    "ORDER BY pr.id";
 	sqlite3_stmt *stmt;
 
 	if (m->kind != CRK_KIND_OWN && m->kind != CRK_KIND_INBOUND &&
