@@ -525,6 +525,9 @@ crk_proposal_list_clear(struct crk_proposal_list *list)
 	list->count = 0;
 }
 
+/* "+f.state": by the proposal's own follow-ups (the UNIQUE index), not by
+ * followups_open, which made SQLite walk every open follow-up for every
+ * proposal (quadratic in a feed render). */
 #define PROPOSAL_COLUMNS                                                       \
 	"p.id, p.short_id, p.account, m.message_id, m.subject, "               \
 	"m.from_addr, m.from_name, m.attachments, p.reason, m.date, "          \
@@ -533,7 +536,7 @@ crk_proposal_list_clear(struct crk_proposal_list *list)
 	"p.snooze_until, p.closed_at, f.id, f.number, f.due "                  \
 	"FROM proposals p JOIN messages m ON m.id = p.message "                \
 	"LEFT JOIN messages lm ON lm.id = p.last_message "                     \
-	"LEFT JOIN followups f ON f.proposal = p.id AND f.state = 0 "
+	"LEFT JOIN followups f ON f.proposal = p.id AND +f.state = 0 "
 
 static enum crk_status
 store_load_prospects(
@@ -771,13 +774,22 @@ enum crk_status
 crk_store_followups(struct crk_store *store, int64_t proposal_id,
     bool open_only, struct crk_followup_list *list_r, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(store,
-	    "SELECT id, proposal, round, number, due, state, closed_at, "
-	    "channel, uid, created_at, changed_at, sequence FROM followups "
-	    "WHERE (?1 = 0 OR proposal = ?1) AND (?2 = 0 OR state = 0) "
-	    "ORDER BY proposal, round, number");
+	/* Two statements: "?1 = 0 OR proposal = ?1" cannot use the index,
+	 * so one proposal's follow-ups would cost a walk of them all. */
+	sqlite3_stmt *stmt = proposal_id != 0
+	    ? crk_store_stmt(store,
+		  "SELECT id, proposal, round, number, due, state, closed_at, "
+		  "channel, uid, created_at, changed_at, sequence FROM "
+		  "followups WHERE proposal = ?1 AND (?2 = 0 OR state = 0) "
+		  "ORDER BY proposal, round, number")
+	    : crk_store_stmt(store,
+		  "SELECT id, proposal, round, number, due, state, closed_at, "
+		  "channel, uid, created_at, changed_at, sequence FROM "
+		  "followups WHERE (?2 = 0 OR state = 0) "
+		  "ORDER BY proposal, round, number");
 
-	sqlite3_bind_int64(stmt, 1, proposal_id);
+	if (proposal_id != 0)
+		sqlite3_bind_int64(stmt, 1, proposal_id);
 	sqlite3_bind_int(stmt, 2, open_only ? 1 : 0);
 	return store_collect_followups(store, stmt, list_r, error_r);
 }

@@ -672,6 +672,53 @@ START_TEST(test_delivery_report_parts_are_found_and_fetched)
 }
 END_TEST
 
+/* Many parts of many messages in one go, each landing on its own message
+ * and section: a mix-up would feed one bounce's report to another mail. */
+START_TEST(test_parts_of_many_messages_are_fetched_together)
+{
+	struct crk_imap *imap = open_as("parts", CRK_TLS_IMAPS, "localhost");
+	struct crk_imap_mailbox mb;
+	struct crk_imap_part parts[6];
+	char *error = NULL;
+	size_t i;
+
+	append_mail(imap, "INBOX", "postfix-dsn.eml", NULL);
+	append_mail(imap, "INBOX", "exchange-ooo.eml", NULL);
+	append_mail(imap, "INBOX", "postfix-dsn.eml", NULL);
+	ck_assert_int_eq(crk_imap_examine(imap, "INBOX", &mb, &error), CRK_OK);
+	parts[0] =
+	    (struct crk_imap_part){.uid = 3, .section = "3", .max_bytes = 4096};
+	parts[1] =
+	    (struct crk_imap_part){.uid = 1, .section = "2", .max_bytes = 4096};
+	parts[2] =
+	    (struct crk_imap_part){.uid = 2, .section = "1", .max_bytes = 40};
+	parts[3] =
+	    (struct crk_imap_part){.uid = 1, .section = "3", .max_bytes = 4096};
+	parts[4] = (struct crk_imap_part){
+	    .uid = 99, .section = "1", .max_bytes = 40}; /* no such message */
+	parts[5] = (struct crk_imap_part){.uid = 3,
+	    .section = "2.x",
+	    .max_bytes = 4096}; /* not a part number */
+	ck_assert_int_eq(crk_imap_fetch_parts(imap, parts, 6, &error), CRK_OK);
+	ck_assert_ptr_nonnull(parts[0].data);
+	ck_assert_ptr_nonnull(strstr(parts[0].data, "3f2a9c1e-5b7d"));
+	ck_assert_ptr_nonnull(parts[1].data);
+	ck_assert_ptr_nonnull(strstr(
+	    parts[1].data, "Final-Recipient: rfc822; b.wrong@globex.example"));
+	ck_assert_ptr_null(strstr(parts[1].data, "3f2a9c1e-5b7d"));
+	ck_assert_ptr_nonnull(parts[2].data);
+	ck_assert_uint_eq(parts[2].len, 40);
+	ck_assert_ptr_null(strstr(parts[2].data, "Final-Recipient"));
+	ck_assert_ptr_nonnull(parts[3].data);
+	ck_assert_ptr_nonnull(strstr(parts[3].data, "3f2a9c1e-5b7d"));
+	ck_assert_ptr_null(parts[4].data);
+	ck_assert_ptr_null(parts[5].data);
+	for (i = 0; i < 6; i++)
+		free(parts[i].data);
+	crk_imap_free(&imap);
+}
+END_TEST
+
 START_TEST(test_changedsince_reports_a_keyword_set_by_another_client)
 {
 	struct crk_imap *a = open_as("modseq", CRK_TLS_IMAPS, "localhost");
@@ -813,6 +860,7 @@ crk_test_suite(void)
 	tcase_add_test(tc,
 	    test_fetch_reads_headers_flags_and_attachment_names_without_seen);
 	tcase_add_test(tc, test_delivery_report_parts_are_found_and_fetched);
+	tcase_add_test(tc, test_parts_of_many_messages_are_fetched_together);
 	tcase_add_test(tc, test_a_message_is_found_again_by_its_message_id);
 	tcase_add_test(
 	    tc, test_changedsince_reports_a_keyword_set_by_another_client);

@@ -1640,22 +1640,14 @@ crk_imap_fetch_range(struct crk_imap *imap, uint32_t first, uint32_t last,
 	return imap_fetch_set(imap, set, changedsince, list_r, error_r);
 }
 
-enum crk_status
-crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid, const char *section,
-    size_t max_bytes, char **data_r, size_t *len_r, char **error_r)
+/* The section spec of a part number ("2.1"); NULL when it is not one. */
+static struct mailimap_section *
+imap_part_section(const char *section)
 {
-	struct mailimap_fetch_type *ft;
-	struct mailimap_section *sec;
-	struct mailimap_set *set;
-	clist *ids, *result = NULL;
-	clistiter *it, *ait;
 	const char *p = section;
-	enum crk_status st;
-	int r;
+	clist *ids = clist_new();
+	clistiter *it;
 
-	*data_r = NULL;
-	*len_r = 0;
-	ids = clist_new();
 	if (ids == NULL)
 		crk_oom();
 	while (*p != '\0') {
@@ -1663,64 +1655,162 @@ crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid, const char *section,
 		unsigned long v = strtoul(p, &end, 10);
 		uint32_t *id;
 
-		if (end == p || v == 0 || v > UINT32_MAX) {
-			clistiter *fit;
-
-			for (fit = clist_begin(ids); fit != NULL;
-			     fit = clist_next(fit))
-				free(clist_content(fit));
-			clist_free(ids);
-			crk_error_set(error_r, "bad part number %s", section);
-			return CRK_E_INVAL;
-		}
+		if (end == p || v == 0 || v > UINT32_MAX ||
+		    (*end != '.' && *end != '\0'))
+			goto bad;
 		id = crk_xmalloc(sizeof(*id));
 		*id = (uint32_t)v;
 		if (clist_append(ids, id) < 0)
 			crk_oom();
 		p = *end == '.' ? end + 1 : end;
 	}
-	sec = mailimap_section_new_part(mailimap_section_part_new(ids));
+	return mailimap_section_new_part(mailimap_section_part_new(ids));
+bad:
+	for (it = clist_begin(ids); it != NULL; it = clist_next(it))
+		free(clist_content(it));
+	clist_free(ids);
+	return NULL;
+}
+
+/* The body section of one FETCH answer, and its UID. */
+static const struct mailimap_msg_att_body_section *
+imap_body_section(const struct mailimap_msg_att *att, uint32_t *uid_r)
+{
+	const struct mailimap_msg_att_body_section *found = NULL;
+	clistiter *it;
+
+	*uid_r = 0;
+	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
+		struct mailimap_msg_att_item *item = clist_content(it);
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		if (item->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+			*uid_r = item->att_data.att_static->att_data.att_uid;
+		else if (item->att_data.att_static->att_type ==
+			MAILIMAP_MSG_ATT_BODY_SECTION &&
+		    found == NULL &&
+		    item->att_data.att_static->att_data.att_body_section
+			    ->sec_body_part != NULL)
+			found = item->att_data.att_static->att_data
+				    .att_body_section;
+	}
+	return found;
+}
+
+/* One UID FETCH for the parts group[0..n) (same section and size). */
+static enum crk_status
+imap_fetch_part_group(struct crk_imap *imap, struct crk_imap_part **group,
+    size_t n, char **error_r)
+{
+	struct mailimap_fetch_type *ft;
+	struct mailimap_section *sec;
+	struct mailimap_set *set;
+	clist *result = NULL;
+	clistiter *it;
+	enum crk_status st;
+	size_t i;
+	int r;
+
+	if ((sec = imap_part_section(group[0]->section)) == NULL) {
+		crk_debug("bad part number %s: not fetched", group[0]->section);
+		return CRK_OK;
+	}
 	ft = mailimap_fetch_type_new_fetch_att(
 	    mailimap_fetch_att_new_body_peek_section_partial(
-		sec, 0, (uint32_t)max_bytes));
-	set = mailimap_set_new_single(uid);
-	if (sec == NULL || ft == NULL || set == NULL)
+		sec, 0, (uint32_t)group[0]->max_bytes));
+	if ((set = mailimap_set_new_empty()) == NULL || ft == NULL)
 		crk_oom();
+	for (i = 0; i < n; i++)
+		if (mailimap_set_add_single(set, group[i]->uid) !=
+		    MAILIMAP_NO_ERROR)
+			crk_oom();
 	r = mailimap_uid_fetch(imap->session, set, ft, &result);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
 	if ((st = imap_error(imap, r, "UID FETCH BODY.PEEK", error_r)) !=
 	    CRK_OK)
 		return st;
-	for (it = clist_begin(result); it != NULL && *data_r == NULL;
-	     it = clist_next(it)) {
-		struct mailimap_msg_att *att = clist_content(it);
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		const struct mailimap_msg_att_body_section *bs;
+		uint32_t uid;
 
-		for (ait = clist_begin(att->att_list); ait != NULL;
-		     ait = clist_next(ait)) {
-			struct mailimap_msg_att_item *item = clist_content(ait);
-			struct mailimap_msg_att_body_section *bs;
-
-			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
-			    item->att_data.att_static->att_type !=
-				MAILIMAP_MSG_ATT_BODY_SECTION)
+		bs = imap_body_section(clist_content(it), &uid);
+		if (bs == NULL || uid == 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (group[i]->uid != uid || group[i]->data != NULL)
 				continue;
-			bs = item->att_data.att_static->att_data
-				 .att_body_section;
-			if (bs->sec_body_part == NULL)
-				continue;
-			*data_r =
+			group[i]->data =
 			    crk_xstrndup(bs->sec_body_part, bs->sec_length);
-			*len_r = bs->sec_length;
+			group[i]->len = bs->sec_length;
 			break;
 		}
 	}
 	mailimap_fetch_list_free(result);
-	if (*data_r == NULL) {
+	return CRK_OK;
+}
+
+enum crk_status
+crk_imap_fetch_parts(struct crk_imap *imap, struct crk_imap_part *parts,
+    size_t count, char **error_r)
+{
+	struct crk_imap_part **group;
+	bool *done;
+	enum crk_status st = CRK_OK;
+	size_t i, j, n;
+
+	for (i = 0; i < count; i++) {
+		parts[i].data = NULL;
+		parts[i].len = 0;
+	}
+	if (count == 0)
+		return CRK_OK;
+	group = crk_xcalloc(count, sizeof(*group));
+	done = crk_xcalloc(count, sizeof(*done));
+	/* One command per distinct (section, size) instead of one per
+	 * message: a round trip each was most of a large sync's wait. */
+	for (i = 0; i < count && st == CRK_OK; i++) {
+		if (done[i])
+			continue;
+		n = 0;
+		for (j = i; j < count; j++) {
+			if (done[j] ||
+			    parts[j].max_bytes != parts[i].max_bytes ||
+			    strcmp(parts[j].section, parts[i].section) != 0)
+				continue;
+			done[j] = true;
+			group[n++] = &parts[j];
+		}
+		st = imap_fetch_part_group(imap, group, n, error_r);
+	}
+	free(group);
+	free(done);
+	if (st != CRK_OK)
+		for (i = 0; i < count; i++)
+			crk_free_str(&parts[i].data);
+	return st;
+}
+
+enum crk_status
+crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid, const char *section,
+    size_t max_bytes, char **data_r, size_t *len_r, char **error_r)
+{
+	struct crk_imap_part part = {
+	    .uid = uid, .section = section, .max_bytes = max_bytes};
+	enum crk_status st;
+
+	*data_r = NULL;
+	*len_r = 0;
+	if ((st = crk_imap_fetch_parts(imap, &part, 1, error_r)) != CRK_OK)
+		return st;
+	if (part.data == NULL) {
 		crk_error_set(
 		    error_r, "part %s of UID %u not returned", section, uid);
 		return CRK_E_NOTFOUND;
 	}
+	*data_r = part.data;
+	*len_r = part.len;
 	return CRK_OK;
 }
 

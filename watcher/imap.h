@@ -197,6 +197,21 @@ crk_imap_fetch_range(struct crk_imap *imap, uint32_t first, uint32_t last,
 /* BODY.PEEK[section]<0.max_bytes>: the raw (still transfer-encoded) text
  * of one part.  *data_r is NUL-terminated and owned by the caller;
  * NULL with CRK_E_NOTFOUND when the server returned nothing. */
+/* One part of one message, for crk_imap_fetch_parts. */
+struct crk_imap_part {
+	uint32_t uid;
+	const char *section; /* borrowed; "1", "2.1"; "" is the whole mail */
+	size_t max_bytes;
+	char *data; /* out, owned, NUL-terminated; NULL: not returned */
+	size_t len;
+};
+
+/* Fetches many parts, one UID FETCH per distinct section and size.  A part
+ * the server does not return, or a bad part number, leaves data NULL; an
+ * error status (the connection, a NO) leaves every data NULL. */
+enum crk_status crk_imap_fetch_parts(struct crk_imap *imap,
+    struct crk_imap_part *parts, size_t count, char **error_r);
+
 enum crk_status
 crk_imap_fetch_section(struct crk_imap *imap, uint32_t uid, const char *section,
     size_t max_bytes, char **data_r, size_t *len_r, char **error_r);

@@ -140,19 +140,17 @@ out:
 	return st;
 }
 
-/* ---- one message --------------------------------------------------------- */
+/* ---- the messages of a batch ----------------------------------------------
+ */
 
-enum crk_status
-crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
-    const struct crk_imap_msg *fetched, struct crk_message **msg_r,
-    char **error_r)
+/* The engine's message from what the FETCH gave: the header block, flags
+ * (keywords only), attachment names, INTERNALDATE. */
+static struct crk_message *
+sync_message_head(const struct crk_imap_msg *fetched)
 {
 	struct crk_message *msg = NULL;
-	char *data = NULL, *text;
-	size_t len = 0, i;
-	enum crk_status st;
+	size_t i;
 
-	*msg_r = NULL;
 	if (fetched->header == NULL ||
 	    crk_message_parse(
 		fetched->header, fetched->header_len, &msg, NULL) != CRK_OK)
@@ -167,63 +165,161 @@ crk_sync_message(struct crk_imap *imap, const struct crk_rules *rules,
 	msg->internal_date = fetched->internal_date;
 	if (msg->content_type == NULL && fetched->content_type != NULL)
 		msg->content_type = crk_xstrdup(fetched->content_type);
+	return msg;
+}
 
-	/* A delivery report: its machine-readable parts name the failed
-	 * recipient and the returned message (RFC 3464). */
-	for (i = 0; i < fetched->report_sections.count; i++) {
-		st = crk_imap_fetch_section(imap, fetched->uid,
-		    fetched->report_sections.items[i], SYNC_DSN_MAX, &data,
-		    &len, error_r);
-		if (st == CRK_E_NET)
-			goto fail;
-		if (st == CRK_OK)
-			crk_message_parse_dsn(msg, data, len);
-		crk_free_str(&data);
+/* A part to fetch, and which message and what for. */
+enum sync_need { SYNC_NEED_DSN, SYNC_NEED_PROSE, SYNC_NEED_OOO };
+
+struct sync_parts {
+	struct crk_imap_part *parts;
+	size_t *owner; /* index of the message */
+	enum sync_need *need;
+	size_t count, alloc;
+};
+
+static void
+sync_parts_add(struct sync_parts *p, uint32_t uid, const char *section,
+    size_t max_bytes, size_t owner, enum sync_need need)
+{
+	if (p->count == p->alloc) {
+		p->alloc = p->alloc == 0 ? 16 : p->alloc * 2;
+		p->parts =
+		    crk_xreallocarray(p->parts, p->alloc, sizeof(*p->parts));
+		p->owner =
+		    crk_xreallocarray(p->owner, p->alloc, sizeof(*p->owner));
+		p->need =
+		    crk_xreallocarray(p->need, p->alloc, sizeof(*p->need));
 	}
-	/* Bounces that are not RFC 3464 reports (qmail, old Exchange) say
-	 * it in prose in the first text part. */
-	if (fetched->report_sections.count == 0 &&
-	    fetched->text_section != NULL &&
-	    crk_classify_may_be_prose_bounce(msg)) {
-		st = crk_imap_fetch_section(imap, fetched->uid,
-		    fetched->text_section, SYNC_DSN_MAX, &data, &len, error_r);
-		if (st == CRK_E_NET)
-			goto fail;
-		if (st == CRK_OK) {
+	p->parts[p->count] = (struct crk_imap_part){
+	    .uid = uid, .section = section, .max_bytes = max_bytes};
+	p->owner[p->count] = owner;
+	p->need[p->count] = need;
+	p->count++;
+}
+
+static void
+sync_parts_reset(struct sync_parts *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->count; i++)
+		free(p->parts[i].data);
+	p->count = 0;
+}
+
+static void
+sync_parts_free(struct sync_parts *p)
+{
+	sync_parts_reset(p);
+	free(p->parts);
+	free(p->owner);
+	free(p->need);
+}
+
+/* Fetches the wanted parts and feeds each to its message. */
+static enum crk_status
+sync_parts_apply(struct crk_imap *imap, const struct crk_imap_msg_list *list,
+    struct crk_message **msgs, struct sync_parts *p, char **error_r)
+{
+	enum crk_status st;
+	size_t i;
+
+	if (p->count == 0)
+		return CRK_OK;
+	st = crk_imap_fetch_parts(imap, p->parts, p->count, error_r);
+	if (st == CRK_E_NET)
+		return st;
+	if (st != CRK_OK) {
+		/* A NO for some part: the messages are judged on their
+		 * headers, as when a part is missing. */
+		crk_debug("parts not fetched: %s",
+		    error_r != NULL && *error_r != NULL ? *error_r : "");
+		if (error_r != NULL)
+			crk_free_str(error_r);
+	}
+	for (i = 0; i < p->count; i++) {
+		const struct crk_imap_msg *f = &list->items[p->owner[i]];
+		struct crk_message *msg = msgs[p->owner[i]];
+		const char *data = p->parts[i].data;
+		size_t len = p->parts[i].len;
+		bool html;
+		char *text;
+
+		if (data == NULL)
+			continue;
+		switch (p->need[i]) {
+		case SYNC_NEED_DSN:
+			crk_message_parse_dsn(msg, data, len);
+			break;
+		case SYNC_NEED_PROSE:
 			text = crk_message_decode_text(data, len,
-			    fetched->text_encoding, fetched->text_charset,
-			    false);
+			    f->text_encoding, f->text_charset, false);
 			crk_message_parse_prose_bounce(msg, text, strlen(text));
 			free(text);
-		}
-		crk_free_str(&data);
-	}
-	/* A possible out-of-office: its text may name the return date.
-	 * Exchange sends some as HTML only. */
-	if ((fetched->text_section != NULL || fetched->html_section != NULL) &&
-	    crk_classify_kind(rules, msg) == CRK_KIND_AUTOREPLY) {
-		bool html = fetched->text_section == NULL;
-
-		st = crk_imap_fetch_section(imap, fetched->uid,
-		    html ? fetched->html_section : fetched->text_section,
-		    SYNC_TEXT_MAX, &data, &len, error_r);
-		if (st == CRK_E_NET)
-			goto fail;
-		if (st == CRK_OK) {
+			break;
+		case SYNC_NEED_OOO:
+			html = f->text_section == NULL;
+			free(msg->body_text);
 			msg->body_text = crk_message_decode_text(data, len,
-			    html ? fetched->html_encoding
-				 : fetched->text_encoding,
-			    html ? fetched->html_charset
-				 : fetched->text_charset,
-			    html);
+			    html ? f->html_encoding : f->text_encoding,
+			    html ? f->html_charset : f->text_charset, html);
+			break;
 		}
-		crk_free_str(&data);
 	}
-	*msg_r = msg;
+	sync_parts_reset(p);
 	return CRK_OK;
-fail:
-	crk_message_free(&msg);
-	return CRK_E_NET;
+}
+
+enum crk_status
+crk_sync_messages(struct crk_imap *imap, const struct crk_rules *rules,
+    const struct crk_imap_msg_list *list, struct crk_message **msgs,
+    char **error_r)
+{
+	struct sync_parts p = {0};
+	enum crk_status st;
+	size_t i, k;
+
+	for (i = 0; i < list->count; i++)
+		msgs[i] = sync_message_head(&list->items[i]);
+
+	/* A delivery report: its machine-readable parts name the failed
+	 * recipient and the returned message (RFC 3464).  Bounces that are
+	 * not RFC 3464 reports (qmail, old Exchange) say it in prose in the
+	 * first text part. */
+	for (i = 0; i < list->count; i++) {
+		const struct crk_imap_msg *f = &list->items[i];
+
+		for (k = 0; k < f->report_sections.count; k++)
+			sync_parts_add(&p, f->uid, f->report_sections.items[k],
+			    SYNC_DSN_MAX, i, SYNC_NEED_DSN);
+		if (f->report_sections.count == 0 && f->text_section != NULL &&
+		    crk_classify_may_be_prose_bounce(msgs[i]))
+			sync_parts_add(&p, f->uid, f->text_section,
+			    SYNC_DSN_MAX, i, SYNC_NEED_PROSE);
+	}
+	if ((st = sync_parts_apply(imap, list, msgs, &p, error_r)) != CRK_OK)
+		goto out;
+
+	/* A possible out-of-office (judged with the report read): its text
+	 * may name the return date.  Exchange sends some as HTML only. */
+	for (i = 0; i < list->count; i++) {
+		const struct crk_imap_msg *f = &list->items[i];
+
+		if ((f->text_section != NULL || f->html_section != NULL) &&
+		    crk_classify_kind(rules, msgs[i]) == CRK_KIND_AUTOREPLY)
+			sync_parts_add(&p, f->uid,
+			    f->text_section != NULL ? f->text_section
+						    : f->html_section,
+			    SYNC_TEXT_MAX, i, SYNC_NEED_OOO);
+	}
+	st = sync_parts_apply(imap, list, msgs, &p, error_r);
+out:
+	sync_parts_free(&p);
+	if (st != CRK_OK)
+		for (i = 0; i < list->count; i++)
+			crk_message_free(&msgs[i]);
+	return st;
 }
 
 /* ---- one folder ---------------------------------------------------------- */
@@ -260,12 +356,9 @@ sync_batch(struct crk_imap *imap, struct crk_engine *engine,
 	 * lock is held while the network is slow. */
 	struct crk_message **msgs = crk_xcalloc(list->count + 1, sizeof(*msgs));
 
-	for (i = 0; i < list->count; i++) {
-		st = crk_sync_message(
-		    imap, rules, &list->items[i], &msgs[i], error_r);
-		if (st != CRK_OK)
-			goto out;
-	}
+	if ((st = crk_sync_messages(imap, rules, list, msgs, error_r)) !=
+	    CRK_OK)
+		goto out;
 	if (opts->dry_run) {
 		for (i = 0; i < list->count; i++) {
 			char *reason = NULL;

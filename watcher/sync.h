@@ -79,13 +79,16 @@ enum crk_status crk_sync_connected(struct crk_imap *imap,
     const struct crk_sync_options *opts, struct crk_sync_stats *stats,
     char **error_r);
 
-/* Builds the engine's message from a fetched one: parses the header
- * block, copies flags (keywords only), attachment names and INTERNALDATE,
- * and fetches what the header cannot tell: the delivery-status and
- * returned-header parts of a bounce, the first text part (16 KiB at most,
- * decoded to UTF-8) of a possible auto-reply.  Caller owns *msg_r. */
-enum crk_status crk_sync_message(struct crk_imap *imap,
-    const struct crk_rules *rules, const struct crk_imap_msg *fetched,
-    struct crk_message **msg_r, char **error_r);
+/* Builds the engine's messages from fetched ones (msgs[i] from
+ * list->items[i]): parses the header blocks, copies flags (keywords only),
+ * attachment names and INTERNALDATE, and fetches what the headers cannot
+ * tell: the delivery-status and returned-header parts of a bounce, the
+ * first text part (16 KiB at most, decoded to UTF-8) of a possible
+ * auto-reply.  The parts are fetched for the whole list at once, one
+ * command per kind of part.  Caller owns msgs[]; on error they are freed
+ * and NULL. */
+enum crk_status crk_sync_messages(struct crk_imap *imap,
+    const struct crk_rules *rules, const struct crk_imap_msg_list *list,
+    struct crk_message **msgs, char **error_r);
 
 #endif
