@@ -3,7 +3,9 @@
 """Writes a deterministic synthetic sales mailbox straight into a dovecot
 Maildir: N messages in Sent (proposals with PDF attachments and ordinary
 mail) and N in INBOX (replies, out-of-office answers, bounces, newsletters,
-colleagues).  Usage: gen.py MAILDIR N [SEED]"""
+colleagues).  With --silent, N proposals in Sent and nothing else: every
+one waits for a follow-up (the feed rendering measure).
+Usage: gen.py MAILDIR N [SEED] [--silent]"""
 import os
 import random
 import sys
@@ -54,8 +56,10 @@ def write(folder, seq, text):
 
 
 def main():
-    maildir, n = sys.argv[1], int(sys.argv[2])
-    rnd = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 42)
+    args = [a for a in sys.argv[1:] if a != "--silent"]
+    silent = "--silent" in sys.argv[1:]
+    maildir, n = args[0], int(args[1])
+    rnd = random.Random(int(args[2]) if len(args) > 2 else 42)
     inbox, sent = maildir, os.path.join(maildir, ".Sent")
     for d in (inbox, sent):
         for sub in ("cur", "new", "tmp"):
@@ -64,7 +68,7 @@ def main():
     proposals = []
     for i in range(n):
         client = "buyer%d@client%d.example" % (i, i % 900)
-        if i % 5 < 2:  # 40%: a proposal
+        if silent or i % 5 < 2:  # 40%: a proposal
             mid = "p%d@mail.example.com" % i
             proposals.append((mid, client, i))
             write(sent, i, with_pdf(
@@ -80,7 +84,7 @@ def main():
                             subj="Re: meeting %d" % i, date=date(i),
                             mid="s%d@mail.example.com" % i, extra=""),
                 "See you then.\r\n"))
-    for j in range(n):
+    for j in range(0 if silent else n):
         kind = j % 10
         seq = n + j
         if kind < 3 and proposals:  # replies

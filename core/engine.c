@@ -88,12 +88,11 @@ crk_engine_set_return_date_parser(
 static void
 engine_mark_dirty(struct crk_engine *engine, int64_t proposal)
 {
-	size_t i;
-
-	for (i = 0; i < engine->n_dirty; i++) {
-		if (engine->dirty[i] == proposal)
-			return;
-	}
+	/* Duplicates are dropped at commit (engine_dirty_unique): a search
+	 * here made a refresh of every proposal quadratic. */
+	if (engine->n_dirty > 0 &&
+	    engine->dirty[engine->n_dirty - 1] == proposal)
+		return;
 	if (engine->n_dirty == engine->alloc_dirty) {
 		engine->alloc_dirty =
 		    engine->alloc_dirty == 0 ? 16 : engine->alloc_dirty * 2;
@@ -101,6 +100,30 @@ engine_mark_dirty(struct crk_engine *engine, int64_t proposal)
 		    engine->dirty, engine->alloc_dirty, sizeof(*engine->dirty));
 	}
 	engine->dirty[engine->n_dirty++] = proposal;
+}
+
+static int
+engine_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts the dirty proposals and drops the duplicates. */
+static void
+engine_dirty_unique(struct crk_engine *engine)
+{
+	size_t i, n = 0;
+
+	if (engine->n_dirty < 2)
+		return;
+	qsort(engine->dirty, engine->n_dirty, sizeof(*engine->dirty),
+	    engine_id_cmp);
+	for (i = 0; i < engine->n_dirty; i++)
+		if (n == 0 || engine->dirty[n - 1] != engine->dirty[i])
+			engine->dirty[n++] = engine->dirty[i];
+	engine->n_dirty = n;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -1384,6 +1407,43 @@ engine_save_followups(struct crk_engine *engine, int64_t proposal,
 	return CRK_OK;
 }
 
+/* The first moment after now at which replaying could give another
+ * result, 0 for none: a snooze that ends, or a message or action dated
+ * after now (the timeline stops at now).  Nothing else in a replay
+ * depends on the time, so crk_engine_refresh replays only the proposals
+ * whose moment has come. */
+static enum crk_status
+engine_wake_at(struct crk_engine *engine, int64_t proposal,
+    const struct replay *r, time_t now, time_t *wake_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(engine->store,
+	    "SELECT min(x) FROM ("
+	    "SELECT min(m.date) AS x FROM thread t JOIN messages m ON "
+	    "m.id = t.message WHERE t.proposal = ?1 AND t.role != 'proposal' "
+	    "AND m.date > ?2 UNION ALL SELECT min(a.at) FROM actions a "
+	    "WHERE a.proposal = ?1 AND a.at > ?2)");
+	time_t wake = 0;
+	int rc;
+
+	if (r->state == CRK_STATE_SNOOZED && r->snooze_until != CRK_DAY_NONE)
+		wake = crk_day_start(r->snooze_until);
+	sqlite3_bind_int64(stmt, 1, proposal);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+		time_t at = (time_t)sqlite3_column_int64(stmt, 0);
+
+		if (wake == 0 || at < wake)
+			wake = at;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW)
+		return crk_store_error(
+		    engine->store, error_r, "loading proposal");
+	*wake_r = wake;
+	return CRK_OK;
+}
+
 static enum crk_status
 engine_replay(
     struct crk_engine *engine, int64_t proposal, time_t now, char **error_r)
@@ -1396,6 +1456,7 @@ engine_replay(
 	char *short_id = NULL;
 	int64_t proposal_msg;
 	crk_day due;
+	time_t wake = 0;
 	int rc;
 
 	memset(&r, 0, sizeof(r));
@@ -1436,6 +1497,9 @@ engine_replay(
 	if (replay_active(&r) && replay_open_due(&r, &due))
 		replay_push(&r, due, CRK_FOLLOWUP_OPEN, 0, NULL);
 
+	if ((status = engine_wake_at(
+		 engine, proposal, &r, now, &wake, error_r)) != CRK_OK)
+		goto out;
 	if ((status = engine_save_followups(
 		 engine, proposal, short_id, &r, now, error_r)) != CRK_OK)
 		goto out;
@@ -1444,7 +1508,8 @@ engine_replay(
 	    "round = ?, round_start = ?, touches = ?, last_touch = ?, "
 	    "last_reply = ?, last_reply_from = ?, last_message = ?, "
 	    "snooze_until = ?, closed_at = ?, first_reply_at = ?, "
-	    "touches_before_reply = ?, round1_touches = ? WHERE id = ?");
+	    "touches_before_reply = ?, round1_touches = ?, replayed_at = ?, "
+	    "wake_at = ? WHERE id = ?");
 	sqlite3_bind_int(stmt, 1, (int)r.state);
 	sqlite3_bind_int(stmt, 2, (int)r.round);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)r.round_start);
@@ -1460,7 +1525,9 @@ engine_replay(
 	if (r.touches_before_reply >= 0)
 		sqlite3_bind_int(stmt, 12, r.touches_before_reply);
 	sqlite3_bind_int(stmt, 13, (int)r.round1_touches);
-	sqlite3_bind_int64(stmt, 14, proposal);
+	sqlite3_bind_int64(stmt, 14, (sqlite3_int64)now);
+	sqlite3_bind_int64(stmt, 15, (sqlite3_int64)wake);
+	sqlite3_bind_int64(stmt, 16, proposal);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		status =
 		    crk_store_error(engine->store, error_r, "saving proposal");
@@ -1486,6 +1553,7 @@ crk_engine_commit(struct crk_engine *engine, time_t now, char **error_r)
 	size_t i;
 
 	/* Replays run in the outermost commit only, once per proposal. */
+	engine_dirty_unique(engine);
 	for (i = 0; i < engine->n_dirty && status == CRK_OK; i++)
 		status = engine_replay(engine, engine->dirty[i], now, error_r);
 	if (status != CRK_OK) {
@@ -1560,9 +1628,14 @@ crk_engine_refresh(struct crk_engine *engine, time_t now, char **error_r)
 
 	if ((status = crk_engine_begin(engine, error_r)) != CRK_OK)
 		return status;
+	/* Only what the passing time changes (see engine_wake_at), and all
+	 * that were replayed at a later time than now (a clock set back, or
+	 * a --now in the past): replaying every open proposal was most of
+	 * an incremental sync. */
 	stmt = crk_store_stmt(engine->store,
-	    "SELECT id FROM proposals "
-	    "WHERE state NOT IN (4, 5, 6)");
+	    "SELECT id FROM proposals WHERE wake_at BETWEEN 1 AND ?1 "
+	    "UNION SELECT id FROM proposals WHERE replayed_at > ?1");
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
 	if ((status = engine_collect_ids(engine, stmt, &ids, &n, error_r)) !=
 	    CRK_OK) {
 		crk_engine_rollback(engine);

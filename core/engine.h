@@ -49,8 +49,10 @@ enum crk_status crk_engine_ingest(struct crk_engine *engine,
     const char *account, const struct crk_message *msg,
     const struct crk_location *loc, time_t now, char **error_r);
 
-/* Recomputes every active proposal as of now (snoozes that ended,
- * follow-ups that came due).  Its own batch. */
+/* Brings every proposal up to now: replays those whose result the time
+ * since their last replay changes (a snooze that ended, a message or
+ * action dated between), and all of them when the clock went back.  Its
+ * own batch; cheap when nothing is due. */
 enum crk_status
 crk_engine_refresh(struct crk_engine *engine, time_t now, char **error_r);
 

@@ -167,10 +167,18 @@ static const char *const store_migrations[] = {
      * bounces by the Message-ID they return, fallbacks by subject */
     "CREATE INDEX messages_dsn ON messages(dsn_message_id);"
     "CREATE INDEX messages_subject ON messages(account, subject_norm);",
+    /* 4 -> 5: when each proposal was replayed, and the next moment its
+     * replay could change (a snooze ending, something dated later), so a
+     * refresh replays only those; 1 replays every proposal once */
+    "ALTER TABLE proposals ADD COLUMN replayed_at INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "ALTER TABLE proposals ADD COLUMN wake_at INTEGER NOT NULL DEFAULT 1;"
+    "CREATE INDEX proposals_wake ON proposals(wake_at);"
+    "CREATE INDEX proposals_replayed ON proposals(replayed_at);",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */
-#if CRK_STORE_SCHEMA_VERSION != 4
+#if CRK_STORE_SCHEMA_VERSION != 5
 #error "store_migrations and CRK_STORE_SCHEMA_VERSION disagree"
 #endif
 
@@ -558,6 +566,55 @@ store_load_prospects(
 	return CRK_OK;
 }
 
+/* Above this many proposals their prospects are read in one query: a
+ * query per proposal was a sixth of a 10k feed's render. */
+#define STORE_PROSPECTS_BULK 32
+
+static int
+store_proposal_ptr_cmp(const void *a, const void *b)
+{
+	const struct crk_proposal *x = *(const struct crk_proposal *const *)a;
+	const struct crk_proposal *y = *(const struct crk_proposal *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static enum crk_status
+store_load_all_prospects(
+    struct crk_store *store, struct crk_proposal_list *list, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT proposal, addr, name FROM prospects "
+	    "ORDER BY proposal, rowid");
+	struct crk_proposal **by_id;
+	size_t i = 0, k;
+	int rc;
+
+	by_id = crk_xcalloc(list->count, sizeof(*by_id));
+	for (k = 0; k < list->count; k++)
+		by_id[k] = &list->items[k];
+	qsort(by_id, list->count, sizeof(*by_id), store_proposal_ptr_cmp);
+	/* both in proposal order: one merge */
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(stmt, 0);
+
+		while (i < list->count && by_id[i]->id < id)
+			i++;
+		if (i == list->count)
+			break;
+		if (by_id[i]->id != id)
+			continue;
+		crk_addr_list_add(&by_id[i]->prospects,
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2));
+	}
+	free(by_id);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return crk_store_error(store, error_r, "reading prospects");
+	sqlite3_reset(stmt);
+	return CRK_OK;
+}
+
 static void
 store_read_proposal(sqlite3_stmt *stmt, struct crk_proposal *p)
 {
@@ -616,6 +673,8 @@ store_collect_proposals(struct crk_store *store, sqlite3_stmt *stmt,
 	if (rc != SQLITE_DONE)
 		return crk_store_error(store, error_r, "reading proposals");
 	sqlite3_reset(stmt);
+	if (list->count > STORE_PROSPECTS_BULK)
+		return store_load_all_prospects(store, list, error_r);
 	for (i = 0; i < list->count; i++) {
 		enum crk_status st =
 		    store_load_prospects(store, &list->items[i], error_r);

@@ -56,16 +56,35 @@ buf_puts(struct buf *b, const char *s)
 static void buf_printf(struct buf *b, const char *fmt, ...) CRK_PRINTF(2, 3);
 
 static void
+buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	char small[256];
+	va_list ap2;
+	int n;
+
+	/* Straight into a stack buffer: an allocation per line was a tenth
+	 * of a large feed's render.  Longer lines take the long way. */
+	va_copy(ap2, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap2);
+	va_end(ap2);
+	if (n >= 0 && (size_t)n < sizeof(small)) {
+		buf_add(b, small, (size_t)n);
+	} else {
+		char *s = crk_xvasprintf(fmt, ap);
+
+		buf_puts(b, s);
+		free(s);
+	}
+}
+
+static void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 
 	va_start(ap, fmt);
-	s = crk_xvasprintf(fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	buf_puts(b, s);
-	free(s);
 }
 
 /* Hands the text out (never NULL) and empties the buffer. */
@@ -207,14 +226,21 @@ static void feed_linef(struct buf *b, const char *fmt, ...) CRK_PRINTF(2, 3);
 static void
 feed_linef(struct buf *b, const char *fmt, ...)
 {
+	char small[256], *s = small;
 	va_list ap;
-	char *s;
+	int n;
 
 	va_start(ap, fmt);
-	s = crk_xvasprintf(fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(small)) {
+		va_start(ap, fmt);
+		s = crk_xvasprintf(fmt, ap);
+		va_end(ap);
+	}
 	feed_line(b, s);
-	free(s);
+	if (s != small)
+		free(s);
 }
 
 /* ---- dates --------------------------------------------------------------- */
@@ -723,6 +749,19 @@ feed_uid_base(const struct crk_proposal *p, const char *what)
 	return uid;
 }
 
+/* By proposal, then as given (the array order): the items of one
+ * proposal keep their order. */
+static int
+feed_followup_cmp(const void *a, const void *b)
+{
+	const struct crk_followup *x = *(const struct crk_followup *const *)a;
+	const struct crk_followup *y = *(const struct crk_followup *const *)b;
+
+	if (x->proposal_id != y->proposal_id)
+		return x->proposal_id < y->proposal_id ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 enum crk_status
 crk_feed_render(const struct crk_feed_input *in, char **events_r,
     char **tasks_r, char **error_r)
@@ -732,6 +771,7 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 	struct buf *ev = events_r != NULL ? &events : NULL;
 	struct buf *ts = tasks_r != NULL ? &tasks : NULL;
 	crk_day today = feed_local_day(in->now);
+	const struct crk_followup **order;
 	size_t i, j;
 
 	if (events_r != NULL)
@@ -743,9 +783,16 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 	if (ts != NULL)
 		feed_calendar_begin(ts, "Follow-up tasks (crickets)");
 
+	/* Each proposal's follow-ups by binary search in a sorted index:
+	 * a walk of them all per proposal made a large feed quadratic. */
+	order = crk_xcalloc(in->n_followups + 1, sizeof(*order));
+	for (j = 0; j < in->n_followups; j++)
+		order[j] = &in->followups[j];
+	qsort(order, in->n_followups, sizeof(*order), feed_followup_cmp);
 	for (i = 0; i < in->n_proposals && status == CRK_OK; i++) {
 		const struct crk_proposal *p = &in->proposals[i];
 		struct feed_item it = {.p = p};
+		size_t lo = 0, hi = in->n_followups;
 
 		if (p->state == CRK_STATE_REPLIED ||
 		    p->state == CRK_STATE_BOUNCED) {
@@ -761,8 +808,18 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 			status = feed_render_item(in, &it, ev, ts, error_r);
 			free(it.uid_base);
 		}
-		for (j = 0; j < in->n_followups && status == CRK_OK; j++) {
-			const struct crk_followup *f = &in->followups[j];
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (order[mid]->proposal_id < p->id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (j = lo; j < in->n_followups &&
+		     order[j]->proposal_id == p->id && status == CRK_OK;
+		     j++) {
+			const struct crk_followup *f = order[j];
 			struct feed_item fi = {.kind = FEED_FOLLOWUP,
 			    .p = p,
 			    .f = f,
@@ -770,8 +827,6 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 			bool active = p->state == CRK_STATE_WAITING ||
 			    p->state == CRK_STATE_SNOOZED;
 
-			if (f->proposal_id != p->id)
-				continue;
 			if (f->state == CRK_FOLLOWUP_OPEN && active) {
 				crk_day d = f->due;
 
@@ -808,6 +863,7 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 			free(fi.uid_base);
 		}
 	}
+	free(order);
 	if (status != CRK_OK) {
 		free(events.s);
 		free(tasks.s);

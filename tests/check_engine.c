@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/engine.h"
+#include "core/store-private.h"
 #include "core/normalize.h"
 #include "tests/check_common.h"
 
@@ -739,6 +740,102 @@ START_TEST(test_snooze_wakes_up_on_its_day)
 }
 END_TEST
 
+/* When the proposal of this Message-ID was last replayed. */
+static time_t
+replayed_at(const char *mid)
+{
+	sqlite3_stmt *stmt;
+	time_t at = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(crk_store_db(store),
+			     "SELECT p.replayed_at FROM proposals p JOIN "
+			     "messages m ON m.id = p.message WHERE "
+			     "m.message_id = ?",
+			     -1, &stmt, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(stmt, 1, mid, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		at = (time_t)sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return at;
+}
+
+static enum crk_state
+state_of(const char *mid)
+{
+	struct crk_proposal *p = NULL;
+	enum crk_state st;
+
+	ck_assert_int_eq(crk_store_proposal_find(store, mid, &p, NULL), CRK_OK);
+	st = p->state;
+	crk_proposal_free(&p);
+	return st;
+}
+
+/* A refresh replays what the passing time changes and nothing else: a
+ * snooze that ends, a reply dated after the last replay, everything when
+ * the clock went back.  Replaying all proposals was most of the cost of
+ * every command on a large store. */
+START_TEST(test_refresh_replays_only_what_time_changes)
+{
+	struct crk_message *m2 = M("p2@seller.example", "rep@seller.example",
+	    "joe@globex.example", "Globex rollout", "2026-11-02 09:30");
+	struct crk_proposal *p = NULL;
+
+	crk_strv_add(&m2->attachments, "Globex-proposal.pdf");
+	ingest_at(proposal_msg(), NULL, 0, T("2026-11-02 12:00"));
+	ingest_at(m2, NULL, 0, T("2026-11-02 12:00"));
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "p2@seller.example", &p, NULL),
+	    CRK_OK);
+	ck_assert_int_eq(crk_engine_snooze(engine, p->id, D("2026-11-16"),
+			     "cli", T("2026-11-02 12:00"), NULL),
+	    CRK_OK);
+	crk_proposal_free(&p);
+	/* a reply to p1 dated the 20th, seen on the 20th */
+	ingest_at(reply_to(M("r1@acme.example", "jane@acme.example",
+			       "rep@seller.example", "Re: Q3 rollout",
+			       "2026-11-20 10:00"),
+		      "p1@seller.example"),
+	    NULL, 0, T("2026-11-20 11:00"));
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-20 11:00"));
+
+	/* back to the 10th: p1, replayed later than that, again as of then
+	 * (the reply is not there yet); p2 was last replayed before */
+	refresh("2026-11-10 12:00");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-10 12:00"));
+	ck_assert_int_eq(
+	    replayed_at("p2@seller.example"), T("2026-11-02 12:00"));
+	ck_assert_int_eq(state_of("p1@seller.example"), CRK_STATE_WAITING);
+	ck_assert_int_eq(state_of("p2@seller.example"), CRK_STATE_SNOOZED);
+
+	/* the 12th: nothing to do */
+	refresh("2026-11-12 12:00");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-10 12:00"));
+	ck_assert_int_eq(
+	    replayed_at("p2@seller.example"), T("2026-11-02 12:00"));
+
+	/* the 16th: the snooze ends, p1 still waits for its reply */
+	refresh("2026-11-16 08:00");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-10 12:00"));
+	ck_assert_int_eq(
+	    replayed_at("p2@seller.example"), T("2026-11-16 08:00"));
+	ck_assert_int_eq(state_of("p2@seller.example"), CRK_STATE_WAITING);
+
+	/* the 21st: the reply of the 20th counts */
+	refresh("2026-11-21 08:00");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-21 08:00"));
+	ck_assert_int_eq(
+	    replayed_at("p2@seller.example"), T("2026-11-16 08:00"));
+	ck_assert_int_eq(state_of("p1@seller.example"), CRK_STATE_REPLIED);
+}
+END_TEST
+
 START_TEST(test_closing_twice_the_same_way_is_refused)
 {
 	struct crk_proposal *p;
@@ -1108,6 +1205,7 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(tc, test_actions_follow_the_state_machine, action_table);
 	tcase_add_test(tc, test_phone_touch_counts_as_the_followup);
 	tcase_add_test(tc, test_snooze_wakes_up_on_its_day);
+	tcase_add_test(tc, test_refresh_replays_only_what_time_changes);
 	tcase_add_test(tc, test_closing_twice_the_same_way_is_refused);
 	tcase_add_test(tc, test_track_by_hand_and_untrack);
 	tcase_add_test(

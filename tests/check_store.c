@@ -284,6 +284,9 @@ START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 	/* what a store written by schema version 1 looks like */
 	raw_exec("DROP TABLE drafts; DROP TABLE keyword_queue; "
 		 "DROP INDEX messages_dsn; DROP INDEX messages_subject; "
+		 "DROP INDEX proposals_wake; DROP INDEX proposals_replayed; "
+		 "ALTER TABLE proposals DROP COLUMN replayed_at; "
+		 "ALTER TABLE proposals DROP COLUMN wake_at; "
 		 "PRAGMA user_version = 1;");
 	store = open_ok();
 	ck_assert_int_eq(
