@@ -528,6 +528,79 @@ START_TEST(test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm)
 }
 END_TEST
 
+/* How many of the burst's messages the store has. */
+static int
+burst_seen(struct rep *r, int n)
+{
+	struct crk_store *store = NULL;
+	int seen = 0, i;
+
+	if (crk_store_open(r->db, &store, NULL) != CRK_OK)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char *mid = crk_xasprintf("burst%d@client.example", i);
+
+		seen += crk_store_has_message(store, "work", mid);
+		free(mid);
+	}
+	crk_store_free(&store);
+	return seen;
+}
+
+/* Mail keeps coming while watch runs its passes: each message is sent as
+ * soon as the one before is in the store, so most arrive while the pass
+ * that stored the last one is still writing the feeds.  Every one must be
+ * seen within seconds, none left for the next poll (600 s here).  Mail
+ * that came during a pass started at once for earlier mail used to wait
+ * for the poll (bench/: a third of 50 replies). */
+START_TEST(test_watch_sees_every_message_of_a_burst)
+{
+	enum { N = 20 };
+	struct rep r;
+	const char *args[] = {
+	    "watch", "--foreground", "--interval", "600", NULL};
+	char *log;
+	pid_t pid;
+	int i, k;
+
+	rep_open(&r, "burst", "imaps", "localhost", true, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	/* Folders read after INBOX make each pass long enough for mail to
+	 * land in it after INBOX was read: the case that was lost. */
+	for (i = 0; i < 40; i++) {
+		char *name = crk_xasprintf("Projects/p%02d", i), *error = NULL;
+
+		ck_assert_msg(crk_imap_create(r.imap, name, &error) == CRK_OK,
+		    "create %s: %s", name, error);
+		free(name);
+	}
+	pid = spawn(&r, args);
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_WAITING, 20),
+	    "first sync did not happen: %s", log = stderr_of(&r));
+	sleep(1); /* into IDLE */
+	for (i = 0; i < N; i++) {
+		char *msg = crk_xasprintf(
+		    "From: Buyer %d <buyer%d@client.example>\r\n"
+		    "To: rep@seller.example\r\nSubject: question %d\r\n"
+		    "Date: Tue, 17 Nov 2026 10:00:00 +0100\r\n"
+		    "Message-ID: <burst%d@client.example>\r\n\r\nHello.\r\n",
+		    i, i, i, i);
+		char *error = NULL;
+
+		ck_assert_msg(crk_imap_append(r.imap, "INBOX", NULL, msg,
+				  strlen(msg), NULL, &error) == CRK_OK,
+		    "append: %s", error);
+		free(msg);
+		for (k = 0; k < 1000 && burst_seen(&r, i + 1) != i + 1; k++)
+			usleep(5 * 1000);
+		ck_assert_msg(burst_seen(&r, i + 1) == i + 1,
+		    "message %d not seen in 5 s: %s", i, log = stderr_of(&r));
+	}
+	ck_assert_int_eq(stop(pid), 0);
+	rep_close(&r);
+}
+END_TEST
+
 START_TEST(test_watch_misses_nothing_across_a_dovecot_restart)
 {
 	struct rep r;
@@ -1036,6 +1109,7 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_doctor_says_why_tls_failed);
 	tcase_add_test(
 	    tc, test_watch_sees_a_reply_within_seconds_and_stops_on_sigterm);
+	tcase_add_test(tc, test_watch_sees_every_message_of_a_burst);
 	tcase_add_test(tc, test_watch_serves_the_feeds_of_the_serve_section);
 	tcase_add_test(
 	    tc, test_watch_waits_out_a_store_locked_by_another_writer);
