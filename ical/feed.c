@@ -660,6 +660,7 @@ feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
 	struct buf body = {0};
 	char *summary = NULL, *description = NULL, *uid = NULL;
 	char *mid, *mid_url, *msg_url, date[16];
+	crk_day text_day = CRK_DAY_NONE;
 
 	mid = crk_feed_uri_encode(it->p->message_id);
 	mid_url = crk_xasprintf("mid:%s", mid);
@@ -669,6 +670,7 @@ feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
 	if (events != NULL && it->event_day != CRK_DAY_NONE) {
 		feed_item_text(it, it->event_day, mid_url, msg_url, &summary,
 		    &description);
+		text_day = it->event_day;
 		feed_linef(&body, "DTSTART;VALUE=DATE:%s",
 		    feed_date_value(it->event_day, date));
 		feed_linef(&body, "DTEND;VALUE=DATE:%s",
@@ -683,16 +685,20 @@ feed_render_item(const struct crk_feed_input *in, const struct feed_item *it,
 		    in, events, "VEVENT", uid, it->p, body.s, error_r);
 		if (status != CRK_OK)
 			goto out;
-		crk_free_str(&summary);
-		crk_free_str(&description);
 		crk_free_str(&uid);
 		body.len = 0;
 	}
 	if (tasks != NULL) {
 		char stamp[32];
 
-		feed_item_text(
-		    it, it->due, mid_url, msg_url, &summary, &description);
+		/* the text depends on the day only: an item due today or
+		 * later reads the same in both feeds */
+		if (text_day != it->due) {
+			crk_free_str(&summary);
+			crk_free_str(&description);
+			feed_item_text(it, it->due, mid_url, msg_url, &summary,
+			    &description);
+		}
 		feed_linef(
 		    &body, "DUE;VALUE=DATE:%s", feed_date_value(it->due, date));
 		feed_text_prop(&body, "SUMMARY", summary);
