@@ -892,7 +892,8 @@ static bool
 feed_file_equals(const char *path, const char *data, size_t len)
 {
 	struct stat st;
-	char *old;
+	char chunk[64 * 1024];
+	size_t done = 0;
 	ssize_t n;
 	bool same = false;
 	int fd;
@@ -905,10 +906,18 @@ feed_file_equals(const char *path, const char *data, size_t len)
 		close(fd);
 		return false;
 	}
-	old = crk_xmalloc(len + 1);
-	n = read(fd, old, len + 1);
-	same = n >= 0 && (size_t)n == len && memcmp(old, data, len) == 0;
-	free(old);
+	/* in pieces: a second copy of a large feed in memory was a good
+	 * part of a sync's peak */
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (size_t)n > len - done ||
+		    memcmp(chunk, data + done, (size_t)n) != 0)
+			break;
+		done += (size_t)n;
+	}
+	same = n == 0 && done == len;
 	close(fd);
 	return same;
 }
@@ -1018,20 +1027,29 @@ feed_mkdirs(const char *dir, char **error_r)
 	return status;
 }
 
-static enum crk_status
-feed_publish_texts(const char *dir, unsigned mode, const char *events,
-    const char *tasks, struct crk_strv *paths_r, char **error_r)
+enum crk_status
+crk_feed_publish(const struct crk_feed_input *input, const char *dir,
+    unsigned mode, struct crk_strv *paths_r, char **error_r)
 {
 	enum crk_status status;
+	char *text = NULL;
 
+	/* One feed rendered and written at a time: both texts of a large
+	 * store held together were most of the peak memory of a sync. */
 	if ((status = feed_mkdirs(dir, error_r)) != CRK_OK)
 		return status;
-	status = crk_feed_write_file(
-	    dir, CRK_FEED_EVENTS_FILE, events, strlen(events), mode, error_r);
-	if (status != CRK_OK)
+	if ((status = crk_feed_render(input, &text, NULL, error_r)) != CRK_OK)
 		return status;
 	status = crk_feed_write_file(
-	    dir, CRK_FEED_TASKS_FILE, tasks, strlen(tasks), mode, error_r);
+	    dir, CRK_FEED_EVENTS_FILE, text, strlen(text), mode, error_r);
+	crk_free_str(&text);
+	if (status != CRK_OK)
+		return status;
+	if ((status = crk_feed_render(input, NULL, &text, error_r)) != CRK_OK)
+		return status;
+	status = crk_feed_write_file(
+	    dir, CRK_FEED_TASKS_FILE, text, strlen(text), mode, error_r);
+	free(text);
 	if (status != CRK_OK)
 		return status;
 	if (paths_r != NULL) {
@@ -1041,27 +1059,4 @@ feed_publish_texts(const char *dir, unsigned mode, const char *events,
 		    paths_r, crk_xasprintf("%s/%s", dir, CRK_FEED_TASKS_FILE));
 	}
 	return CRK_OK;
-}
-
-enum crk_status
-crk_feed_publish(const struct crk_feed_input *input, const char *dir,
-    unsigned mode, struct crk_strv *paths_r, char **error_r)
-{
-	enum crk_status status;
-	char *events = NULL, *tasks = NULL;
-
-	status = crk_feed_render(input, &events, &tasks, error_r);
-	if (status == CRK_OK)
-		status = feed_publish_texts(
-		    dir, mode, events, tasks, paths_r, error_r);
-	free(events);
-	free(tasks);
-	return status;
-}
-
-enum crk_status
-crk_feed_publish_texts(const char *dir, unsigned mode, const char *events,
-    const char *tasks, struct crk_strv *paths_r, char **error_r)
-{
-	return feed_publish_texts(dir, mode, events, tasks, paths_r, error_r);
 }

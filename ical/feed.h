@@ -90,16 +90,12 @@ char *crk_feed_uri_encode(const char *s);
 enum crk_status crk_feed_write_file(const char *dir, const char *name,
     const char *data, size_t len, unsigned mode, char **error_r);
 
-/* Renders (crk_feed_render) and publishes both feeds into dir, creating
- * dir (0700) when missing.  paths_r, when not NULL, receives the two
- * paths written (events first; caller clears it).  CRK_E_IO as above. */
+/* Renders (crk_feed_render) and publishes both feeds into dir, one after
+ * the other (never both texts in memory), creating dir (0700) when
+ * missing.  paths_r, when not NULL, receives the two paths written (events
+ * first; caller clears it).  CRK_E_IO as above. */
 enum crk_status crk_feed_publish(const struct crk_feed_input *input,
     const char *dir, unsigned mode, struct crk_strv *paths_r, char **error_r);
-
-/* Publishes two already rendered feeds into dir like crk_feed_publish. */
-enum crk_status
-crk_feed_publish_texts(const char *dir, unsigned mode, const char *events,
-    const char *tasks, struct crk_strv *paths_r, char **error_r);
 
 /* Renders both feeds from the store as of now: all proposals and their
  * follow-ups, with SEQUENCE / LAST-MODIFIED from crk_store_item_revision
@@ -108,9 +104,9 @@ crk_feed_publish_texts(const char *dir, unsigned mode, const char *events,
 enum crk_status crk_feed_render_store(struct crk_store *store, time_t now,
     char **events_r, char **tasks_r, char **error_r);
 
-/* crk_feed_render_store, then publishes both files into dir like
- * crk_feed_publish.  The watcher calls this after every sync; `crickets
- * feed` and `crickets serve` call it too. */
+/* crk_feed_publish of the store as of now, in one transaction like
+ * crk_feed_render_store.  The watcher calls this after every sync;
+ * `crickets feed` and `crickets serve` call it too. */
 enum crk_status crk_feed_publish_store(struct crk_store *store, const char *dir,
     unsigned mode, time_t now, struct crk_strv *paths_r, char **error_r);
 

@@ -936,14 +936,12 @@ START_TEST(test_publish_failure_keeps_the_old_file)
 		break;
 	}
 	entries = count_entries(dir);
-	if (faults[_i] == FAULT_TARGET_IS_DIR)
-		ck_assert_int_eq(crk_feed_publish_texts(
-				     pub, 0600, "A\r\n", big, NULL, &error),
-		    CRK_E_IO);
-	else
-		ck_assert_int_eq(crk_feed_write_file(pub, "followups.ics", big,
-				     strlen(big), 0600, &error),
-		    CRK_E_IO);
+	ck_assert_int_eq(
+	    crk_feed_write_file(pub,
+		faults[_i] == FAULT_TARGET_IS_DIR ? "followups-tasks.ics"
+						  : "followups.ics",
+		big, strlen(big), 0600, &error),
+	    CRK_E_IO);
 	ck_assert_ptr_nonnull(error);
 	ck_assert_msg(
 	    strstr(error, dir) != NULL, "error names the path: %s", error);
