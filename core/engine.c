@@ -1509,7 +1509,7 @@ engine_replay(
 	    "last_reply = ?, last_reply_from = ?, last_message = ?, "
 	    "snooze_until = ?, closed_at = ?, first_reply_at = ?, "
 	    "touches_before_reply = ?, round1_touches = ?, replayed_at = ?, "
-	    "wake_at = ? WHERE id = ?");
+	    "wake_at = ?, feed_dirty = 1 WHERE id = ?");
 	sqlite3_bind_int(stmt, 1, (int)r.state);
 	sqlite3_bind_int(stmt, 2, (int)r.round);
 	sqlite3_bind_int64(stmt, 3, (sqlite3_int64)r.round_start);

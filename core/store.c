@@ -175,10 +175,32 @@ static const char *const store_migrations[] = {
     "ALTER TABLE proposals ADD COLUMN wake_at INTEGER NOT NULL DEFAULT 1;"
     "CREATE INDEX proposals_wake ON proposals(wake_at);"
     "CREATE INDEX proposals_replayed ON proposals(replayed_at);",
+    /* 5 -> 6: each proposal's rendered part of each feed, kept until the
+     * proposal changes (feed_dirty, set by every replay), the time alone
+     * changes it (feed_until) or the day or the renderer does (feed_meta
+     * key): a publish renders only what changed (bench/) */
+    "ALTER TABLE proposals ADD COLUMN feed_dirty INTEGER NOT NULL "
+    "  DEFAULT 1;"
+    "ALTER TABLE proposals ADD COLUMN feed_until INTEGER NOT NULL "
+    "  DEFAULT 0;"
+    "CREATE INDEX proposals_feed_dirty ON proposals(feed_dirty);"
+    "CREATE INDEX proposals_feed_until ON proposals(feed_until);"
+    "CREATE TABLE feed_parts ("
+    "  feed INTEGER NOT NULL," /* 0 events, 1 tasks */
+    "  sort_date INTEGER NOT NULL,"
+    "  proposal INTEGER NOT NULL REFERENCES proposals(id) "
+    "    ON DELETE CASCADE,"
+    "  text TEXT NOT NULL,"
+    "  PRIMARY KEY (feed, sort_date, proposal)) WITHOUT ROWID;"
+    "CREATE INDEX feed_parts_proposal ON feed_parts(proposal);"
+    "CREATE TABLE feed_meta ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  key TEXT NOT NULL,"
+    "  rendered_at INTEGER NOT NULL);",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */
-#if CRK_STORE_SCHEMA_VERSION != 5
+#if CRK_STORE_SCHEMA_VERSION != 6
 #error "store_migrations and CRK_STORE_SCHEMA_VERSION disagree"
 #endif
 
@@ -964,6 +986,159 @@ crk_store_item_revision(struct crk_store *store, const char *uid,
 	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)now);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return crk_store_error(store, error_r, "saving item revision");
+	return CRK_OK;
+}
+
+/* ---- kept feed parts ------------------------------------------------- */
+
+enum crk_status
+crk_store_feed_key(struct crk_store *store, char **key_r, time_t *rendered_at_r,
+    char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(
+	    store, "SELECT key, rendered_at FROM feed_meta WHERE id = 1");
+	int rc;
+
+	*key_r = NULL;
+	*rendered_at_r = 0;
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*key_r = crk_store_column_dup(stmt, 0);
+		*rendered_at_r = (time_t)sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crk_store_error(
+		    store, error_r, "reading the feed state");
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_feed_key_set(
+    struct crk_store *store, const char *key, time_t now, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "INSERT OR REPLACE INTO feed_meta (id, key, rendered_at) "
+	    "VALUES (1, ?, ?)");
+
+	crk_store_bind_text(stmt, 1, key);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "saving the feed state");
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_feed_reset(struct crk_store *store, char **error_r)
+{
+	return store_exec(store,
+	    "DELETE FROM feed_parts; UPDATE proposals SET feed_dirty = 1 "
+	    "WHERE feed_dirty = 0;",
+	    error_r);
+}
+
+enum crk_status
+crk_store_feed_stale(struct crk_store *store, time_t now,
+    struct crk_proposal_list *list_r, char **error_r)
+{
+	static const char sql[] =
+	    "SELECT " PROPOSAL_COLUMNS
+	    "WHERE p.id IN (SELECT id FROM proposals "
+	    "WHERE feed_dirty = 1 UNION SELECT id FROM "
+	    "proposals WHERE feed_until BETWEEN 1 AND ?1) "
+	    "ORDER BY m.date, p.id";
+	sqlite3_stmt *stmt = crk_store_stmt(store, sql);
+	enum crk_status status;
+
+	memset(list_r, 0, sizeof(*list_r));
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)now);
+	status = store_collect_proposals(store, stmt, list_r, error_r);
+	if (status != CRK_OK)
+		crk_proposal_list_clear(list_r);
+	return status;
+}
+
+enum crk_status
+crk_store_feed_part_set(struct crk_store *store, const struct crk_proposal *p,
+    const char *events, const char *tasks, time_t until, char **error_r)
+{
+	const char *texts[2] = {events, tasks};
+	sqlite3_stmt *stmt;
+	int feed;
+
+	stmt =
+	    crk_store_stmt(store, "DELETE FROM feed_parts WHERE proposal = ?");
+	sqlite3_bind_int64(stmt, 1, p->id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "saving a feed part");
+	for (feed = 0; feed < 2; feed++) {
+		if (texts[feed] == NULL || *texts[feed] == '\0')
+			continue;
+		stmt = crk_store_stmt(store,
+		    "INSERT INTO feed_parts (feed, sort_date, proposal, text) "
+		    "VALUES (?, ?, ?, ?)");
+		sqlite3_bind_int(stmt, 1, feed);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->sent_at);
+		sqlite3_bind_int64(stmt, 3, p->id);
+		crk_store_bind_text(stmt, 4, texts[feed]);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			return crk_store_error(
+			    store, error_r, "saving a feed part");
+	}
+	stmt = crk_store_stmt(store,
+	    "UPDATE proposals SET feed_dirty = 0, feed_until = ? WHERE id = ?");
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)until);
+	sqlite3_bind_int64(stmt, 2, p->id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return crk_store_error(store, error_r, "saving a feed part");
+	return CRK_OK;
+}
+
+enum crk_status
+crk_store_feed_parts(struct crk_store *store, bool tasks, const char *head,
+    const char *tail, char **text_r, size_t *len_r, char **error_r)
+{
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT text FROM feed_parts WHERE feed = ? "
+	    "ORDER BY sort_date, proposal");
+	size_t len = 0, alloc = 0, n;
+	char *text = NULL;
+	const char *piece;
+	int rc;
+
+	*text_r = NULL;
+	*len_r = 0;
+	sqlite3_bind_int(stmt, 1, tasks ? 1 : 0);
+	for (;;) {
+		rc = SQLITE_ROW;
+		if (text == NULL) {
+			piece = head;
+		} else if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			piece = (const char *)sqlite3_column_text(stmt, 0);
+		} else {
+			piece = tail;
+		}
+		n = piece != NULL ? strlen(piece) : 0;
+		if (len + n + 1 > alloc) {
+			alloc = alloc == 0 ? 64 * 1024 : alloc;
+			while (len + n + 1 > alloc)
+				alloc *= 2;
+			text = crk_xrealloc(text, alloc);
+		}
+		memcpy(text + len, piece != NULL ? piece : "", n);
+		len += n;
+		text[len] = '\0';
+		if (rc != SQLITE_ROW)
+			break;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE) {
+		free(text);
+		return crk_store_error(
+		    store, error_r, "reading the feed parts");
+	}
+	*text_r = text;
+	*len_r = len;
 	return CRK_OK;
 }
 

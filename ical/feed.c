@@ -766,8 +766,11 @@ out:
 }
 
 static void
-feed_calendar_begin(struct buf *b, const char *name)
+feed_calendar_begin(struct buf *b, bool tasks)
 {
+	const char *name =
+	    tasks ? "Follow-up tasks (crickets)" : "Follow-ups (crickets)";
+
 	feed_line(b, "BEGIN:VCALENDAR");
 	feed_line(b, "VERSION:2.0");
 	feed_line(b, "PRODID:" FEED_PRODID);
@@ -805,6 +808,126 @@ feed_followup_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The items of proposal p, whose follow-ups are fus[0..n) in order,
+ * appended to ev and ts (either may be NULL); *until_r (may be NULL) gets
+ * the first moment after now at which they change with the time alone (a
+ * completed follow-up entering or leaving the tasks feed), 0 for none. */
+static enum crk_status
+feed_render_one(const struct crk_feed_input *in, const struct crk_proposal *p,
+    const struct crk_followup *const *fus, size_t n, crk_day today,
+    struct buf *ev, struct buf *ts, time_t *until_r, char **error_r)
+{
+	const time_t keep = (time_t)CRK_FEED_DONE_KEEP_DAYS * 86400;
+	enum crk_status status = CRK_OK;
+	struct feed_item it = {.p = p};
+	time_t until = 0;
+	size_t j;
+
+	if (p->state == CRK_STATE_REPLIED || p->state == CRK_STATE_BOUNCED) {
+		bool decide = p->state == CRK_STATE_REPLIED;
+		time_t at = decide ? p->last_reply : p->last_message_at;
+
+		it.kind = decide ? FEED_DECIDE : FEED_BOUNCED;
+		it.uid_base = feed_uid_base(p, decide ? "decide" : "bounced");
+		it.due = feed_local_day(at != 0 ? at : p->sent_at);
+		it.event_day = it.due > today ? it.due : today;
+		it.priority = 1;
+		status = feed_render_item(in, &it, ev, ts, error_r);
+		free(it.uid_base);
+	}
+	for (j = 0; j < n && status == CRK_OK; j++) {
+		const struct crk_followup *f = fus[j];
+		struct feed_item fi = {
+		    .kind = FEED_FOLLOWUP, .p = p, .f = f, .priority = 5};
+		bool active = p->state == CRK_STATE_WAITING ||
+		    p->state == CRK_STATE_SNOOZED;
+
+		if (f->state == CRK_FOLLOWUP_DONE) {
+			/* shown from closed_at until keep after it */
+			time_t next = f->closed_at > in->now ? f->closed_at
+			    : in->now - f->closed_at <= keep
+			    ? f->closed_at + keep + 1
+			    : 0;
+
+			if (next != 0 && (until == 0 || next < until))
+				until = next;
+		}
+		if (f->state == CRK_FOLLOWUP_OPEN && active) {
+			crk_day d = f->due;
+
+			if (p->state == CRK_STATE_SNOOZED &&
+			    p->snooze_until != CRK_DAY_NONE &&
+			    p->snooze_until > d)
+				d = p->snooze_until;
+			fi.due = d;
+			fi.event_day = d > today ? d : today;
+		} else if (f->state == CRK_FOLLOWUP_DONE &&
+		    f->closed_at <= in->now && in->now - f->closed_at <= keep) {
+			fi.due = f->due;
+			fi.event_day = CRK_DAY_NONE;
+			fi.completed = true;
+			fi.completed_at = f->closed_at;
+		} else {
+			continue;
+		}
+		if (f->uid != NULL && *f->uid != '\0') {
+			fi.uid_base = feed_clean(f->uid, 200);
+		} else {
+			/* the follow-up's own round, not the proposal's
+			 * current one */
+			char *raw = crk_xasprintf("crickets-%s-r%u-n%u",
+			    p->short_id != NULL ? p->short_id : "x", f->round,
+			    f->number);
+
+			fi.uid_base = feed_clean(raw, 200);
+			free(raw);
+		}
+		status = feed_render_item(in, &fi, ev, ts, error_r);
+		free(fi.uid_base);
+	}
+	if (until_r != NULL)
+		*until_r = until;
+	return status;
+}
+
+/* The follow-ups of the input sorted by proposal (then as given), for
+ * feed_followups_of.  Owned. */
+static const struct crk_followup **
+feed_followups_sorted(const struct crk_feed_input *in)
+{
+	const struct crk_followup **order;
+	size_t j;
+
+	order = crk_xcalloc(in->n_followups + 1, sizeof(*order));
+	for (j = 0; j < in->n_followups; j++)
+		order[j] = &in->followups[j];
+	qsort(order, in->n_followups, sizeof(*order), feed_followup_cmp);
+	return order;
+}
+
+/* Where the follow-ups of proposal id start in order, and how many: by
+ * binary search (a walk of them all per proposal made a large feed
+ * quadratic). */
+static size_t
+feed_followups_of(const struct crk_followup *const *order, size_t n, int64_t id,
+    size_t *count_r)
+{
+	size_t lo = 0, hi = n, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (order[mid]->proposal_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < n && order[end]->proposal_id == id; end++)
+		;
+	*count_r = end - lo;
+	return lo;
+}
+
 enum crk_status
 crk_feed_render(const struct crk_feed_input *in, char **events_r,
     char **tasks_r, char **error_r)
@@ -815,96 +938,23 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 	struct buf *ts = tasks_r != NULL ? &tasks : NULL;
 	crk_day today = feed_local_day(in->now);
 	const struct crk_followup **order;
-	size_t i, j;
+	size_t i, first, n;
 
 	if (events_r != NULL)
 		*events_r = NULL;
 	if (tasks_r != NULL)
 		*tasks_r = NULL;
 	if (ev != NULL)
-		feed_calendar_begin(ev, "Follow-ups (crickets)");
+		feed_calendar_begin(ev, false);
 	if (ts != NULL)
-		feed_calendar_begin(ts, "Follow-up tasks (crickets)");
-
-	/* Each proposal's follow-ups by binary search in a sorted index:
-	 * a walk of them all per proposal made a large feed quadratic. */
-	order = crk_xcalloc(in->n_followups + 1, sizeof(*order));
-	for (j = 0; j < in->n_followups; j++)
-		order[j] = &in->followups[j];
-	qsort(order, in->n_followups, sizeof(*order), feed_followup_cmp);
+		feed_calendar_begin(ts, true);
+	order = feed_followups_sorted(in);
 	for (i = 0; i < in->n_proposals && status == CRK_OK; i++) {
 		const struct crk_proposal *p = &in->proposals[i];
-		struct feed_item it = {.p = p};
-		size_t lo = 0, hi = in->n_followups;
 
-		if (p->state == CRK_STATE_REPLIED ||
-		    p->state == CRK_STATE_BOUNCED) {
-			bool decide = p->state == CRK_STATE_REPLIED;
-			time_t at = decide ? p->last_reply : p->last_message_at;
-
-			it.kind = decide ? FEED_DECIDE : FEED_BOUNCED;
-			it.uid_base =
-			    feed_uid_base(p, decide ? "decide" : "bounced");
-			it.due = feed_local_day(at != 0 ? at : p->sent_at);
-			it.event_day = it.due > today ? it.due : today;
-			it.priority = 1;
-			status = feed_render_item(in, &it, ev, ts, error_r);
-			free(it.uid_base);
-		}
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (order[mid]->proposal_id < p->id)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (j = lo; j < in->n_followups &&
-		     order[j]->proposal_id == p->id && status == CRK_OK;
-		     j++) {
-			const struct crk_followup *f = order[j];
-			struct feed_item fi = {.kind = FEED_FOLLOWUP,
-			    .p = p,
-			    .f = f,
-			    .priority = 5};
-			bool active = p->state == CRK_STATE_WAITING ||
-			    p->state == CRK_STATE_SNOOZED;
-
-			if (f->state == CRK_FOLLOWUP_OPEN && active) {
-				crk_day d = f->due;
-
-				if (p->state == CRK_STATE_SNOOZED &&
-				    p->snooze_until != CRK_DAY_NONE &&
-				    p->snooze_until > d)
-					d = p->snooze_until;
-				fi.due = d;
-				fi.event_day = d > today ? d : today;
-			} else if (f->state == CRK_FOLLOWUP_DONE &&
-			    f->closed_at <= in->now &&
-			    in->now - f->closed_at <=
-				(time_t)CRK_FEED_DONE_KEEP_DAYS * 86400) {
-				fi.due = f->due;
-				fi.event_day = CRK_DAY_NONE;
-				fi.completed = true;
-				fi.completed_at = f->closed_at;
-			} else {
-				continue;
-			}
-			if (f->uid != NULL && *f->uid != '\0') {
-				fi.uid_base = feed_clean(f->uid, 200);
-			} else {
-				/* the follow-up's own round, not the
-				 * proposal's current one */
-				char *raw = crk_xasprintf("crickets-%s-r%u-n%u",
-				    p->short_id != NULL ? p->short_id : "x",
-				    f->round, f->number);
-
-				fi.uid_base = feed_clean(raw, 200);
-				free(raw);
-			}
-			status = feed_render_item(in, &fi, ev, ts, error_r);
-			free(fi.uid_base);
-		}
+		first = feed_followups_of(order, in->n_followups, p->id, &n);
+		status = feed_render_one(
+		    in, p, order + first, n, today, ev, ts, NULL, error_r);
 	}
 	free(order);
 	if (status != CRK_OK) {
@@ -913,14 +963,50 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 		return status;
 	}
 	if (ev != NULL) {
-		feed_line(ev, "END:VCALENDAR");
+		buf_puts(ev, CRK_FEED_TAIL);
 		*events_r = buf_steal(ev);
 	}
 	if (ts != NULL) {
-		feed_line(ts, "END:VCALENDAR");
+		buf_puts(ts, CRK_FEED_TAIL);
 		*tasks_r = buf_steal(ts);
 	}
 	return CRK_OK;
+}
+
+enum crk_status
+crk_feed_render_part(const struct crk_feed_input *in, size_t index,
+    char **events_r, char **tasks_r, time_t *until_r, char **error_r)
+{
+	struct buf events = {0}, tasks = {0};
+	const struct crk_followup **order;
+	enum crk_status status;
+	size_t first, n;
+
+	*events_r = NULL;
+	*tasks_r = NULL;
+	order = feed_followups_sorted(in);
+	first = feed_followups_of(
+	    order, in->n_followups, in->proposals[index].id, &n);
+	status = feed_render_one(in, &in->proposals[index], order + first, n,
+	    feed_local_day(in->now), &events, &tasks, until_r, error_r);
+	free(order);
+	if (status != CRK_OK) {
+		free(events.s);
+		free(tasks.s);
+		return status;
+	}
+	*events_r = buf_steal(&events);
+	*tasks_r = buf_steal(&tasks);
+	return CRK_OK;
+}
+
+char *
+crk_feed_head(bool tasks)
+{
+	struct buf b = {0};
+
+	feed_calendar_begin(&b, tasks);
+	return buf_steal(&b);
 }
 
 /* ---- publishing ---------------------------------------------------------- */
@@ -1062,6 +1148,12 @@ feed_mkdirs(const char *dir, char **error_r)
 	}
 	free(copy);
 	return status;
+}
+
+enum crk_status
+crk_feed_make_dir(const char *dir, char **error_r)
+{
+	return feed_mkdirs(dir, error_r);
 }
 
 enum crk_status

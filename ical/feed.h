@@ -74,6 +74,26 @@ struct crk_feed_input {
 enum crk_status crk_feed_render(const struct crk_feed_input *input,
     char **events_r, char **tasks_r, char **error_r);
 
+/* The last line of a feed; crk_feed_render ends with it. */
+#define CRK_FEED_TAIL "END:VCALENDAR\r\n"
+
+/* The lines before the first component of the events feed (tasks false)
+ * or the tasks feed: crk_feed_render's output is crk_feed_head, then the
+ * parts of the proposals in order (crk_feed_render_part), then
+ * CRK_FEED_TAIL.  Owned. */
+char *crk_feed_head(bool tasks);
+
+/* The part of input->proposals[index] in each feed, byte for byte as
+ * crk_feed_render writes it ("" when it has no item there), for a
+ * publisher that keeps the parts of unchanged proposals.  *until_r gets
+ * the first moment after input->now at which the part changes with the
+ * time alone (a completed follow-up entering or leaving the tasks feed),
+ * 0 for none; every part also changes with the local day.  The caller
+ * owns both strings. */
+enum crk_status
+crk_feed_render_part(const struct crk_feed_input *input, size_t index,
+    char **events_r, char **tasks_r, time_t *until_r, char **error_r);
+
 /* Percent-encodes a Message-ID (without angle brackets) for a URI:
  * unreserved characters and "@" stay, everything else becomes %XX.
  * Owned. */
@@ -90,6 +110,9 @@ char *crk_feed_uri_encode(const char *s);
 enum crk_status crk_feed_write_file(const char *dir, const char *name,
     const char *data, size_t len, unsigned mode, char **error_r);
 
+/* mkdir -p dir, 0700 for what it creates.  CRK_E_IO with the path. */
+enum crk_status crk_feed_make_dir(const char *dir, char **error_r);
+
 /* Renders (crk_feed_render) and publishes both feeds into dir, one after
  * the other (never both texts in memory), creating dir (0700) when
  * missing.  paths_r, when not NULL, receives the two paths written (events
@@ -104,9 +127,11 @@ enum crk_status crk_feed_publish(const struct crk_feed_input *input,
 enum crk_status crk_feed_render_store(struct crk_store *store, time_t now,
     char **events_r, char **tasks_r, char **error_r);
 
-/* crk_feed_publish of the store as of now, in one transaction like
- * crk_feed_render_store.  The watcher calls this after every sync;
- * `crickets feed` and `crickets serve` call it too. */
+/* Publishes the store as of now, byte for byte what crk_feed_publish of
+ * all proposals would write, in one transaction: it renders only the
+ * proposals whose parts are stale (see crk_store_feed_stale; every part
+ * once a day) and keeps the parts in the store.  The watcher calls this
+ * after every sync; `crickets feed` and `crickets serve` call it too. */
 enum crk_status crk_feed_publish_store(struct crk_store *store, const char *dir,
     unsigned mode, time_t now, struct crk_strv *paths_r, char **error_r);
 

@@ -76,30 +76,143 @@ crk_feed_render_store(struct crk_store *store, time_t now, char **events_r,
 	return status;
 }
 
+/* What every kept part depends on besides its proposal: the local day,
+ * the zone it is counted in, and the renderer. */
+static char *
+feed_store_key(time_t now)
+{
+	struct tm tm;
+	const char *tz = getenv("TZ");
+
+	if (localtime_r(&now, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	return crk_xasprintf("%04d-%02d-%02d %s %s", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tz != NULL ? tz : "-", PACKAGE_VERSION);
+}
+
+/* Renders the stale parts (all of them when full) and keeps them. */
+static enum crk_status
+feed_store_render_stale(
+    struct crk_store *store, time_t now, bool full, char **error_r)
+{
+	struct crk_proposal_list proposals = {0};
+	struct crk_followup_list followups = {0}, one = {0};
+	struct crk_feed_input input;
+	enum crk_status status;
+	size_t i, first = 0;
+
+	status = full
+	    ? crk_store_proposals(store, CRK_PROPOSALS_ALL, &proposals, error_r)
+	    : crk_store_feed_stale(store, now, &proposals, error_r);
+	/* all follow-ups at once for many proposals (in proposal order),
+	 * each proposal's own for a few */
+	if (status == CRK_OK && proposals.count > 64)
+		status =
+		    crk_store_followups(store, 0, false, &followups, error_r);
+	for (i = 0; i < proposals.count && status == CRK_OK; i++) {
+		const struct crk_proposal *p = &proposals.items[i];
+		char *events = NULL, *tasks = NULL;
+		time_t until = 0;
+		size_t n = 0;
+
+		memset(&input, 0, sizeof(input));
+		input.proposals = p;
+		input.n_proposals = 1;
+		if (proposals.count > 64) {
+			/* crk_store_followups orders by proposal */
+			for (first = 0; first < followups.count &&
+			     followups.items[first].proposal_id < p->id;
+			     first++)
+				;
+			while (first + n < followups.count &&
+			    followups.items[first + n].proposal_id == p->id)
+				n++;
+			input.followups = followups.items + first;
+		} else {
+			crk_followup_list_clear(&one);
+			status = crk_store_followups(
+			    store, p->id, false, &one, error_r);
+			if (status != CRK_OK)
+				break;
+			input.followups = one.items;
+			n = one.count;
+		}
+		input.n_followups = n;
+		input.now = now;
+		input.revision = feed_store_revision;
+		input.revision_context = store;
+		status = crk_feed_render_part(
+		    &input, 0, &events, &tasks, &until, error_r);
+		if (status == CRK_OK)
+			status = crk_store_feed_part_set(
+			    store, p, events, tasks, until, error_r);
+		free(events);
+		free(tasks);
+	}
+	crk_followup_list_clear(&one);
+	crk_followup_list_clear(&followups);
+	crk_proposal_list_clear(&proposals);
+	return status;
+}
+
 enum crk_status
 crk_feed_publish_store(struct crk_store *store, const char *dir, unsigned mode,
     time_t now, struct crk_strv *paths_r, char **error_r)
 {
-	struct crk_proposal_list proposals = {0};
-	struct crk_followup_list followups = {0};
-	struct crk_feed_input input;
+	static const char *const names[2] = {
+	    CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE};
 	enum crk_status status;
+	char *key = NULL, *old_key = NULL, *head, *text;
+	time_t rendered_at = 0;
+	bool full;
+	size_t len;
+	int f;
 
-	/* One snapshot for both feeds; each is written as soon as it is
-	 * rendered (crk_feed_publish).  Should the commit of the revisions
-	 * fail after the files were written, the next render computes the
-	 * same SEQUENCE again from the unchanged store. */
+	/* One transaction: the parts, the revisions and the files agree.
+	 * Only the stale parts are rendered; each feed is the kept parts
+	 * in order, so a change costs its proposal plus the copy, not a
+	 * render of every proposal (which a push waited for). */
 	if ((status = crk_store_begin(store, error_r)) != CRK_OK)
 		return status;
-	status = feed_store_input(
-	    store, now, &proposals, &followups, &input, error_r);
+	key = feed_store_key(now);
+	status = crk_store_feed_key(store, &old_key, &rendered_at, error_r);
+	if (status != CRK_OK)
+		goto out;
+	/* another day or zone, a new renderer, a clock set back */
+	full =
+	    old_key == NULL || strcmp(old_key, key) != 0 || now < rendered_at;
+	if (full)
+		status = crk_store_feed_reset(store, error_r);
 	if (status == CRK_OK)
-		status = crk_feed_publish(&input, dir, mode, paths_r, error_r);
+		status = feed_store_render_stale(store, now, full, error_r);
+	if (status == CRK_OK)
+		status = crk_store_feed_key_set(store, key, now, error_r);
+	for (f = 0; f < 2 && status == CRK_OK; f++) {
+		head = crk_feed_head(f == 1);
+		status = crk_store_feed_parts(
+		    store, f == 1, head, CRK_FEED_TAIL, &text, &len, error_r);
+		free(head);
+		if (status != CRK_OK)
+			break;
+		if (f == 0 &&
+		    (status = crk_feed_make_dir(dir, error_r)) != CRK_OK) {
+			free(text);
+			break;
+		}
+		status = crk_feed_write_file(
+		    dir, names[f], text, len, mode, error_r);
+		free(text);
+	}
+	if (status == CRK_OK && paths_r != NULL)
+		for (f = 0; f < 2; f++)
+			crk_strv_add_owned(
+			    paths_r, crk_xasprintf("%s/%s", dir, names[f]));
 	if (status == CRK_OK)
 		status = crk_store_commit(store, error_r);
+out:
 	if (status != CRK_OK)
 		crk_store_rollback(store);
-	crk_proposal_list_clear(&proposals);
-	crk_followup_list_clear(&followups);
+	free(key);
+	free(old_key);
 	return status;
 }

@@ -1113,6 +1113,140 @@ START_TEST(test_store_feeds_show_open_followups_and_keep_revisions)
 }
 END_TEST
 
+/* Publishes and checks the files against a full render of the same
+ * moment, byte for byte; returns how many proposals were stale before. */
+static size_t
+publish_matches_full_render(struct crk_store *store, struct crk_engine *engine,
+    const char *dir, time_t now)
+{
+	struct crk_proposal_list stale = {0};
+	char *error = NULL, *ev, *ts, *path, *file;
+	size_t n;
+
+	ck_assert_msg(
+	    crk_engine_refresh(engine, now, &error) == CRK_OK, "%s", error);
+	ck_assert_int_eq(
+	    crk_store_feed_stale(store, now, &stale, NULL), CRK_OK);
+	n = stale.count;
+	crk_proposal_list_clear(&stale);
+	ck_assert_msg(crk_feed_publish_store(
+			  store, dir, 0600, now, NULL, &error) == CRK_OK,
+	    "%s", error);
+	ck_assert_msg(
+	    crk_feed_render_store(store, now, &ev, &ts, &error) == CRK_OK, "%s",
+	    error);
+	path = crk_xasprintf("%s/%s", dir, CRK_FEED_EVENTS_FILE);
+	file = read_file(path);
+	ck_assert_str_eq(file, ev);
+	free(file);
+	free(path);
+	path = crk_xasprintf("%s/%s", dir, CRK_FEED_TASKS_FILE);
+	file = read_file(path);
+	ck_assert_str_eq(file, ts);
+	free(file);
+	free(path);
+	free(ev);
+	free(ts);
+	ck_assert_int_eq(
+	    crk_store_feed_stale(store, now, &stale, NULL), CRK_OK);
+	ck_assert_uint_eq(stale.count, 0);
+	crk_proposal_list_clear(&stale);
+	return n;
+}
+
+/* The store keeps each proposal's part of the feeds and a publish renders
+ * only the stale ones; what it writes must stay what a full render writes
+ * through replies, actions, completed follow-ups ageing out, a new day
+ * and a clock set back. */
+START_TEST(test_kept_parts_publish_what_a_full_render_writes)
+{
+	struct crk_store *store = NULL;
+	struct crk_engine *engine = NULL;
+	struct crk_rules rules;
+	struct crk_cadence cadence;
+	struct crk_proposal *p = NULL;
+	struct crk_message *m;
+	char *dir = tmpdir_new(), *db, *out, *error = NULL;
+	time_t t0 = crk_sample_time(2026, 11, 23, 9, 0);
+	int i;
+
+	set_tz("Europe/Berlin");
+	db = crk_xasprintf("%s/crickets.db", dir);
+	out = crk_xasprintf("%s/feed", dir);
+	ck_assert_msg(
+	    crk_store_open(db, &store, &error) == CRK_OK, "%s", error);
+	crk_rules_init_default(&rules);
+	crk_strv_add(&rules.identities, "rep@seller.example");
+	crk_strv_add(&rules.internal_domains, "seller.example");
+	crk_cadence_default(&cadence);
+	engine = crk_engine_new(store, &rules, &cadence);
+	crk_rules_clear(&rules);
+	for (i = 0; i < 6; i++) {
+		char mid[64], to[64], subject[64];
+
+		snprintf(mid, sizeof(mid), "p%d@seller.example", i);
+		snprintf(to, sizeof(to), "buyer%d@client%d.example", i, i);
+		snprintf(subject, sizeof(subject), "Proposal %d, rollout", i);
+		m = msg_new(mid, "rep@seller.example", to, subject,
+		    t0 + i * 3600, NULL);
+		crk_strv_add(&m->attachments, "proposal.pdf");
+		store_ingest(engine, m, t0 + i * 3600 + 60);
+	}
+	/* first publish: every part rendered */
+	ck_assert_uint_eq(
+	    publish_matches_full_render(store, engine, out, t0 + 86400), 6);
+	/* later the same day, nothing new: none */
+	ck_assert_uint_eq(
+	    publish_matches_full_render(store, engine, out, t0 + 86400 + 3600),
+	    0);
+	/* a reply to one: that one */
+	m = msg_new("r3@client3.example", "buyer3@client3.example",
+	    "rep@seller.example", "Re: Proposal 3, rollout", t0 + 86400 + 5000,
+	    "p3@seller.example");
+	store_ingest(engine, m, t0 + 86400 + 5100);
+	ck_assert_uint_eq(
+	    publish_matches_full_render(store, engine, out, t0 + 86400 + 5200),
+	    1);
+	/* a call logged on one, another won: those two */
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "p1@seller.example", &p, NULL),
+	    CRK_OK);
+	ck_assert_int_eq(crk_engine_touch(engine, p->id, "phone", "talked",
+			     "cli", t0 + 86400 + 6000, &error),
+	    CRK_OK);
+	crk_proposal_free(&p);
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "p4@seller.example", &p, NULL),
+	    CRK_OK);
+	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
+			     t0 + 86400 + 6000, &error),
+	    CRK_OK);
+	crk_proposal_free(&p);
+	ck_assert_uint_eq(
+	    publish_matches_full_render(store, engine, out, t0 + 86400 + 6100),
+	    2);
+	/* the next days (every part is rendered again once a day: the
+	 * stale list does not show it); the completed follow-up of p1
+	 * leaves the tasks feed after 14 days */
+	for (i = 2; i <= 14; i++)
+		publish_matches_full_render(
+		    store, engine, out, t0 + i * 86400 + 7000);
+	/* within one day, the moment p1's completed follow-up ages out:
+	 * p1 alone is stale then (its part's until time) */
+	publish_matches_full_render(store, engine, out, t0 + 15 * 86400 + 5000);
+	ck_assert_uint_eq(publish_matches_full_render(
+			      store, engine, out, t0 + 15 * 86400 + 6500),
+	    1);
+	/* the clock set back a week */
+	publish_matches_full_render(store, engine, out, t0 + 10 * 86400);
+	crk_engine_free(&engine);
+	crk_store_free(&store);
+	free(db);
+	free(out);
+	tmpdir_remove(dir);
+}
+END_TEST
+
 Suite *
 crk_test_suite(void)
 {
@@ -1147,6 +1281,7 @@ crk_test_suite(void)
 	tc = tcase_create("store");
 	tcase_add_test(
 	    tc, test_store_feeds_show_open_followups_and_keep_revisions);
+	tcase_add_test(tc, test_kept_parts_publish_what_a_full_render_writes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("publish");

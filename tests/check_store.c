@@ -287,6 +287,11 @@ START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 		 "DROP INDEX proposals_wake; DROP INDEX proposals_replayed; "
 		 "ALTER TABLE proposals DROP COLUMN replayed_at; "
 		 "ALTER TABLE proposals DROP COLUMN wake_at; "
+		 "DROP TABLE feed_parts; DROP TABLE feed_meta; "
+		 "DROP INDEX proposals_feed_dirty; "
+		 "DROP INDEX proposals_feed_until; "
+		 "ALTER TABLE proposals DROP COLUMN feed_dirty; "
+		 "ALTER TABLE proposals DROP COLUMN feed_until; "
 		 "PRAGMA user_version = 1;");
 	store = open_ok();
 	ck_assert_int_eq(
