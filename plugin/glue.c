@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -984,6 +985,118 @@ crk_glue_publish(struct crk_glue *glue, time_t now, char **error_r)
 		return status;
 	return crk_feed_publish_store(
 	    glue->store, glue->feed_dir, glue->feed_mode, now, NULL, error_r);
+}
+
+struct crk_glue_publisher {
+	struct crk_glue *glue; /* owned; the thread's own connection */
+	crk_glue_published_fn *done;
+	void *context;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	time_t requested; /* the newest request not yet taken, 0: none */
+	bool stop;
+};
+
+static void *
+glue_publisher_main(void *arg)
+{
+	struct crk_glue_publisher *pub = arg;
+	enum crk_status status;
+	char *error;
+	time_t now;
+	bool last;
+
+	pthread_mutex_lock(&pub->lock);
+	for (;;) {
+		while (pub->requested == 0 && !pub->stop)
+			pthread_cond_wait(&pub->wake, &pub->lock);
+		if (pub->requested == 0)
+			break; /* stop with nothing waiting */
+		now = pub->requested;
+		pub->requested = 0;
+		last = pub->stop;
+		pthread_mutex_unlock(&pub->lock);
+
+		error = NULL;
+		status = crk_glue_publish(pub->glue, now, &error);
+		if (pub->done != NULL && !last)
+			pub->done(status, error, pub->context);
+		else if (status != CRK_OK)
+			crk_warn("cannot publish the feeds: %s",
+			    error != NULL ? error : crk_status_str(status));
+		free(error);
+
+		pthread_mutex_lock(&pub->lock);
+	}
+	pthread_mutex_unlock(&pub->lock);
+	return NULL;
+}
+
+enum crk_status
+crk_glue_publisher_start(const struct crk_glue_config *config,
+    const struct crk_strv *identities, crk_glue_published_fn *done,
+    void *context, struct crk_glue_publisher **publisher_r, char **error_r)
+{
+	struct crk_glue_publisher *pub;
+	enum crk_status status;
+	int err;
+
+	*publisher_r = NULL;
+	pub = crk_xcalloc(1, sizeof(*pub));
+	status = crk_glue_open(config, identities, &pub->glue, error_r);
+	if (status != CRK_OK) {
+		free(pub);
+		return status;
+	}
+	pub->done = done;
+	pub->context = context;
+	pthread_mutex_init(&pub->lock, NULL);
+	pthread_cond_init(&pub->wake, NULL);
+	if ((err = pthread_create(
+		 &pub->thread, NULL, glue_publisher_main, pub)) != 0) {
+		crk_error_set(error_r, "cannot start the feed publisher: %s",
+		    strerror(err));
+		pthread_cond_destroy(&pub->wake);
+		pthread_mutex_destroy(&pub->lock);
+		crk_glue_free(&pub->glue);
+		free(pub);
+		return CRK_E_IO;
+	}
+	*publisher_r = pub;
+	return CRK_OK;
+}
+
+void
+crk_glue_publisher_request(struct crk_glue_publisher *pub, time_t now)
+{
+	if (pub == NULL)
+		return;
+	pthread_mutex_lock(&pub->lock);
+	/* 0 means "none": a clock at the epoch still asks */
+	pub->requested = now != 0 ? now : 1;
+	pthread_cond_signal(&pub->wake);
+	pthread_mutex_unlock(&pub->lock);
+}
+
+void
+crk_glue_publisher_stop(struct crk_glue_publisher **publisher)
+{
+	struct crk_glue_publisher *pub;
+
+	if (publisher == NULL || *publisher == NULL)
+		return;
+	pub = *publisher;
+	pthread_mutex_lock(&pub->lock);
+	pub->stop = true;
+	pthread_cond_signal(&pub->wake);
+	pthread_mutex_unlock(&pub->lock);
+	pthread_join(pub->thread, NULL);
+	pthread_cond_destroy(&pub->wake);
+	pthread_mutex_destroy(&pub->lock);
+	crk_glue_free(&pub->glue);
+	free(pub);
+	*publisher = NULL;
 }
 
 enum crk_status

@@ -139,6 +139,31 @@ crk_glue_ingest(struct crk_glue *glue, const char *account, const char *raw,
 enum crk_status
 crk_glue_publish(struct crk_glue *glue, time_t now, char **error_r);
 
+/* A feed publisher off the caller's thread: a thread of its own with its
+ * own store connection and engine (crk_glue_open of the same config and
+ * identities), so the minutes a big store may take never stop the GUI.
+ * Requests coalesce: any number made while a publish runs give one more
+ * publish afterwards, as of the time of the last request.  done (may be
+ * NULL) is called in the publisher's thread after each publish with its
+ * status and error message (borrowed; NULL when none); the caller
+ * marshals it to its own thread. */
+struct crk_glue_publisher;
+typedef void
+crk_glue_published_fn(enum crk_status status, const char *error, void *context);
+
+/* Opens the store for the thread and starts it.  The statuses of
+ * crk_glue_open; CRK_E_IO when the thread cannot start. */
+enum crk_status crk_glue_publisher_start(const struct crk_glue_config *config,
+    const struct crk_strv *identities, crk_glue_published_fn *done,
+    void *context, struct crk_glue_publisher **publisher_r, char **error_r);
+/* Asks for a publish as of now.  Never blocks on a publish in progress. */
+void
+crk_glue_publisher_request(struct crk_glue_publisher *publisher, time_t now);
+/* Runs a request still waiting (so a last change reaches the feeds),
+ * stops the thread and closes its store.  done is not called for that
+ * last publish; its error is logged.  NULL-safe. */
+void crk_glue_publisher_stop(struct crk_glue_publisher **publisher);
+
 /* The rep's actions on the proposal of a message (by Message-ID; brackets
  * optional), each its own batch.  action is one of "track", "untrack",
  * "won", "lost", "drop", "notyet", "call", "snooze" (day_arg: until).

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,6 +520,99 @@ START_TEST(test_publish_writes_both_feeds_into_feed_dir)
 }
 END_TEST
 
+static pthread_t main_thread;
+
+/* What the publisher's done callback saw, read back by the test. */
+struct published {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned calls;
+	enum crk_status status;
+	bool other_thread;
+};
+
+static void
+published(enum crk_status status, const char *error, void *context)
+{
+	struct published *seen = context;
+
+	(void)error;
+	pthread_mutex_lock(&seen->lock);
+	seen->calls++;
+	seen->status = status;
+	seen->other_thread = !pthread_equal(pthread_self(), main_thread);
+	pthread_cond_signal(&seen->cond);
+	pthread_mutex_unlock(&seen->lock);
+}
+
+static void
+wait_published(struct published *seen, unsigned calls)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 30;
+	pthread_mutex_lock(&seen->lock);
+	while (seen->calls < calls)
+		if (pthread_cond_timedwait(&seen->cond, &seen->lock, &until) !=
+		    0)
+			break;
+	pthread_mutex_unlock(&seen->lock);
+	ck_assert_uint_ge(seen->calls, calls);
+}
+
+START_TEST(test_publisher_writes_the_feeds_from_its_own_thread)
+{
+	struct world w;
+	struct crk_glue_publisher *pub = NULL;
+	struct published seen = {.calls = 0};
+	struct crk_strv ids = {0};
+	char *path, *text, *error = NULL;
+
+	pthread_mutex_init(&seen.lock, NULL);
+	pthread_cond_init(&seen.cond, NULL);
+	main_thread = pthread_self();
+	world_open(&w);
+	crk_strv_add(&ids, "robin.smith@example.com");
+	ck_assert_msg(crk_glue_publisher_start(w.config, &ids, published, &seen,
+			  &pub, &error) == CRK_OK,
+	    "start: %s", error);
+	path = crk_xasprintf("%s/feed/followups.ics", w.dir);
+
+	/* a proposal stored through the GUI's connection reaches the feed
+	 * the publisher writes through its own */
+	free(ingest(&w, proposal, NULL));
+	crk_glue_publisher_request(pub, w.now);
+	wait_published(&seen, 1);
+	ck_assert_int_eq(seen.status, CRK_OK);
+	ck_assert(seen.other_thread);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "Follow up #1: Jane Doe"));
+	free(text);
+
+	/* a request left when it stops is still published: the reply
+	 * turns the follow-up into a decide item */
+	free(ingest(&w, answer, NULL));
+	w.now += 2 * 86400;
+	crk_glue_publisher_request(pub, w.now);
+	crk_glue_publisher_stop(&pub);
+	ck_assert_ptr_null(pub);
+	text = crk_test_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_null(strstr(text, "Follow up #1: Jane Doe"));
+	ck_assert_ptr_nonnull(strstr(text, "replied"));
+	free(text);
+
+	crk_glue_publisher_stop(&pub); /* NULL-safe */
+	free(path);
+	crk_strv_clear(&ids);
+	world_close(&w);
+	pthread_cond_destroy(&seen.cond);
+	pthread_mutex_destroy(&seen.lock);
+}
+END_TEST
+
 /* ---- the watcher's account names ---------------------------------------- */
 
 struct account_case {
@@ -740,6 +834,7 @@ crk_test_suite(void)
 	CRK_TABLE_TEST(tc, test_menu_actions_change_the_proposal, action_cases);
 	tcase_add_test(tc, test_track_and_untrack_from_the_menu);
 	tcase_add_test(tc, test_publish_writes_both_feeds_into_feed_dir);
+	tcase_add_test(tc, test_publisher_writes_the_feeds_from_its_own_thread);
 	tcase_add_test(tc, test_a_file_without_header_is_a_parse_error);
 	tcase_add_test(
 	    tc, test_serve_generates_a_token_and_serves_the_published_feed);
