@@ -62,6 +62,10 @@
  * here could fetch hundreds of bodies from IMAP on the GUI thread). */
 #define RESCAN_WINDOW 300
 #define RESCAN_MAX_AGE (14 * 86400)
+/* How often the tags of the selected messages are looked at, and at most
+ * how many of them (see plugin_tags_poll). */
+#define TAGS_POLL_MS 1500
+#define TAGS_POLL_MAX 500
 
 struct plugin_state {
 	struct crk_glue_config *config; /* owned */
@@ -79,13 +83,89 @@ struct plugin_state {
 	GtkWidget *silent_window;
 	GtkListStore *silent_store;
 	struct crk_server *server; /* owned; the feeds over HTTP, [claws] */
+	/* owned; renders and writes the feeds in a thread of its own */
+	struct crk_glue_publisher *publisher;
+	GThread *main_thread; /* Claws' GUI thread */
+	/* Tags set by hand (Claws has no hook for them): the messages
+	 * selected at the last look, and what crickets-* tags each message
+	 * had when last read (msgid -> sorted tags, "" for none). */
+	GSList *tag_watch; /* MsgInfo refs */
+	GHashTable *tag_seen;
+	guint tag_source;
 };
 
 static struct plugin_state plugin;
 
+static int
+plugin_strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Log lines from another thread (the publisher's), carried to the GUI
+ * thread: Claws' log window is GTK and only the GUI thread may touch it. */
+struct plugin_log_line {
+	enum crk_log_level level;
+	char *msg;
+};
+
+static GMutex plugin_log_lock;
+static GQueue plugin_log_lines; /* struct plugin_log_line *, under the lock */
+static guint plugin_log_source; /* the idle that logs them, under the lock */
+
+static void
+plugin_log(enum crk_log_level level, const char *msg, void *context);
+
+/* Logs the lines queued by other threads; in the GUI thread. */
+static gboolean
+plugin_log_flush(gpointer data)
+{
+	struct plugin_log_line *line;
+	GQueue lines = G_QUEUE_INIT;
+
+	g_mutex_lock(&plugin_log_lock);
+	lines = plugin_log_lines;
+	g_queue_init(&plugin_log_lines);
+	plugin_log_source = 0;
+	g_mutex_unlock(&plugin_log_lock);
+	while ((line = g_queue_pop_head(&lines)) != NULL) {
+		plugin_log(line->level, line->msg, NULL);
+		g_free(line->msg);
+		g_free(line);
+	}
+	return G_SOURCE_REMOVE;
+}
+
+/* Called when no other thread logs any more (the publisher stopped): what
+ * is still queued is logged now, and the idle goes with the plugin. */
+static void
+plugin_log_drain(void)
+{
+	g_mutex_lock(&plugin_log_lock);
+	if (plugin_log_source != 0)
+		g_source_remove(plugin_log_source);
+	plugin_log_source = 0;
+	g_mutex_unlock(&plugin_log_lock);
+	plugin_log_flush(NULL);
+}
+
 static void
 plugin_log(enum crk_log_level level, const char *msg, void *context)
 {
+	if (plugin.main_thread != NULL &&
+	    g_thread_self() != plugin.main_thread) {
+		struct plugin_log_line *line =
+		    g_new0(struct plugin_log_line, 1);
+
+		line->level = level;
+		line->msg = g_strdup(msg);
+		g_mutex_lock(&plugin_log_lock);
+		g_queue_push_tail(&plugin_log_lines, line);
+		if (plugin_log_source == 0)
+			plugin_log_source = g_idle_add(plugin_log_flush, NULL);
+		g_mutex_unlock(&plugin_log_lock);
+		return;
+	}
 	switch (level) {
 	case CRK_LOG_DEBUG: debug_print("crickets: %s\n", msg); break;
 	case CRK_LOG_INFO:
@@ -246,26 +326,53 @@ plugin_enqueue(MsgInfo *msginfo)
 		plugin.ingest_source = g_idle_add(plugin_ingest_idle, NULL);
 }
 
+/* Queues a message that was read before (its tags changed). */
+static void
+plugin_enqueue_again(MsgInfo *msginfo)
+{
+	if (plugin.glue == NULL || msginfo == NULL || msginfo->msgid == NULL)
+		return;
+	g_hash_table_add(plugin.seen, g_strdup(msginfo->msgid));
+	g_queue_push_tail(&plugin.pending, procmsg_msginfo_new_ref(msginfo));
+	if (plugin.ingest_source == 0)
+		plugin.ingest_source = g_idle_add(plugin_ingest_idle, NULL);
+}
+
+/* The publisher's report, in the publisher's thread: logged from the GUI
+ * thread. */
+static void
+plugin_published(enum crk_status status, const char *error, void *context)
+{
+	if (status != CRK_OK)
+		crk_warn("cannot publish the feeds: %s",
+		    error != NULL ? error : crk_status_str(status));
+	else
+		crk_debug("feeds published");
+}
+
+/* Rendering a big store's feeds takes a while: the publisher does it in
+ * its own thread, so the GUI never waits for it. */
 static gboolean
 plugin_publish_timeout(gpointer data)
 {
-	char *error = NULL;
-	enum crk_status status;
-
 	plugin.publish_source = 0;
-	if (plugin.glue == NULL)
-		return G_SOURCE_REMOVE;
-	status = crk_glue_publish(plugin.glue, time(NULL), &error);
-	if (status != CRK_OK)
-		log_warning(LOG_PROTOCOL,
-		    "crickets: cannot publish the feeds: "
-		    "%s\n",
-		    error != NULL ? error : crk_status_str(status));
-	else
-		debug_print("crickets: feeds published into %s\n",
-		    plugin.config->feed_dir);
-	free(error);
+	crk_glue_publisher_request(plugin.publisher, time(NULL));
 	return G_SOURCE_REMOVE;
+}
+
+/* (Re)starts the publisher with the current config and identities. */
+static void
+plugin_publisher_start(const struct crk_strv *identities)
+{
+	char *error = NULL;
+
+	crk_glue_publisher_stop(&plugin.publisher);
+	plugin_log_drain();
+	if (crk_glue_publisher_start(plugin.config, identities,
+		plugin_published, NULL, &plugin.publisher, &error) != CRK_OK)
+		log_error(LOG_PROTOCOL, "crickets: feeds off: %s\n",
+		    error != NULL ? error : "cannot start the publisher");
+	free(error);
 }
 
 static void
@@ -378,31 +485,133 @@ plugin_postfiltering_hook(gpointer source, gpointer data)
 
 static void plugin_silent_refresh(void);
 
-/* Mirrors a closing state as a Claws tag, so it syncs as an IMAP keyword
- * and `crickets watch` (or any client) sees it too. */
-static void
-plugin_mirror_tag(MsgInfo *msginfo, const char *action)
+/* The crickets-* tags of a message, sorted and joined by spaces; "" for
+ * none.  Owned. */
+static gchar *
+plugin_crickets_tags(MsgInfo *msginfo)
 {
-	const char *tag = NULL;
-	gint id;
+	GPtrArray *tags = g_ptr_array_new();
+	GSList *cur;
+	gchar *joined;
 
-	if (strcmp(action, "won") == 0)
-		tag = CRK_KEYWORD_WON;
-	else if (strcmp(action, "lost") == 0)
-		tag = CRK_KEYWORD_LOST;
-	else if (strcmp(action, "drop") == 0)
-		tag = CRK_KEYWORD_DROP;
-	else if (strcmp(action, "track") == 0)
-		tag = CRK_KEYWORD_TRACK;
-	if (tag == NULL)
-		return;
-	id = tags_get_id_for_str(tag);
-	if (id == -1) {
+	for (cur = msginfo->tags; cur != NULL; cur = cur->next) {
+		const gchar *tag = tags_get_tag(GPOINTER_TO_INT(cur->data));
+
+		if (tag != NULL && g_str_has_prefix(tag, "crickets-"))
+			g_ptr_array_add(tags, (gpointer)tag);
+	}
+	g_ptr_array_sort(tags, (GCompareFunc)plugin_strcmp_ptr);
+	g_ptr_array_add(tags, NULL);
+	joined = g_strjoinv(" ", (gchar **)tags->pdata);
+	g_ptr_array_free(tags, TRUE);
+	return joined;
+}
+
+/* Remembers the crickets-* tags a message has now; true when they differ
+ * from the last look (or the first look finds some). */
+static gboolean
+plugin_tags_changed(MsgInfo *msginfo)
+{
+	gchar *now;
+	const gchar *before;
+
+	if (msginfo->msgid == NULL || plugin.tag_seen == NULL)
+		return FALSE;
+	now = plugin_crickets_tags(msginfo);
+	before = g_hash_table_lookup(plugin.tag_seen, msginfo->msgid);
+	if (strcmp(before != NULL ? before : "", now) == 0) {
+		g_free(now);
+		return FALSE;
+	}
+	g_hash_table_replace(plugin.tag_seen, g_strdup(msginfo->msgid), now);
+	return TRUE;
+}
+
+static void
+plugin_tag_set(MsgInfo *msginfo, const char *tag, gboolean set)
+{
+	gint id = tags_get_id_for_str(tag);
+
+	if (id == -1 && set) {
 		id = tags_add_tag(tag);
 		tags_write_tags();
 	}
 	if (id != -1)
-		procmsg_msginfo_update_tags(msginfo, TRUE, id);
+		procmsg_msginfo_update_tags(msginfo, set, id);
+}
+
+/* Mirrors the rep's action as Claws tags, so it syncs as IMAP keywords
+ * and `crickets watch` (or any client) sees it too: a closing state
+ * replaces the other closing tags (a client never sees two), and Stop
+ * tracking takes crickets-track away (else the next look at the tags
+ * would track the mail again). */
+static void
+plugin_mirror_tag(MsgInfo *msginfo, const char *action)
+{
+	static const char *const closers[][2] = {
+	    {"won", CRK_KEYWORD_WON},
+	    {"lost", CRK_KEYWORD_LOST},
+	    {"drop", CRK_KEYWORD_DROP},
+	};
+	const char *tag = NULL;
+	size_t i;
+
+	for (i = 0; i < CRK_N_ELEMENTS(closers); i++)
+		if (strcmp(action, closers[i][0]) == 0)
+			tag = closers[i][1];
+	if (tag != NULL) {
+		for (i = 0; i < CRK_N_ELEMENTS(closers); i++)
+			if (strcmp(closers[i][1], tag) != 0)
+				plugin_tag_set(msginfo, closers[i][1], FALSE);
+		plugin_tag_set(msginfo, tag, TRUE);
+	} else if (strcmp(action, "track") == 0)
+		plugin_tag_set(msginfo, CRK_KEYWORD_TRACK, TRUE);
+	else if (strcmp(action, "untrack") == 0)
+		plugin_tag_set(msginfo, CRK_KEYWORD_TRACK, FALSE);
+	else
+		return;
+	/* what we set is no news for the tag watch */
+	plugin_tags_changed(msginfo);
+}
+
+/* Claws 4.1 calls no hook when the rep sets a tag by hand (summary_set_tag
+ * -> procmsg_msginfo_update_tags -> folder_item_commit_tags only marks
+ * the cache dirty), so the plugin looks: tags are set on the selected
+ * messages, so every TAGS_POLL_MS it compares the crickets-* tags of
+ * the messages selected now and at the last look (the rep may have
+ * moved on since) with what it saw before, and reads a message again
+ * when they changed.  The engine then acts on the keywords as it does
+ * for the watcher: crickets-track tracks, crickets-won/lost/drop close,
+ * crickets-ignore stops tracking. */
+static gboolean
+plugin_tags_poll(gpointer data)
+{
+	MainWindow *mainwin = mainwindow_get_mainwindow();
+	SummaryView *sv;
+	GSList *selected, *watch, *cur;
+	guint n = 0;
+
+	if (plugin.glue == NULL || mainwin == NULL ||
+	    (sv = mainwin->summaryview) == NULL || summary_is_locked(sv))
+		return G_SOURCE_CONTINUE;
+	for (cur = plugin.tag_watch; cur != NULL; cur = cur->next)
+		if (plugin_tags_changed(cur->data))
+			plugin_enqueue_again(cur->data);
+	selected = summary_get_selected_msg_list(sv);
+	watch = NULL;
+	for (cur = selected; cur != NULL && n < TAGS_POLL_MAX;
+	     cur = cur->next, n++) {
+		MsgInfo *msginfo = cur->data;
+
+		if (plugin_tags_changed(msginfo))
+			plugin_enqueue_again(msginfo);
+		watch =
+		    g_slist_prepend(watch, procmsg_msginfo_new_ref(msginfo));
+	}
+	g_slist_free(selected);
+	procmsg_msg_list_free(plugin.tag_watch);
+	plugin.tag_watch = watch;
+	return G_SOURCE_CONTINUE;
 }
 
 /* Runs an action on one Message-ID; false with an alert on failure. */
@@ -1096,6 +1305,7 @@ plugin_reload(void)
 	crk_glue_config_free(&plugin.config);
 	plugin.glue = glue;
 	plugin.config = config;
+	plugin_publisher_start(&identities);
 	crk_strv_clear(&identities);
 	plugin_serve_apply();
 	plugin_schedule_publish();
@@ -1201,9 +1411,12 @@ plugin_init(gchar **error)
 		VERSION_NUMERIC, CRK_PLUGIN_NAME, error))
 		return -1;
 	memset(&plugin, 0, sizeof(plugin));
+	plugin.main_thread = g_thread_self();
 	g_queue_init(&plugin.pending);
 	plugin.seen =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	plugin.tag_seen =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	crk_log_set_handler(plugin_log, NULL);
 	status = crk_glue_config_load(NULL, &plugin.config, &crk_error);
 	if (status != CRK_OK)
@@ -1213,6 +1426,8 @@ plugin_init(gchar **error)
 	plugin_identities(&identities);
 	status =
 	    crk_glue_open(plugin.config, &identities, &plugin.glue, &crk_error);
+	if (status == CRK_OK)
+		plugin_publisher_start(&identities);
 	crk_strv_clear(&identities);
 	if (status != CRK_OK)
 		goto fail;
@@ -1233,6 +1448,7 @@ plugin_init(gchar **error)
 	plugin_menus_add();
 	plugin_prefs_register();
 	plugin_serve_apply();
+	plugin.tag_source = g_timeout_add(TAGS_POLL_MS, plugin_tags_poll, NULL);
 	/* The feeds reflect today even before the first mail arrives. */
 	plugin_schedule_publish();
 	return 0;
@@ -1256,13 +1472,23 @@ plugin_done(void)
 	prefs_page.page.save_page = NULL;
 	if (plugin.rescan_source != 0)
 		g_source_remove(plugin.rescan_source);
+	if (plugin.tag_source != 0)
+		g_source_remove(plugin.tag_source);
+	plugin.tag_source = 0;
+	procmsg_msg_list_free(plugin.tag_watch);
+	plugin.tag_watch = NULL;
+	if (plugin.tag_seen != NULL)
+		g_hash_table_destroy(plugin.tag_seen);
+	plugin.tag_seen = NULL;
 	if (plugin.ingest_source != 0)
 		g_source_remove(plugin.ingest_source);
 	if (plugin.publish_source != 0) {
-		/* Unsaved changes still reach the feeds. */
+		/* Unsaved changes still reach the feeds: the publisher runs
+		 * a request still waiting before it stops. */
 		g_source_remove(plugin.publish_source);
 		plugin_publish_timeout(NULL);
 	}
+	crk_glue_publisher_stop(&plugin.publisher);
 	plugin.rescan_source = 0;
 	plugin.ingest_source = 0;
 	plugin.publish_source = 0;

@@ -27,6 +27,7 @@
 #include "summaryview.h"
 #include "common/hooks.h"
 #include "common/plugin.h"
+#include "common/tags.h"
 #include "common/version.h"
 #pragma GCC diagnostic pop
 
@@ -286,6 +287,7 @@ trigger_poll(gpointer data)
 	gchar *name;
 	GtkAction *action;
 	GList *cur;
+	gboolean tag;
 
 	if (file == NULL || mainwin == NULL ||
 	    !g_file_get_contents(file, &text, NULL, NULL))
@@ -315,7 +317,8 @@ trigger_poll(gpointer data)
 			gtk_action_activate(action);
 		goto out;
 	}
-	if (parts[2] != NULL && dialog_source == 0) {
+	tag = strcmp(parts[1], "Tag") == 0;
+	if (parts[2] != NULL && dialog_source == 0 && !tag) {
 		dialog_answer = g_strdup(parts[2]);
 		dialog_source = g_timeout_add(100, dialog_poll, NULL);
 	}
@@ -327,6 +330,12 @@ trigger_poll(gpointer data)
 			continue;
 		msginfo =
 		    folder_item_get_msginfo_by_msgid(folder->outbox, parts[0]);
+		if (msginfo == NULL) {
+			/* a mail the test just put into the folder */
+			folder_item_scan(folder->outbox);
+			msginfo = folder_item_get_msginfo_by_msgid(
+			    folder->outbox, parts[0]);
+		}
 		if (msginfo == NULL)
 			continue;
 		folderview_select(mainwin->folderview, folder->outbox);
@@ -334,6 +343,18 @@ trigger_poll(gpointer data)
 		    mainwin->summaryview, msginfo->msgnum, FALSE);
 		procmsg_msginfo_free(&msginfo);
 		break;
+	}
+	if (tag) {
+		/* "MESSAGE-ID Tag NAME": the tag set by hand, as Claws'
+		 * Tags menu does it on the selected mail */
+		gint id = tags_get_id_for_str(parts[2]);
+
+		if (id == -1) {
+			id = tags_add_tag(parts[2]);
+			tags_write_tags();
+		}
+		summary_set_tag(mainwin->summaryview, id, NULL);
+		goto out;
 	}
 	name = g_strdup_printf("Message/Crickets/%s", parts[1]);
 	action = gtk_action_group_get_action(mainwin->action_group, name);

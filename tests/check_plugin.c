@@ -506,12 +506,12 @@ END_TEST
  * through the test-only plugin, and waits until Claws took the click;
  * answer (or NULL) is typed into the dialog the click opens. */
 static void
-click_answer(const char *action, const char *answer)
+click_on(const char *message_id, const char *action, const char *answer)
 {
 	char *trigger = crk_xasprintf("%s/trigger", dir);
 	char *tmp = crk_xasprintf("%s/trigger.tmp", dir);
 	char *done = crk_xasprintf("%s/trigger.done", dir);
-	char *line = crk_xasprintf("%s %s%s%s\n", PROPOSAL_ID, action,
+	char *line = crk_xasprintf("%s %s%s%s\n", message_id, action,
 	    answer != NULL ? " " : "", answer != NULL ? answer : "");
 
 	unlink(done);
@@ -522,6 +522,12 @@ click_answer(const char *action, const char *answer)
 	free(done);
 	free(tmp);
 	free(trigger);
+}
+
+static void
+click_answer(const char *action, const char *answer)
+{
+	click_on(PROPOSAL_ID, action, answer);
 }
 
 static void
@@ -679,6 +685,74 @@ START_TEST(test_menu_clicks_in_claws_reach_the_store_and_the_feed)
 }
 END_TEST
 
+/* A mail the rep sent that no heuristic calls a proposal, tagged
+ * crickets-track by hand in Claws' message list (Claws calls no hook for
+ * tags): the plugin notices and tracks it, as the watcher does for the
+ * IMAP keyword. */
+START_TEST(test_crickets_track_tag_set_by_hand_tracks_the_mail)
+{
+	static const char plain_id[] = "claws-plain-1@example.com";
+	char *db = crk_xasprintf("%s/store/crickets.db", dir);
+	char *path = NULL, *text, *date;
+	struct crk_store *store = NULL;
+	struct crk_proposal *p = NULL;
+	bool stored = false;
+	int i, n;
+
+	/* into Claws' Sent folder (MH), as if sent an hour ago */
+	for (n = 1; n < 1000; n++) {
+		struct stat st;
+
+		free(path);
+		path = crk_xasprintf("%s/Mail/sent/%d", dir, n);
+		if (stat(path, &st) != 0)
+			break;
+	}
+	date = mail_date(3600);
+	text = crk_xasprintf("Date: %s\n"
+			     "From: Robin Smith <robin.smith@example.com>\n"
+			     "To: Jane Doe <jane.doe@acme-corp.test>\n"
+			     "Subject: Lunch next week\n"
+			     "Message-ID: <%s>\n"
+			     "\n"
+			     "Lunch on Tuesday?\n",
+	    date, plain_id);
+	crk_test_write_file(path, text);
+	free(text);
+	free(date);
+	free(path);
+
+	/* Claws finds it (selecting it scans the folder) and the plugin
+	 * reads it: stored, not a proposal */
+	click_on(plain_id, "Select", NULL);
+	ck_assert_int_eq(crk_store_open(db, &store, NULL), CRK_OK);
+	for (i = 0; i < 80 && !stored; i++) {
+		stored = crk_store_has_message(store, "office", plain_id);
+		if (!stored)
+			usleep(250 * 1000);
+	}
+	ck_assert_msg(stored, "the plugin did not read the sent mail");
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, plain_id, &p, NULL), CRK_E_NOTFOUND);
+
+	/* the rep tags it by hand */
+	click_on(plain_id, "Tag", "crickets-track");
+	for (i = 0; i < 80; i++) {
+		crk_proposal_free(&p);
+		if (crk_store_proposal_find(store, plain_id, &p, NULL) ==
+		    CRK_OK)
+			break;
+		usleep(250 * 1000);
+	}
+	ck_assert_msg(p != NULL, "the crickets-track tag did not track it");
+	ck_assert_int_eq(p->state, CRK_STATE_WAITING);
+	ck_assert_ptr_nonnull(strstr(p->reason, "keyword"));
+	crk_proposal_free(&p);
+	crk_store_free(&store);
+	free(db);
+}
+END_TEST
+
 /* "Follow up now" clicked in Claws opens a compose window in the thread:
  * In-Reply-To the last message (Jane's reply), References the whole
  * chain from the proposal, the prospect, "Re:" and the rep's template
@@ -766,6 +840,7 @@ crk_test_suite(void)
 	    tc, test_menu_clicks_in_claws_reach_the_store_and_the_feed);
 	tcase_add_test(
 	    tc, test_follow_up_now_opens_a_reply_with_the_whole_thread);
+	tcase_add_test(tc, test_crickets_track_tag_set_by_hand_tracks_the_mail);
 	suite_add_tcase(s, tc);
 	return s;
 }
