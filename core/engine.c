@@ -110,6 +110,13 @@ engine_id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+const int64_t *
+crk_engine_batch_proposals(const struct crk_engine *engine, size_t *n_r)
+{
+	*n_r = engine->n_dirty;
+	return engine->dirty;
+}
+
 /* Sorts the dirty proposals and drops the duplicates. */
 static void
 engine_dirty_unique(struct crk_engine *engine)

@@ -35,6 +35,12 @@ enum crk_status crk_engine_begin(struct crk_engine *engine, char **error_r);
 enum crk_status
 crk_engine_commit(struct crk_engine *engine, time_t now, char **error_r);
 void crk_engine_rollback(struct crk_engine *engine);
+/* The proposals the batch in progress replays at commit so far (in no
+ * order, maybe repeated): what a host compares before and after the
+ * commit to tell the rep what changed, without reading every proposal.
+ * Borrowed until the next call on the engine. */
+const int64_t *
+crk_engine_batch_proposals(const struct crk_engine *engine, size_t *n_r);
 
 /* Records one message of an account and links it: a message the rep sent
  * is a touch when it is in a proposal's thread (or goes to a prospect with

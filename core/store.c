@@ -729,6 +729,31 @@ crk_store_proposals(struct crk_store *store, enum crk_proposal_filter filter,
 }
 
 enum crk_status
+crk_store_proposal_get(struct crk_store *store, int64_t id,
+    struct crk_proposal **p_r, char **error_r)
+{
+	sqlite3_stmt *stmt =
+	    crk_store_stmt(store, "SELECT " PROPOSAL_COLUMNS "WHERE p.id = ?");
+	struct crk_proposal_list list = {0};
+	enum crk_status status;
+
+	*p_r = NULL;
+	sqlite3_bind_int64(stmt, 1, id);
+	status = store_collect_proposals(store, stmt, &list, error_r);
+	if (status != CRK_OK)
+		return status;
+	if (list.count == 0) {
+		crk_error_set(error_r, "no proposal %lld", (long long)id);
+		return CRK_E_NOTFOUND;
+	}
+	*p_r = crk_xmalloc(sizeof(**p_r));
+	**p_r = list.items[0];
+	list.count = 0;
+	crk_proposal_list_clear(&list);
+	return CRK_OK;
+}
+
+enum crk_status
 crk_store_proposal_find(struct crk_store *store, const char *key,
     struct crk_proposal **p_r, char **error_r)
 {

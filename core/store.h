@@ -108,6 +108,10 @@ crk_store_proposals(struct crk_store *store, enum crk_proposal_filter filter,
 /* Finds one proposal by short ID, a unique prefix of it (at least 3
  * characters), its numeric id, or its Message-ID (with or without angle
  * brackets).  CRK_E_NOTFOUND, CRK_E_AMBIGUOUS.  Caller owns *p_r. */
+/* The proposal with this numeric id, exactly.  CRK_E_NOTFOUND.  Caller
+ * owns *p_r. */
+enum crk_status crk_store_proposal_get(struct crk_store *store, int64_t id,
+    struct crk_proposal **p_r, char **error_r);
 enum crk_status crk_store_proposal_find(struct crk_store *store,
     const char *key, struct crk_proposal **p_r, char **error_r);
 

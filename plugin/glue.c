@@ -859,30 +859,57 @@ crk_glue_has_message(
 }
 
 /* The states of all proposals, by id, to spot what a batch changed. */
+/* The states of the proposals a batch touches, taken before its commit,
+ * so the notice compares those few, not every proposal in the store. */
 struct glue_snapshot {
 	int64_t *ids;
-	enum crk_state *states;
+	enum crk_state *states; /* CRK_STATE_NONE-like -1: not there yet */
 	size_t count;
 };
+
+static int
+glue_id_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct crk_proposal *
+glue_proposal_by_id(struct crk_glue *glue, int64_t id)
+{
+	struct crk_proposal *p = NULL;
+
+	if (crk_store_proposal_get(glue->store, id, &p, NULL) != CRK_OK)
+		return NULL;
+	return p;
+}
 
 static void
 glue_snapshot_take(struct crk_glue *glue, struct glue_snapshot *snap)
 {
-	struct crk_proposal_list list = {0};
-	size_t i;
+	const int64_t *ids;
+	size_t i, n;
 
 	memset(snap, 0, sizeof(*snap));
-	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list, NULL) !=
-	    CRK_OK)
+	ids = crk_engine_batch_proposals(glue->engine, &n);
+	if (n == 0)
 		return;
-	snap->ids = crk_xcalloc(list.count + 1, sizeof(*snap->ids));
-	snap->states = crk_xcalloc(list.count + 1, sizeof(*snap->states));
-	for (i = 0; i < list.count; i++) {
-		snap->ids[i] = list.items[i].id;
-		snap->states[i] = list.items[i].state;
+	snap->ids = crk_xreallocarray(NULL, n, sizeof(*snap->ids));
+	memcpy(snap->ids, ids, n * sizeof(*ids));
+	qsort(snap->ids, n, sizeof(*snap->ids), glue_id_cmp);
+	for (i = 0; i < n; i++)
+		if (snap->count == 0 ||
+		    snap->ids[snap->count - 1] != snap->ids[i])
+			snap->ids[snap->count++] = snap->ids[i];
+	snap->states = crk_xcalloc(snap->count, sizeof(*snap->states));
+	for (i = 0; i < snap->count; i++) {
+		struct crk_proposal *p =
+		    glue_proposal_by_id(glue, snap->ids[i]);
+
+		snap->states[i] = p != NULL ? p->state : (enum crk_state) - 1;
+		crk_proposal_free(&p);
 	}
-	snap->count = list.count;
-	crk_proposal_list_clear(&list);
 }
 
 static void
@@ -893,45 +920,33 @@ glue_snapshot_clear(struct glue_snapshot *snap)
 	memset(snap, 0, sizeof(*snap));
 }
 
-/* A notice for the first proposal that became replied or bounced since
- * the snapshot, or NULL. */
+/* A one-line notice when the batch moved a proposal to replied or
+ * bounced, else NULL.  Owned. */
 static char *
 glue_notice(struct crk_glue *glue, const struct glue_snapshot *before)
 {
-	struct crk_proposal_list list = {0};
 	char *notice = NULL;
 	size_t i;
-	size_t j;
 
-	if (crk_store_proposals(glue->store, CRK_PROPOSALS_ALL, &list, NULL) !=
-	    CRK_OK)
-		return NULL;
-	for (i = 0; i < list.count && notice == NULL; i++) {
-		const struct crk_proposal *p = &list.items[i];
-		bool changed = true;
+	for (i = 0; i < before->count && notice == NULL; i++) {
+		struct crk_proposal *p =
+		    glue_proposal_by_id(glue, before->ids[i]);
 
-		if (p->state != CRK_STATE_REPLIED &&
-		    p->state != CRK_STATE_BOUNCED)
+		if (p == NULL || p->state == before->states[i]) {
+			crk_proposal_free(&p);
 			continue;
-		for (j = 0; j < before->count; j++) {
-			if (before->ids[j] == p->id) {
-				changed = before->states[j] != p->state;
-				break;
-			}
 		}
-		if (!changed)
-			continue;
 		if (p->state == CRK_STATE_REPLIED)
 			notice = crk_xasprintf("crickets: %s replied to '%s'",
 			    p->last_reply_from != NULL ? p->last_reply_from
 						       : "the prospect",
 			    p->subject != NULL ? p->subject : "");
-		else
+		else if (p->state == CRK_STATE_BOUNCED)
 			notice = crk_xasprintf("crickets: '%s' bounced; "
 					       "check the address",
 			    p->subject != NULL ? p->subject : "");
+		crk_proposal_free(&p);
 	}
-	crk_proposal_list_clear(&list);
 	return notice;
 }
 
@@ -955,8 +970,6 @@ crk_glue_ingest(struct crk_glue *glue, const char *account, const char *raw,
 		crk_strv_add_unique(&msg->keywords, tags->items[i]);
 	if (msg->internal_date == 0)
 		msg->internal_date = now;
-	if (notice_r != NULL)
-		glue_snapshot_take(glue, &before);
 	if ((status = crk_engine_begin(glue->engine, error_r)) != CRK_OK)
 		goto out;
 	status = crk_engine_ingest(glue->engine, account, msg,
@@ -965,6 +978,9 @@ crk_glue_ingest(struct crk_glue *glue, const char *account, const char *raw,
 		crk_engine_rollback(glue->engine);
 		goto out;
 	}
+	/* inside the batch: the states before its replay */
+	if (notice_r != NULL)
+		glue_snapshot_take(glue, &before);
 	if ((status = crk_engine_commit(glue->engine, now, error_r)) != CRK_OK)
 		goto out;
 	if (notice_r != NULL)
