@@ -99,6 +99,8 @@ glue_config_defaults(struct crk_glue_config *config)
 	config->feed_dir = crk_xasprintf("%s/crickets/feed", data);
 	config->feed_mode = 0600;
 	config->serve_port = GLUE_DEFAULT_PORT;
+	config->drafts = true; /* as the watcher's accounts */
+	config->draft_hour = 8;
 	crk_cadence_default(&config->cadence);
 	crk_rules_init_default(&config->rules);
 	free(data);
@@ -176,6 +178,13 @@ glue_config_key(struct crk_glue_config *config, const char *name,
 			return false;
 		}
 		config->rules.threshold = (int)n;
+	} else if (strcmp(name, "draft_hour") == 0) {
+		if (!glue_parse_uint(value, 23, &n)) {
+			crk_error_set(error_r,
+			    "draft_hour must be an hour from 0 to 23");
+			return false;
+		}
+		config->draft_hour = n;
 	} else if (strcmp(name, "feed_mode") == 0) {
 		char *end;
 		unsigned long mode = strtoul(value, &end, 8);
@@ -237,6 +246,11 @@ glue_claws_key(struct crk_glue_config *config, const char *name,
 	if (strcmp(name, "serve") == 0) {
 		if (!glue_parse_bool(value, &config->serve)) {
 			crk_error_set(error_r, "serve must be yes or no");
+			return false;
+		}
+	} else if (strcmp(name, "drafts") == 0) {
+		if (!glue_parse_bool(value, &config->drafts)) {
+			crk_error_set(error_r, "drafts must be yes or no");
 			return false;
 		}
 	} else if (strcmp(name, "port") == 0) {

@@ -33,6 +33,12 @@ struct crk_glue_config {
 	bool serve;          /* serve = yes|no, default no */
 	unsigned serve_port; /* port = N, default 8766; 0: any free port */
 	char *serve_token;   /* owned; token = ..., NULL until generated */
+	/* drafts = yes|no (default yes): open a follow-up draft in the
+	 * Drafts folder of the Claws account that sent the proposal, as the
+	 * watcher does on the server; from draft_hour ([crickets], local
+	 * time, default 8) on the due day. */
+	bool drafts;
+	unsigned draft_hour;
 	/* The watcher's [account NAME] sections, only as far as naming
 	 * goes: a Claws account that is the same mailbox files its mail
 	 * under NAME, so both share one set of proposals. */
@@ -52,10 +58,10 @@ struct crk_glue_account {
 char *crk_glue_config_default_path(void);
 
 /* Reads the [crickets] section and the plugin's [claws] section (serve,
- * port, token) of the INI file at path (NULL: the default
- * path): database, feed_dir, templates_dir, timezone, feed_mode, cadence,
- * repeat_every,
- * cap, weekend, proposal_words, proposal_threshold.  Other sections and
+ * port, token, drafts) of the INI file at path (NULL: the default path):
+ * database, feed_dir, templates_dir, timezone, feed_mode, cadence,
+ * repeat_every, cap, weekend, proposal_words, proposal_threshold,
+ * draft_hour.  Other sections and
  * keys are the watcher's and are skipped.  Lines starting with ';' or '#'
  * and " ;" inline comments are comments, as in the watcher's parser.  A
  * missing file gives the defaults (the watcher's: the store and the feeds

@@ -89,6 +89,8 @@ static const char *const bad_configs[] = {
     "[claws]\nport = 70000\n",
     "[claws]\ntoken = short\n",
     "[claws]\ntoken = has/a/slash/in/it/x\n",
+    "[claws]\ndrafts = sometimes\n",
+    "[crickets]\ndraft_hour = 24\n",
 };
 
 START_TEST(test_bad_config_values_name_file_and_line)
@@ -675,19 +677,25 @@ START_TEST(test_claws_section_sets_serve_port_and_token)
 	crk_test_write_file(path,
 	    "[serve]\nlisten = 127.0.0.1:1\ntoken = watcherwatcher0000\n"
 	    "[claws]\nserve = yes\nport = 9123\n"
-	    "token = abcdefABCDEF0123_-\n");
+	    "token = abcdefABCDEF0123_-\ndrafts = no\n"
+	    "[crickets]\ndraft_hour = 6\n");
 	ck_assert_msg(crk_glue_config_load(path, &config, &error) == CRK_OK,
 	    "load: %s", error);
 	ck_assert(config->serve);
 	ck_assert_uint_eq(config->serve_port, 9123);
 	ck_assert_str_eq(config->serve_token, "abcdefABCDEF0123_-");
+	ck_assert(!config->drafts);
+	ck_assert_uint_eq(config->draft_hour, 6);
 	crk_glue_config_free(&config);
-	/* defaults: off, 8766 (next to the watcher's 8765), no token */
+	/* defaults: off, 8766 (next to the watcher's 8765), no token;
+	 * drafts on from 8 o'clock, as the watcher's */
 	crk_test_write_file(path, "[crickets]\nweekend = none\n");
 	ck_assert_int_eq(crk_glue_config_load(path, &config, &error), CRK_OK);
 	ck_assert(!config->serve);
 	ck_assert_uint_eq(config->serve_port, 8766);
 	ck_assert_ptr_null(config->serve_token);
+	ck_assert(config->drafts);
+	ck_assert_uint_eq(config->draft_hour, 8);
 	crk_glue_config_free(&config);
 	free(path);
 	crk_test_rmtree(tmp);
