@@ -66,6 +66,8 @@
  * how many of them (see plugin_tags_poll). */
 #define TAGS_POLL_MS 1500
 #define TAGS_POLL_MAX 500
+/* How often the feeds are brought up to the clock without any mail. */
+#define TICK_S 600
 
 struct plugin_state {
 	struct crk_glue_config *config; /* owned */
@@ -92,6 +94,9 @@ struct plugin_state {
 	GSList *tag_watch; /* MsgInfo refs */
 	GHashTable *tag_seen;
 	guint tag_source;
+	/* the feeds follow the clock (overdue items roll to today, snoozes
+	 * end) even when no mail comes */
+	guint tick_source;
 };
 
 static struct plugin_state plugin;
@@ -358,6 +363,13 @@ plugin_publish_timeout(gpointer data)
 	plugin.publish_source = 0;
 	crk_glue_publisher_request(plugin.publisher, time(NULL));
 	return G_SOURCE_REMOVE;
+}
+
+static gboolean
+plugin_tick(gpointer data)
+{
+	plugin_schedule_publish();
+	return G_SOURCE_CONTINUE;
 }
 
 /* (Re)starts the publisher with the current config and identities. */
@@ -1197,6 +1209,7 @@ struct crickets_prefs_page {
 	GtkWidget *feed_dir;
 	GtkWidget *serve;
 	GtkWidget *port;
+	GtkWidget *drafts;
 };
 
 static struct crickets_prefs_page prefs_page;
@@ -1268,13 +1281,21 @@ prefs_create(PrefsPage *page, GtkWindow *window, gpointer data)
 	port = g_strdup_printf("%u", c != NULL ? c->serve_port : 8766);
 	pp->port = prefs_row(GTK_GRID(grid), 6, "Port", port,
 	    "The feed server's port; the URL is in the log when it starts");
+	pp->drafts = gtk_check_button_new_with_label(
+	    "Open a follow-up draft in the Drafts folder when one is due");
+	gtk_widget_set_tooltip_text(pp->drafts,
+	    "In the Drafts folder of the account that sent the proposal: "
+	    "To the prospects, in the thread, the text for that touch");
+	gtk_toggle_button_set_active(
+	    GTK_TOGGLE_BUTTON(pp->drafts), c == NULL || c->drafts);
+	gtk_grid_attach(GTK_GRID(grid), pp->drafts, 0, 7, 2, 1);
 	note = gtk_label_new("Saved in the crickets config file, shared with "
 			     "`crickets watch`; serving is the plugin's own "
 			     "[claws] section, so it never takes the "
 			     "watcher's [serve] port.");
 	gtk_label_set_line_wrap(GTK_LABEL(note), TRUE);
 	gtk_label_set_xalign(GTK_LABEL(note), 0.0);
-	gtk_grid_attach(GTK_GRID(grid), note, 0, 7, 2, 1);
+	gtk_grid_attach(GTK_GRID(grid), note, 0, 8, 2, 1);
 	gtk_widget_show_all(grid);
 	pp->page.widget = grid;
 	g_string_free(cadence, TRUE);
@@ -1326,7 +1347,7 @@ prefs_save(PrefsPage *page)
 	struct crickets_prefs_page *pp = (struct crickets_prefs_page *)page;
 	static const char *const keys[] = {
 	    "cadence", "repeat_every", "weekend", "proposal_words", "feed_dir"};
-	static const char *const claws_keys[] = {"serve", "port"};
+	static const char *const claws_keys[] = {"serve", "port", "drafts"};
 	const char *values[CRK_N_ELEMENTS(keys)];
 	const char *claws_values[CRK_N_ELEMENTS(claws_keys)];
 	char *path;
@@ -1348,6 +1369,9 @@ prefs_save(PrefsPage *page)
 	claws_values[1] = gtk_entry_get_text(GTK_ENTRY(pp->port));
 	if (*claws_values[1] == '\0')
 		claws_values[1] = NULL;
+	claws_values[2] =
+	    gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(pp->drafts)) ? "yes"
+									: "no";
 	path = plugin.config != NULL && plugin.config->path != NULL
 	    ? crk_xstrdup(plugin.config->path)
 	    : crk_glue_config_default_path();
@@ -1449,6 +1473,7 @@ plugin_init(gchar **error)
 	plugin_prefs_register();
 	plugin_serve_apply();
 	plugin.tag_source = g_timeout_add(TAGS_POLL_MS, plugin_tags_poll, NULL);
+	plugin.tick_source = g_timeout_add_seconds(TICK_S, plugin_tick, NULL);
 	/* The feeds reflect today even before the first mail arrives. */
 	plugin_schedule_publish();
 	return 0;
@@ -1475,6 +1500,9 @@ plugin_done(void)
 	if (plugin.tag_source != 0)
 		g_source_remove(plugin.tag_source);
 	plugin.tag_source = 0;
+	if (plugin.tick_source != 0)
+		g_source_remove(plugin.tick_source);
+	plugin.tick_source = 0;
 	procmsg_msg_list_free(plugin.tag_watch);
 	plugin.tag_watch = NULL;
 	if (plugin.tag_seen != NULL)
