@@ -745,7 +745,7 @@ menu_call(GtkAction *a, gpointer data)
 }
 
 /* Ids in References beyond this keep the root and the newest (RFC 5322
- * 3.6.4 allows trimming; watcher/draft.h trims the same way). */
+ * 3.6.4 allows trimming; core/draft.h trims the same way). */
 #define FOLLOWUP_REFERENCES_MAX 20
 
 /* The References of a follow-up to the proposal: the proposal (the

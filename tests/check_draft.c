@@ -9,7 +9,7 @@
 
 #include "core/date.h"
 #include "core/message.h"
-#include "watcher/draft.h"
+#include "core/draft.h"
 #include "tests/check_common.h"
 
 /* One draft input with its owned parts. */

@@ -5,10 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/date.h"
 #include "core/message.h"
-#include "core/template.h"
-#include "watcher/draft.h"
 #include "watcher/drafts.h"
 #include "watcher/sync.h"
 
@@ -117,272 +114,75 @@ out:
 	return st;
 }
 
-static const struct crk_proposal *
-drafts_proposal(const struct crk_proposal_list *list, int64_t id)
-{
-	size_t i;
+/* ---- the Drafts folder on the server, as core/drafts.h sees it -------- */
 
-	for (i = 0; i < list->count; i++)
-		if (list->items[i].id == id)
-			return &list->items[i];
-	return NULL;
+struct drafts_imap_box {
+	struct crk_imap *imap;
+	const char *folder; /* selected */
+};
+
+static enum crk_status
+drafts_box_find(
+    void *ctx, const char *message_id, uint32_t *uid_r, char **error_r)
+{
+	struct drafts_imap_box *box = ctx;
+
+	return drafts_find(box->imap, message_id, uid_r, error_r);
 }
 
-/* The draft text of a follow-up: the touch's template rendered for the
- * proposal, composed as a reply to the thread's last message. */
 static enum crk_status
-drafts_compose(const struct crk_config *config, const struct crk_proposal *p,
-    const struct crk_followup *f, time_t now, char **text_r,
-    char **message_id_r, char **error_r)
-{
-	struct crk_template *tpl = NULL;
-	struct crk_template_values values = {0};
-	struct crk_draft_input in = {0};
-	struct crk_strv refs = {0};
-	struct crk_addr from = {0};
-	char *first = NULL, *company = NULL, *body = NULL;
-	const char *last;
-	time_t silent_since;
-	enum crk_status st;
-
-	st = crk_template_load(config->templates_dir, CRK_DATADIR "/templates",
-	    f->number, &tpl, error_r);
-	if (st != CRK_OK)
-		goto out;
-	crk_template_prospect_values(&p->prospects, &first, &company);
-	silent_since = p->last_message_at != 0 ? p->last_message_at
-	    : p->round_start != 0              ? p->round_start
-					       : p->sent_at;
-	values.first_name = first;
-	values.company = company;
-	values.subject = p->subject;
-	values.sent_day =
-	    p->sent_at != 0 ? crk_day_of_time(p->sent_at) : CRK_DAY_NONE;
-	values.days_silent =
-	    (int)(crk_day_of_time(now) - crk_day_of_time(silent_since));
-	if (values.days_silent < 0)
-		values.days_silent = 0;
-	values.touch = f->number;
-	values.rep_name = p->from_name;
-	body = crk_template_render(tpl, &values);
-
-	/* The thread continues from its last message; References carry
-	 * the proposal (the root) before it, which is what clients need to
-	 * thread (store.h keeps no References of the last message). */
-	last = p->last_message_id != NULL ? p->last_message_id : p->message_id;
-	if (p->message_id != NULL && last != NULL &&
-	    strcmp(p->message_id, last) != 0)
-		crk_strv_add(&refs, p->message_id);
-	from.addr = p->from_addr;
-	from.name = p->from_name;
-	in.from = &from;
-	in.to = &p->prospects;
-	in.subject = p->subject != NULL ? p->subject : "";
-	in.in_reply_to = last;
-	in.references = &refs;
-	in.body = body;
-	in.now = now;
-	in.followup_uid = f->uid;
-	st = crk_draft_compose(&in, text_r, message_id_r, error_r);
-out:
-	crk_template_free(&tpl);
-	crk_strv_clear(&refs);
-	free(first);
-	free(company);
-	free(body);
-	return st;
-}
-
-/* Step 2: PENDING drafts, left by a crash between the store and the
- * APPEND (or between the APPEND and the next write). */
-static enum crk_status
-drafts_recover(struct crk_imap *imap, struct crk_store *store,
-    const struct crk_account_config *account, uint32_t uidvalidity,
-    struct crk_draft *d, bool dry_run, struct crk_drafts_stats *stats,
+drafts_box_has_id(void *ctx, uint32_t uid, const char *message_id, bool *same_r,
     char **error_r)
 {
-	enum crk_status st;
-	uint32_t uid;
+	struct drafts_imap_box *box = ctx;
 
-	if ((st = drafts_find(imap, d->message_id, &uid, error_r)) != CRK_OK)
-		return st;
-	if (uid != 0) {
-		if (!dry_run) {
-			st = crk_store_draft_set(store, d->message_id,
-			    CRK_DRAFT_APPENDED, uidvalidity, uid, error_r);
-			if (st != CRK_OK)
-				return st;
-		}
-		crk_info("account %s: %sdraft <%s> found on the server "
-			 "(UID %u) after an interrupted run",
-		    account->name, dry_run ? "dry run: " : "", d->message_id,
-		    (unsigned)uid);
-		d->state = CRK_DRAFT_APPENDED;
-		d->uidvalidity = uidvalidity;
-		d->uid = uid;
-		stats->recovered++;
-		return CRK_OK;
-	}
-	if (!dry_run) {
-		st = crk_store_draft_forget(store, d->message_id, error_r);
-		if (st != CRK_OK)
-			return st;
-	}
-	crk_info("account %s: %sdraft <%s> never reached the server; %s",
-	    account->name, dry_run ? "dry run: " : "", d->message_id,
-	    dry_run ? "would write it again" : "writing it again");
-	stats->forgotten++;
-	return CRK_OK;
+	return drafts_uid_has_id(box->imap, uid, message_id, same_r, error_r);
 }
 
-/* Step 3: the draft of a follow-up that closed. */
 static enum crk_status
-drafts_cleanup(struct crk_imap *imap, struct crk_store *store,
-    const struct crk_account_config *account, const char *folder,
-    uint32_t uidvalidity, const struct crk_draft *d, bool dry_run,
-    struct crk_drafts_stats *stats, char **error_r)
+drafts_box_remove(void *ctx, uint32_t uid, char **error_r)
 {
-	enum crk_status st;
-	bool same = false;
+	struct drafts_imap_box *box = ctx;
 
-	/* Another folder or UIDVALIDITY: the UID proves nothing, and what
-	 * cannot be proven untouched is never deleted. */
-	if (d->uid != 0 && d->uidvalidity == uidvalidity && d->folder != NULL &&
-	    strcmp(d->folder, folder) == 0) {
-		st = drafts_uid_has_id(
-		    imap, d->uid, d->message_id, &same, error_r);
-		if (st != CRK_OK)
-			return st;
-	}
-	if (same) {
-		if (!dry_run) {
-			st = crk_imap_expunge_uid(imap, d->uid, error_r);
-			if (st != CRK_OK)
-				return st;
-			st = crk_store_draft_set(store, d->message_id,
-			    CRK_DRAFT_REMOVED, 0, 0, error_r);
-			if (st != CRK_OK)
-				return st;
-		}
-		crk_info("account %s: %sdraft <%s> (UID %u) %s: its "
-			 "follow-up is closed and the draft was untouched",
-		    account->name, dry_run ? "dry run: " : "", d->message_id,
-		    (unsigned)d->uid, dry_run ? "would be removed" : "removed");
-		stats->removed++;
-		return CRK_OK;
-	}
-	if (!dry_run) {
-		st = crk_store_draft_set(
-		    store, d->message_id, CRK_DRAFT_KEPT, 0, 0, error_r);
-		if (st != CRK_OK)
-			return st;
-	}
-	crk_info("account %s: %sdraft <%s> %s: the rep edited, sent or "
-		 "moved it",
-	    account->name, dry_run ? "dry run: " : "", d->message_id,
-	    dry_run ? "would be kept" : "kept");
-	stats->kept++;
-	return CRK_OK;
+	return crk_imap_expunge_uid(box->imap, uid, error_r);
 }
 
-/* Step 4: one draft for one due follow-up. */
 static enum crk_status
-drafts_create(struct crk_imap *imap, struct crk_store *store,
-    const struct crk_config *config, const struct crk_account_config *account,
-    const char *folder, uint32_t uidvalidity, const struct crk_proposal *p,
-    const struct crk_followup *f, time_t now, bool dry_run,
-    struct crk_drafts_stats *stats, char **error_r)
+drafts_box_append(
+    void *ctx, const char *text, size_t len, uint32_t *uid_r, char **error_r)
 {
+	struct drafts_imap_box *box = ctx;
 	struct crk_imap_mailbox mb;
 	struct crk_strv flags = {0};
-	char *text = NULL, *mid = NULL, *error = NULL;
+	struct crk_message *msg = NULL;
 	enum crk_status st;
-	uint32_t uid = 0;
 
-	st = drafts_compose(config, p, f, now, &text, &mid, &error);
-	if (st != CRK_OK) {
-		/* one odd proposal (no usable address) must not stop the
-		 * others */
-		crk_warn("account %s: no draft for follow-up #%u of <%s>: %s",
-		    account->name, f->number, p->message_id,
-		    error != NULL ? error : crk_status_str(st));
-		st = CRK_OK;
-		goto out;
-	}
-	if (dry_run) {
-		crk_info("account %s: dry run: would open a draft in %s for "
-			 "follow-up #%u of <%s>",
-		    account->name, folder, f->number, p->message_id);
-		stats->created++;
-		goto out;
-	}
-
-	/* PENDING is committed before the APPEND: whatever happens next,
-	 * the next run finds the trace and looks for the draft instead of
-	 * writing a second one. */
-	if ((st = crk_store_begin(store, error_r)) != CRK_OK)
-		goto out;
-	st = crk_store_draft_begin(
-	    store, f->id, account->name, folder, mid, now, &error);
-	if (st != CRK_OK) {
-		crk_store_rollback(store);
-		if (st == CRK_E_STATE)
-			st = CRK_OK; /* another process opened it meanwhile */
-		else
-			crk_error_set(error_r, "%s", error);
-		goto out;
-	}
-	if ((st = crk_store_commit(store, error_r)) != CRK_OK)
-		goto out;
-
+	*uid_r = 0;
 	crk_strv_add(&flags, "\\Draft");
 	crk_strv_add(&flags, "\\Seen");
 	st = crk_imap_append(
-	    imap, folder, &flags, text, strlen(text), &uid, error_r);
-	if (st != CRK_OK)
-		goto out;
-	if (uid == 0) {
-		/* no UIDPLUS: find it by its Message-ID */
-		st = crk_imap_select(imap, folder, &mb, error_r);
-		if (st == CRK_OK)
-			st = drafts_find(imap, mid, &uid, error_r);
-		if (st != CRK_OK)
-			goto out;
-		uidvalidity = mb.uidvalidity;
-	}
-	/* uid 0 (not found again) keeps it PENDING for the next run */
-	if (uid != 0) {
-		st = crk_store_draft_set(
-		    store, mid, CRK_DRAFT_APPENDED, uidvalidity, uid, error_r);
-		if (st != CRK_OK)
-			goto out;
-	}
-	crk_info("account %s: draft <%s> opened in %s (UID %u) for "
-		 "follow-up #%u of <%s>",
-	    account->name, mid, folder, (unsigned)uid, f->number,
-	    p->message_id);
-	stats->created++;
-out:
+	    box->imap, box->folder, &flags, text, len, uid_r, error_r);
 	crk_strv_clear(&flags);
-	free(text);
-	free(mid);
-	free(error);
+	if (st != CRK_OK || *uid_r != 0)
+		return st;
+	/* no UIDPLUS: the open folder shows the new message only after a
+	 * new SELECT; then find it by its Message-ID */
+	if ((st = crk_imap_select(box->imap, box->folder, &mb, error_r)) !=
+	    CRK_OK)
+		return st;
+	if (crk_message_parse(text, len, &msg, NULL) == CRK_OK &&
+	    msg->message_id != NULL)
+		st = drafts_find(box->imap, msg->message_id, uid_r, error_r);
+	crk_message_free(&msg);
 	return st;
 }
 
-/* The latest day whose follow-ups get drafts now: today once the local
- * hour reaches draft_hour, else yesterday. */
-static crk_day
-drafts_day(const struct crk_config *config, time_t now)
-{
-	struct tm tm;
-	crk_day today = crk_day_of_time(now);
-
-	if (localtime_r(&now, &tm) != NULL &&
-	    (unsigned)tm.tm_hour < config->draft_hour)
-		return today - 1;
-	return today;
-}
+static const struct crk_drafts_box_ops drafts_imap_ops = {
+    .find = drafts_box_find,
+    .has_id = drafts_box_has_id,
+    .remove = drafts_box_remove,
+    .append = drafts_box_append,
+};
 
 enum crk_status
 crk_drafts_run(struct crk_imap *imap, struct crk_store *store,
@@ -390,13 +190,12 @@ crk_drafts_run(struct crk_imap *imap, struct crk_store *store,
     time_t now, bool dry_run, struct crk_drafts_stats *stats, char **error_r)
 {
 	struct crk_drafts_stats dummy;
-	struct crk_draft_list drafts = {0};
-	struct crk_followup_list due = {0};
-	struct crk_proposal_list props = {0};
+	struct drafts_imap_box ctx;
+	struct crk_drafts_box box = {0};
+	struct crk_drafts_params params = {0};
 	struct crk_imap_mailbox mb;
 	char *folder = NULL, *error = NULL;
 	enum crk_status st = CRK_OK;
-	size_t i;
 
 	if (stats == NULL)
 		stats = &dummy;
@@ -404,7 +203,7 @@ crk_drafts_run(struct crk_imap *imap, struct crk_store *store,
 	if (!account->drafts)
 		goto out;
 
-	/* 1. the folder; never created behind the rep's back */
+	/* the folder; never created behind the rep's back */
 	st = crk_drafts_folder(imap, account, &folder, &error);
 	if (st == CRK_E_NOTFOUND) {
 		stats->no_folder = true;
@@ -423,55 +222,21 @@ crk_drafts_run(struct crk_imap *imap, struct crk_store *store,
 	if (st != CRK_OK)
 		goto out;
 
-	/* 2. and 3. what earlier runs left */
-	if ((st = crk_store_drafts(store, account->name, &drafts, error_r)) !=
-	    CRK_OK)
-		goto out;
-	for (i = 0; i < drafts.count; i++) {
-		struct crk_draft *d = &drafts.items[i];
-
-		if (d->state == CRK_DRAFT_PENDING) {
-			st = drafts_recover(imap, store, account,
-			    mb.uidvalidity, d, dry_run, stats, error_r);
-			if (st != CRK_OK)
-				goto out;
-		}
-		if (d->state == CRK_DRAFT_APPENDED && !d->followup_open) {
-			st = drafts_cleanup(imap, store, account, folder,
-			    mb.uidvalidity, d, dry_run, stats, error_r);
-			if (st != CRK_OK)
-				goto out;
-		}
-	}
-
-	/* 4. the due follow-ups without a draft */
-	st = crk_store_followups_needing_draft(
-	    store, account->name, drafts_day(config, now), &due, error_r);
-	if (st != CRK_OK)
-		goto out;
-	if (due.count == 0)
-		goto out;
-	st = crk_store_proposals(store, CRK_PROPOSALS_ACTIVE, &props, error_r);
-	if (st != CRK_OK)
-		goto out;
-	for (i = 0; i < due.count; i++) {
-		const struct crk_proposal *p =
-		    drafts_proposal(&props, due.items[i].proposal_id);
-
-		if (p == NULL)
-			continue;
-		st = drafts_create(imap, store, config, account, folder,
-		    mb.uidvalidity, p, &due.items[i], now, dry_run, stats,
-		    error_r);
-		if (st != CRK_OK)
-			goto out;
-	}
+	ctx.imap = imap;
+	ctx.folder = folder;
+	box.ops = &drafts_imap_ops;
+	box.ctx = &ctx;
+	box.account = account->name;
+	box.folder = folder;
+	box.uidvalidity = mb.uidvalidity;
+	params.templates_dir = config->templates_dir;
+	params.shipped_dir = CRK_DATADIR "/templates";
+	params.draft_hour = config->draft_hour;
+	params.dry_run = dry_run;
+	st = crk_drafts_pass(store, &box, &params, now, stats, error_r);
 out:
 	if (st != CRK_OK)
 		crk_error_prefix(error_r, "account %s: drafts", account->name);
-	crk_proposal_list_clear(&props);
-	crk_followup_list_clear(&due);
-	crk_draft_list_clear(&drafts);
 	free(folder);
 	free(error);
 	return st;

@@ -9,7 +9,7 @@
 #include <sys/random.h>
 
 #include "core/normalize.h"
-#include "watcher/draft.h"
+#include "core/draft.h"
 
 /* RFC 5322 2.1.1: lines SHOULD stay within 78 characters. */
 #define DRAFT_FOLD 78
