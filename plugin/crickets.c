@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -44,6 +45,7 @@
 
 #include "core/common.h"
 #include "core/date.h"
+#include "core/drafts.h"
 #include "core/normalize.h"
 #include "core/template.h"
 #include "ical/server.h"
@@ -97,6 +99,10 @@ struct plugin_state {
 	/* the feeds follow the clock (overdue items roll to today, snoozes
 	 * end) even when no mail comes */
 	guint tick_source;
+	/* set by the publisher's thread after a publish: the follow-ups
+	 * are up to date, time for a drafts pass (in the GUI thread, as
+	 * Claws' folder calls must be) */
+	gint drafts_due;
 };
 
 static struct plugin_state plugin;
@@ -348,11 +354,13 @@ plugin_enqueue_again(MsgInfo *msginfo)
 static void
 plugin_published(enum crk_status status, const char *error, void *context)
 {
-	if (status != CRK_OK)
+	if (status != CRK_OK) {
 		crk_warn("cannot publish the feeds: %s",
 		    error != NULL ? error : crk_status_str(status));
-	else
-		crk_debug("feeds published");
+		return;
+	}
+	crk_debug("feeds published");
+	g_atomic_int_set(&plugin.drafts_due, 1);
 }
 
 /* Rendering a big store's feeds takes a while: the publisher does it in
@@ -488,6 +496,157 @@ plugin_postfiltering_hook(gpointer source, gpointer data)
 	return FALSE;
 }
 
+/* ---- follow-up drafts in Claws' Drafts folders ------------------------ */
+
+/* The Drafts folder of a Claws account, as the drafts pass sees it
+ * (core/drafts.h): Claws' message numbers are the UIDs. */
+struct plugin_draft_box {
+	FolderItem *item;
+};
+
+static enum crk_status
+draft_box_find(
+    void *ctx, const char *message_id, uint32_t *uid_r, char **error_r)
+{
+	struct plugin_draft_box *box = ctx;
+	MsgInfo *msginfo;
+
+	msginfo = folder_item_get_msginfo_by_msgid(box->item, message_id);
+	*uid_r = msginfo != NULL && msginfo->msgnum > 0
+	    ? (uint32_t)msginfo->msgnum
+	    : 0;
+	procmsg_msginfo_free(&msginfo);
+	return CRK_OK;
+}
+
+static enum crk_status
+draft_box_has_id(void *ctx, uint32_t uid, const char *message_id, bool *same_r,
+    char **error_r)
+{
+	struct plugin_draft_box *box = ctx;
+	MsgInfo *msginfo = folder_item_get_msginfo(box->item, (gint)uid);
+
+	*same_r = msginfo != NULL && msginfo->msgid != NULL &&
+	    strcmp(msginfo->msgid, message_id) == 0;
+	procmsg_msginfo_free(&msginfo);
+	return CRK_OK;
+}
+
+static enum crk_status
+draft_box_remove(void *ctx, uint32_t uid, char **error_r)
+{
+	struct plugin_draft_box *box = ctx;
+
+	if (folder_item_remove_msg(box->item, (gint)uid) < 0) {
+		crk_error_set(error_r, "cannot remove message %u from %s",
+		    (unsigned)uid,
+		    box->item->path ? box->item->path : "Drafts");
+		return CRK_E_IO;
+	}
+	return CRK_OK;
+}
+
+/* Claws keeps messages with LF line ends (its IMAP code sends CRLF). */
+static enum crk_status
+draft_box_append(
+    void *ctx, const char *text, size_t len, uint32_t *uid_r, char **error_r)
+{
+	struct plugin_draft_box *box = ctx;
+	MsgFlags flags = {0, MSG_DRAFT}; /* seen, as the watcher's \Seen */
+	GString *lf = g_string_sized_new(len);
+	gchar *tmp = get_tmp_file();
+	GError *gerror = NULL;
+	enum crk_status status = CRK_OK;
+	gint num;
+	size_t i;
+
+	*uid_r = 0;
+	for (i = 0; i < len; i++)
+		if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+			g_string_append_c(lf, text[i]);
+	if (!g_file_set_contents(tmp, lf->str, (gssize)lf->len, &gerror)) {
+		crk_error_set(
+		    error_r, "cannot write %s: %s", tmp, gerror->message);
+		g_error_free(gerror);
+		status = CRK_E_IO;
+		goto out;
+	}
+	num = folder_item_add_msg(box->item, tmp, &flags, TRUE);
+	if (num < 0) {
+		crk_error_set(error_r, "Claws could not add the draft to %s",
+		    box->item->path ? box->item->path : "Drafts");
+		unlink(tmp);
+		status = CRK_E_IO;
+		goto out;
+	}
+	*uid_r = (uint32_t)num;
+out:
+	g_string_free(lf, TRUE);
+	g_free(tmp);
+	return status;
+}
+
+static const struct crk_drafts_box_ops plugin_draft_ops = {
+    .find = draft_box_find,
+    .has_id = draft_box_has_id,
+    .remove = draft_box_remove,
+    .append = draft_box_append,
+};
+
+/* One drafts pass per store account: the Drafts folder of the first
+ * Claws account filed under that name. */
+static void
+plugin_drafts_run(void)
+{
+	GHashTable *done;
+	GList *cur;
+	time_t now = time(NULL);
+
+	if (plugin.glue == NULL || !plugin.config->drafts)
+		return;
+	done = g_hash_table_new(g_str_hash, g_str_equal);
+	for (cur = account_get_list(); cur != NULL; cur = cur->next) {
+		PrefsAccount *ac = cur->data;
+		struct plugin_draft_box box;
+		struct crk_drafts_box b = {0};
+		struct crk_drafts_params params = {0};
+		struct crk_drafts_stats stats;
+		const char *name = plugin_account_name(ac);
+		gchar *folder_id;
+		char *error = NULL;
+		enum crk_status status;
+
+		if (name == NULL || g_hash_table_contains(done, name))
+			continue;
+		box.item = account_get_special_folder(ac, F_DRAFT);
+		if (box.item == NULL)
+			continue;
+		g_hash_table_add(done, (gpointer)name);
+		folder_id = folder_item_get_identifier(box.item);
+		b.ops = &plugin_draft_ops;
+		b.ctx = &box;
+		b.account = name;
+		b.folder = folder_id;
+		b.uidvalidity = 0;
+		params.templates_dir = plugin.config->templates_dir;
+		params.shipped_dir = CRK_DATADIR "/templates";
+		params.draft_hour = plugin.config->draft_hour;
+		status = crk_drafts_pass(crk_glue_store(plugin.glue), &b,
+		    &params, now, &stats, &error);
+		if (status != CRK_OK)
+			log_warning(LOG_PROTOCOL, "crickets: drafts: %s\n",
+			    error != NULL ? error : crk_status_str(status));
+		else if (stats.created > 0)
+			statusbar_print_all(
+			    "crickets: %u follow-up draft%s in %s",
+			    stats.created, stats.created == 1 ? "" : "s",
+			    folder_id);
+		free(error);
+		g_free(folder_id);
+	}
+	g_hash_table_destroy(done);
+}
+
 /* ---- the rep's actions: message-list menu, Silent proposals window ---- */
 
 /* Claws builds its menus with GtkUIManager/GtkAction, deprecated in GTK 3
@@ -606,6 +765,8 @@ plugin_tags_poll(gpointer data)
 	if (plugin.glue == NULL || mainwin == NULL ||
 	    (sv = mainwin->summaryview) == NULL || summary_is_locked(sv))
 		return G_SOURCE_CONTINUE;
+	if (g_atomic_int_compare_and_exchange(&plugin.drafts_due, 1, 0))
+		plugin_drafts_run();
 	for (cur = plugin.tag_watch; cur != NULL; cur = cur->next)
 		if (plugin_tags_changed(cur->data))
 			plugin_enqueue_again(cur->data);

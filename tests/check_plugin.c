@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -206,7 +207,8 @@ world_setup(void)
 			     "database = %s/store/crickets.db\n"
 			     "feed_dir = %s/feed\n"
 			     "templates_dir = %s/templates\n"
-			     "weekend = sat,sun\n"
+			     "weekend = none\n"
+			     "draft_hour = 0\n"
 			     "\n"
 			     "[account office]\n"
 			     "host = 127.0.0.1\n"
@@ -319,6 +321,45 @@ wait_proposal(enum crk_state state, int secs)
 	return p;
 }
 
+/* The file in Claws' Drafts folder (MH) that contains needle, waited for
+ * up to secs (present), or until there is none (!present); owned path of
+ * the file found, NULL when none. */
+static char *
+wait_draft(const char *needle, bool present, int secs)
+{
+	char *draft_dir = crk_xasprintf("%s/Mail/draft", dir);
+	char *found = NULL;
+	int i;
+
+	for (i = 0; i < secs * 4; i++) {
+		DIR *d = opendir(draft_dir);
+		struct dirent *e;
+
+		free(found);
+		found = NULL;
+		while (d != NULL && found == NULL && (e = readdir(d)) != NULL) {
+			char *path, *text;
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			path = crk_xasprintf("%s/%s", draft_dir, e->d_name);
+			text = crk_test_read_file(path, NULL);
+			if (text != NULL && strstr(text, needle) != NULL)
+				found = path;
+			else
+				free(path);
+			free(text);
+		}
+		if (d != NULL)
+			closedir(d);
+		if ((found != NULL) == present)
+			break;
+		usleep(250 * 1000);
+	}
+	free(draft_dir);
+	return found;
+}
+
 /* Polls a feed file until it contains needle. */
 static char *
 wait_feed(const char *name, const char *needle, int secs)
@@ -397,6 +438,7 @@ append_reply(void)
 START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 {
 	struct crk_proposal *p;
+	char *draft;
 	char *sent;
 	char *feed;
 	char *args;
@@ -425,6 +467,19 @@ START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 	free(feed);
 	crk_proposal_free(&p);
 
+	/* Follow-up #1 was due yesterday: a draft in Claws' Drafts folder,
+	 * in the thread, to Jane, with the rep's template for touch 1 */
+	draft = wait_draft("In-Reply-To: <" PROPOSAL_ID ">", true, 30);
+	ck_assert_msg(draft != NULL, "no follow-up draft in Claws' Drafts");
+	text = crk_test_read_file(draft, NULL);
+	ck_assert_ptr_nonnull(
+	    strstr(text, "To: Jane Doe <jane.doe@acme-corp.test>"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "Subject: Re: Proposal: Q3 rollout"));
+	ck_assert_ptr_nonnull(strstr(text, "X-Crickets-Followup: "));
+	free(text);
+	free(draft);
+
 	/* The menus landed in Claws' message list and Tools menu. */
 	log = crk_xasprintf("%s/claws/claws.log", dir);
 	text = crk_test_read_file(log, NULL);
@@ -451,6 +506,9 @@ START_TEST(test_proposal_sent_and_answered_in_claws_shows_as_replied)
 	    "no decide item %s in the feed: %s", uid, feed ? feed : "(none)");
 	ck_assert_ptr_null(strstr(feed, "Follow up #1: Jane Doe"));
 	free(feed);
+	/* ... and the untouched draft of the closed follow-up is gone */
+	draft = wait_draft("In-Reply-To: <" PROPOSAL_ID ">", false, 30);
+	ck_assert_msg(draft == NULL, "the draft %s is still there", draft);
 	/* ... and the plugin serves that feed over HTTP ([claws] serve). */
 	feed = http_feed();
 	ck_assert_msg(

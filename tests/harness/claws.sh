@@ -101,6 +101,8 @@ set_sent_folder=1
 sent_folder=#mh/Mailbox/sent
 set_queue_folder=1
 queue_folder=#mh/Mailbox/queue
+set_draft_folder=1
+draft_folder=#mh/Mailbox/draft
 EOT
 	cat >"$cfg/folderlist.xml" <<EOT
 <?xml version="1.0" encoding="UTF-8"?>
