@@ -197,10 +197,15 @@ static const char *const store_migrations[] = {
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  key TEXT NOT NULL,"
     "  rendered_at INTEGER NOT NULL);",
+    /* 6 -> 7: what the feed files looked like after the last publish
+     * (their directory, mode, inode, size, mtime): when no part changed
+     * and the files are still those, a publish writes nothing and reads
+     * no part (every sync publishes; bench/) */
+    "ALTER TABLE feed_meta ADD COLUMN files TEXT NOT NULL DEFAULT '';",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */
-#if CRK_STORE_SCHEMA_VERSION != 6
+#if CRK_STORE_SCHEMA_VERSION != 7
 #error "store_migrations and CRK_STORE_SCHEMA_VERSION disagree"
 #endif
 
@@ -1018,18 +1023,20 @@ crk_store_item_revision(struct crk_store *store, const char *uid,
 
 enum crk_status
 crk_store_feed_key(struct crk_store *store, char **key_r, time_t *rendered_at_r,
-    char **error_r)
+    char **files_r, char **error_r)
 {
-	sqlite3_stmt *stmt = crk_store_stmt(
-	    store, "SELECT key, rendered_at FROM feed_meta WHERE id = 1");
+	sqlite3_stmt *stmt = crk_store_stmt(store,
+	    "SELECT key, rendered_at, files FROM feed_meta WHERE id = 1");
 	int rc;
 
 	*key_r = NULL;
 	*rendered_at_r = 0;
+	*files_r = NULL;
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*key_r = crk_store_column_dup(stmt, 0);
 		*rendered_at_r = (time_t)sqlite3_column_int64(stmt, 1);
+		*files_r = crk_store_column_dup(stmt, 2);
 	}
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1039,27 +1046,19 @@ crk_store_feed_key(struct crk_store *store, char **key_r, time_t *rendered_at_r,
 }
 
 enum crk_status
-crk_store_feed_key_set(
-    struct crk_store *store, const char *key, time_t now, char **error_r)
+crk_store_feed_key_set(struct crk_store *store, const char *key, time_t now,
+    const char *files, char **error_r)
 {
 	sqlite3_stmt *stmt = crk_store_stmt(store,
-	    "INSERT OR REPLACE INTO feed_meta (id, key, rendered_at) "
-	    "VALUES (1, ?, ?)");
+	    "INSERT OR REPLACE INTO feed_meta (id, key, rendered_at, files) "
+	    "VALUES (1, ?, ?, ?)");
 
 	crk_store_bind_text(stmt, 1, key);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)now);
+	crk_store_bind_text(stmt, 3, files != NULL ? files : "");
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return crk_store_error(store, error_r, "saving the feed state");
 	return CRK_OK;
-}
-
-enum crk_status
-crk_store_feed_reset(struct crk_store *store, char **error_r)
-{
-	return store_exec(store,
-	    "DELETE FROM feed_parts; UPDATE proposals SET feed_dirty = 1 "
-	    "WHERE feed_dirty = 0;",
-	    error_r);
 }
 
 enum crk_status
@@ -1091,21 +1090,28 @@ crk_store_feed_part_set(struct crk_store *store, const struct crk_proposal *p,
 	sqlite3_stmt *stmt;
 	int feed;
 
-	stmt =
-	    crk_store_stmt(store, "DELETE FROM feed_parts WHERE proposal = ?");
+	/* in place: a new renderer sets every part, and deleting them all
+	 * first cost as much as writing them (bench/) */
+	stmt = crk_store_stmt(store,
+	    "DELETE FROM feed_parts WHERE proposal = ? AND sort_date <> ?");
 	sqlite3_bind_int64(stmt, 1, p->id);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->sent_at);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return crk_store_error(store, error_r, "saving a feed part");
 	for (feed = 0; feed < 2; feed++) {
-		if (texts[feed] == NULL || *texts[feed] == '\0')
-			continue;
+		bool none = texts[feed] == NULL || *texts[feed] == '\0';
+
 		stmt = crk_store_stmt(store,
-		    "INSERT INTO feed_parts (feed, sort_date, proposal, text) "
-		    "VALUES (?, ?, ?, ?)");
+		    none ? "DELETE FROM feed_parts WHERE feed = ?1 "
+			   "AND sort_date = ?2 AND proposal = ?3"
+			 : "INSERT OR REPLACE INTO feed_parts "
+			   "(feed, sort_date, proposal, text) "
+			   "VALUES (?1, ?2, ?3, ?4)");
 		sqlite3_bind_int(stmt, 1, feed);
 		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)p->sent_at);
 		sqlite3_bind_int64(stmt, 3, p->id);
-		crk_store_bind_text(stmt, 4, texts[feed]);
+		if (!none)
+			crk_store_bind_text(stmt, 4, texts[feed]);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
 			return crk_store_error(
 			    store, error_r, "saving a feed part");
@@ -1120,51 +1126,29 @@ crk_store_feed_part_set(struct crk_store *store, const struct crk_proposal *p,
 }
 
 enum crk_status
-crk_store_feed_parts(struct crk_store *store, bool tasks, const char *head,
-    const char *tail, char **text_r, size_t *len_r, char **error_r)
+crk_store_feed_parts_each(struct crk_store *store, bool tasks,
+    crk_store_part_fn *fn, void *context, char **error_r)
 {
 	sqlite3_stmt *stmt = crk_store_stmt(store,
 	    "SELECT text FROM feed_parts WHERE feed = ? "
 	    "ORDER BY sort_date, proposal");
-	size_t len = 0, alloc = 0, n;
-	char *text = NULL;
-	const char *piece;
+	enum crk_status status = CRK_OK;
 	int rc;
 
-	*text_r = NULL;
-	*len_r = 0;
 	sqlite3_bind_int(stmt, 1, tasks ? 1 : 0);
-	for (;;) {
-		rc = SQLITE_ROW;
-		if (text == NULL) {
-			piece = head;
-		} else if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-			piece = (const char *)sqlite3_column_text(stmt, 0);
-		} else {
-			piece = tail;
-		}
-		n = piece != NULL ? strlen(piece) : 0;
-		if (len + n + 1 > alloc) {
-			alloc = alloc == 0 ? 64 * 1024 : alloc;
-			while (len + n + 1 > alloc)
-				alloc *= 2;
-			text = crk_xrealloc(text, alloc);
-		}
-		memcpy(text + len, piece != NULL ? piece : "", n);
-		len += n;
-		text[len] = '\0';
-		if (rc != SQLITE_ROW)
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(stmt, 0);
+		size_t len = (size_t)sqlite3_column_bytes(stmt, 0);
+
+		if ((status = fn(context, text != NULL ? text : "", len,
+			 error_r)) != CRK_OK)
 			break;
 	}
+	if (status == CRK_OK && rc != SQLITE_DONE)
+		status =
+		    crk_store_error(store, error_r, "reading the feed parts");
 	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE) {
-		free(text);
-		return crk_store_error(
-		    store, error_r, "reading the feed parts");
-	}
-	*text_r = text;
-	*len_r = len;
-	return CRK_OK;
+	return status;
 }
 
 /* ---- messages and folders -------------------------------------------- */

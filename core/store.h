@@ -16,7 +16,7 @@ struct crk_store;
 
 /* The schema version this build writes.  A store with a newer version is
  * refused (CRK_E_DB) rather than damaged. */
-#define CRK_STORE_SCHEMA_VERSION 6
+#define CRK_STORE_SCHEMA_VERSION 7
 
 /* Opens (creating if needed) the store at path, in WAL mode with a busy
  * timeout so the watcher and the Claws plugin can share it, and migrates
@@ -191,30 +191,31 @@ enum crk_status crk_store_item_revision(struct crk_store *store,
 /* A publisher keeps each proposal's rendered part of each feed (the
  * renderer is ical/; the store keeps text).  A part is stale when its
  * proposal was replayed since, when its until time passed, or when the
- * key (what every part depends on: the day, the zone, the renderer) is
- * not the one the parts were rendered under. */
+ * key (what every part depends on: the zone, the renderer) is not the
+ * one the parts were rendered under. */
 
-/* The key and the time of the last publish; NULL and 0 before any. */
+/* The key, the time and the files (an opaque text the publisher makes
+ * of the files it wrote, "" when unknown) of the last publish; NULL, 0
+ * and NULL before any. */
 enum crk_status crk_store_feed_key(struct crk_store *store, char **key_r,
-    time_t *rendered_at_r, char **error_r);
-/* Records the key and the time of a publish. */
-enum crk_status crk_store_feed_key_set(
-    struct crk_store *store, const char *key, time_t now, char **error_r);
-/* Drops every kept part (all are stale then). */
-enum crk_status crk_store_feed_reset(struct crk_store *store, char **error_r);
+    time_t *rendered_at_r, char **files_r, char **error_r);
+/* Records the key, the time and the files of a publish. */
+enum crk_status crk_store_feed_key_set(struct crk_store *store, const char *key,
+    time_t now, const char *files, char **error_r);
 /* The proposals whose parts are stale as of now, in feed order. */
 enum crk_status crk_store_feed_stale(struct crk_store *store, time_t now,
     struct crk_proposal_list *list_r, char **error_r);
 /* Keeps the parts of p (NULL or "": none in that feed), fresh until
- * `until` (0: no time limit). */
+ * `until` (0: no time limit), in place of the ones it had. */
 enum crk_status
 crk_store_feed_part_set(struct crk_store *store, const struct crk_proposal *p,
     const char *events, const char *tasks, time_t until, char **error_r);
-/* head, the kept parts of one feed in feed order (proposal date, id),
- * then tail, as one string.  Caller owns *text_r. */
-enum crk_status
-crk_store_feed_parts(struct crk_store *store, bool tasks, const char *head,
-    const char *tail, char **text_r, size_t *len_r, char **error_r);
+/* Calls fn with each kept part of one feed in feed order (proposal date,
+ * id); stops at the first status other than CRK_OK and returns it. */
+typedef enum crk_status
+crk_store_part_fn(void *context, const char *text, size_t len, char **error_r);
+enum crk_status crk_store_feed_parts_each(struct crk_store *store, bool tasks,
+    crk_store_part_fn *fn, void *context, char **error_r);
 
 /* ---- messages and folders (for the watcher and the plugin) ------------ */
 

@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/date.h"
 #include "core/template.h"
 #include "ical/feed.h"
 
@@ -808,10 +810,24 @@ feed_followup_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* An event shown on `day` moves when that day is over (an overdue item
+ * rolls forward to the new today, and its "no reply for N days" counts
+ * on): *until, the first moment the items change with the time alone (0
+ * for none), is that moment at the latest. */
+static void
+feed_until_day_passes(crk_day day, time_t *until)
+{
+	time_t next = crk_day_start(day + 1);
+
+	if (*until == 0 || next < *until)
+		*until = next;
+}
+
 /* The items of proposal p, whose follow-ups are fus[0..n) in order,
  * appended to ev and ts (either may be NULL); *until_r (may be NULL) gets
  * the first moment after now at which they change with the time alone (a
- * completed follow-up entering or leaving the tasks feed), 0 for none. */
+ * completed follow-up entering or leaving the tasks feed, the day of an
+ * event ending), 0 for none. */
 static enum crk_status
 feed_render_one(const struct crk_feed_input *in, const struct crk_proposal *p,
     const struct crk_followup *const *fus, size_t n, crk_day today,
@@ -832,6 +848,7 @@ feed_render_one(const struct crk_feed_input *in, const struct crk_proposal *p,
 		it.due = feed_local_day(at != 0 ? at : p->sent_at);
 		it.event_day = it.due > today ? it.due : today;
 		it.priority = 1;
+		feed_until_day_passes(it.event_day, &until);
 		status = feed_render_item(in, &it, ev, ts, error_r);
 		free(it.uid_base);
 	}
@@ -861,6 +878,7 @@ feed_render_one(const struct crk_feed_input *in, const struct crk_proposal *p,
 				d = p->snooze_until;
 			fi.due = d;
 			fi.event_day = d > today ? d : today;
+			feed_until_day_passes(fi.event_day, &until);
 		} else if (f->state == CRK_FOLLOWUP_DONE &&
 		    f->closed_at <= in->now && in->now - f->closed_at <= keep) {
 			fi.due = f->due;
@@ -1011,112 +1029,296 @@ crk_feed_head(bool tasks)
 
 /* ---- publishing ---------------------------------------------------------- */
 
-static bool
-feed_file_equals(const char *path, const char *data, size_t len)
-{
-	struct stat st;
-	char chunk[64 * 1024];
-	size_t done = 0;
-	ssize_t n;
-	bool same = false;
-	int fd;
+/* A feed file written piece by piece.  While the pieces equal the old
+ * file nothing is written; at the first difference the temp file gets
+ * the old file's equal prefix and every piece from then on.  So neither
+ * the text nor a copy of the old file is ever held whole (a large feed
+ * was most of a sync's peak), and an unchanged feed keeps its mtime. */
+struct crk_feed_writer {
+	char *dir, *name, *path, *tmp;
+	unsigned mode;
+	int old_fd;          /* the file being replaced, while equal so far */
+	int fd;              /* the temp file, once the text differs */
+	uint64_t done;       /* bytes of the new text so far */
+	char out[64 * 1024]; /* what is not yet written to fd */
+	size_t out_len;
+	char in[64 * 1024]; /* read ahead from old_fd */
+	size_t in_pos, in_len;
+};
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size != len) {
-		close(fd);
-		return false;
-	}
-	/* in pieces: a second copy of a large feed in memory was a good
-	 * part of a sync's peak */
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
+static ssize_t
+feed_read_some(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, size);
+	while (n < 0 && errno == EINTR);
+	return n;
+}
+
+static enum crk_status
+feed_write_all(
+    struct crk_feed_writer *w, const char *data, size_t len, char **error_r)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < len) {
+		n = write(w->fd, data + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || (size_t)n > len - done ||
-		    memcmp(chunk, data + done, (size_t)n) != 0)
-			break;
-		done += (size_t)n;
+		if (n <= 0) {
+			crk_error_set(error_r, "cannot write %s: %s", w->path,
+			    n < 0 ? strerror(errno) : "no space left");
+			return CRK_E_IO;
+		}
+		off += (size_t)n;
 	}
-	same = n == 0 && done == len;
-	close(fd);
-	return same;
+	return CRK_OK;
+}
+
+static enum crk_status
+feed_writer_flush(struct crk_feed_writer *w, char **error_r)
+{
+	enum crk_status status = feed_write_all(w, w->out, w->out_len, error_r);
+
+	w->out_len = 0;
+	return status;
+}
+
+static enum crk_status
+feed_writer_put(
+    struct crk_feed_writer *w, const char *data, size_t len, char **error_r)
+{
+	enum crk_status status;
+	size_t take;
+
+	while (len > 0) {
+		if (w->out_len == sizeof(w->out) &&
+		    (status = feed_writer_flush(w, error_r)) != CRK_OK)
+			return status;
+		take = sizeof(w->out) - w->out_len;
+		take = take < len ? take : len;
+		memcpy(w->out + w->out_len, data, take);
+		w->out_len += take;
+		data += take;
+		len -= take;
+	}
+	return CRK_OK;
+}
+
+/* The text differs from the old file after `w->done` bytes: start the temp
+ * file with those bytes, taken from the old file. */
+static enum crk_status
+feed_writer_diverge(struct crk_feed_writer *w, char **error_r)
+{
+	enum crk_status status;
+	uint64_t left = w->done;
+	ssize_t n;
+
+	w->tmp = crk_xasprintf("%s/.%s.XXXXXX", w->dir, w->name);
+	w->fd = mkstemp(w->tmp);
+	if (w->fd < 0) {
+		crk_error_set(error_r, "cannot create a temp file in %s: %s",
+		    w->dir, strerror(errno));
+		crk_free_str(&w->tmp);
+		return CRK_E_IO;
+	}
+	if (fchmod(w->fd, w->mode & 07777) != 0) {
+		crk_error_set(error_r, "chmod %s: %s", w->tmp, strerror(errno));
+		return CRK_E_IO;
+	}
+	if (left > 0 && lseek(w->old_fd, 0, SEEK_SET) != 0) {
+		crk_error_set(
+		    error_r, "cannot read %s: %s", w->path, strerror(errno));
+		return CRK_E_IO;
+	}
+	while (left > 0) {
+		n = feed_read_some(w->old_fd, w->in,
+		    left < sizeof(w->in) ? (size_t)left : sizeof(w->in));
+		if (n <= 0) {
+			crk_error_set(error_r, "cannot read %s: %s", w->path,
+			    n < 0 ? strerror(errno) : "it shrank");
+			return CRK_E_IO;
+		}
+		if ((status = feed_write_all(w, w->in, (size_t)n, error_r)) !=
+		    CRK_OK)
+			return status;
+		left -= (uint64_t)n;
+	}
+	close(w->old_fd);
+	w->old_fd = -1;
+	return CRK_OK;
+}
+
+enum crk_status
+crk_feed_writer_open(const char *dir, const char *name, unsigned mode,
+    struct crk_feed_writer **w_r, char **error_r)
+{
+	struct crk_feed_writer *w = crk_xcalloc(1, sizeof(*w));
+	struct stat st;
+
+	(void)error_r;
+	w->dir = crk_xstrdup(dir);
+	w->name = crk_xstrdup(name);
+	w->path = crk_xasprintf("%s/%s", dir, name);
+	w->mode = mode;
+	w->fd = -1;
+	w->old_fd = open(w->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (w->old_fd >= 0 &&
+	    (fstat(w->old_fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		close(w->old_fd);
+		w->old_fd = -1;
+	}
+	*w_r = w;
+	return CRK_OK;
+}
+
+enum crk_status
+crk_feed_writer_add(
+    struct crk_feed_writer *w, const char *data, size_t len, char **error_r)
+{
+	enum crk_status status;
+	size_t same, take;
+	ssize_t n;
+
+	if (w->old_fd < 0 && w->fd < 0 &&
+	    (status = feed_writer_diverge(w, error_r)) != CRK_OK)
+		return status;
+	while (w->old_fd >= 0 && len > 0) {
+		if (w->in_pos == w->in_len) {
+			n = feed_read_some(w->old_fd, w->in, sizeof(w->in));
+			if (n < 0) {
+				crk_error_set(error_r, "cannot read %s: %s",
+				    w->path, strerror(errno));
+				return CRK_E_IO;
+			}
+			w->in_pos = 0;
+			w->in_len = (size_t)n;
+			if (n == 0) { /* the old file is shorter */
+				if ((status = feed_writer_diverge(
+					 w, error_r)) != CRK_OK)
+					return status;
+				break;
+			}
+		}
+		take =
+		    w->in_len - w->in_pos < len ? w->in_len - w->in_pos : len;
+		for (same = 0;
+		     same < take && w->in[w->in_pos + same] == data[same];
+		     same++)
+			;
+		w->in_pos += same;
+		w->done += same;
+		data += same;
+		len -= same;
+		if (same < take &&
+		    (status = feed_writer_diverge(w, error_r)) != CRK_OK)
+			return status;
+	}
+	if (len == 0)
+		return CRK_OK;
+	w->done += len;
+	return feed_writer_put(w, data, len, error_r);
+}
+
+void
+crk_feed_writer_abort(struct crk_feed_writer **w_r)
+{
+	struct crk_feed_writer *w = *w_r;
+
+	if (w == NULL)
+		return;
+	if (w->old_fd >= 0)
+		close(w->old_fd);
+	if (w->fd >= 0)
+		close(w->fd);
+	if (w->tmp != NULL)
+		unlink(w->tmp);
+	free(w->tmp);
+	free(w->path);
+	free(w->name);
+	free(w->dir);
+	free(w);
+	*w_r = NULL;
+}
+
+enum crk_status
+crk_feed_writer_finish(
+    struct crk_feed_writer **w_r, bool *written_r, char **error_r)
+{
+	struct crk_feed_writer *w = *w_r;
+	enum crk_status status = CRK_E_IO;
+	char extra;
+	int dfd;
+
+	if (written_r != NULL)
+		*written_r = false;
+	if (w->old_fd >= 0) {
+		/* equal so far: the same file unless the old one is longer */
+		if (w->in_pos == w->in_len &&
+		    feed_read_some(w->old_fd, &extra, 1) == 0) {
+			(void)fchmod(w->old_fd, w->mode & 07777);
+			status = CRK_OK;
+			goto out;
+		}
+		if ((status = feed_writer_diverge(w, error_r)) != CRK_OK)
+			goto out;
+		status = CRK_E_IO;
+	} else if (w->fd < 0 &&
+	    (status = feed_writer_diverge(w, error_r)) != CRK_OK) {
+		goto out; /* an empty text where no file was */
+	}
+	if (feed_writer_flush(w, error_r) != CRK_OK)
+		goto out;
+	if (fsync(w->fd) != 0) {
+		crk_error_set(error_r, "cannot write %s (fsync): %s", w->path,
+		    strerror(errno));
+		goto out;
+	}
+	dfd = close(w->fd);
+	w->fd = -1;
+	if (dfd != 0) {
+		crk_error_set(error_r, "cannot write %s (close): %s", w->path,
+		    strerror(errno));
+		goto out;
+	}
+	if (rename(w->tmp, w->path) != 0) {
+		crk_error_set(
+		    error_r, "cannot replace %s: %s", w->path, strerror(errno));
+		goto out;
+	}
+	crk_free_str(&w->tmp);
+	/* the rename is durable only once the directory is synced */
+	dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	if (written_r != NULL)
+		*written_r = true;
+	status = CRK_OK;
+out:
+	crk_feed_writer_abort(w_r);
+	return status;
 }
 
 enum crk_status
 crk_feed_write_file(const char *dir, const char *name, const char *data,
     size_t len, unsigned mode, char **error_r)
 {
-	enum crk_status status = CRK_E_IO;
-	char *path = NULL, *tmp = NULL;
-	size_t done = 0;
-	ssize_t n;
-	int fd = -1, dfd = -1;
+	struct crk_feed_writer *w;
+	enum crk_status status;
 
-	path = crk_xasprintf("%s/%s", dir, name);
-	if (feed_file_equals(path, data, len)) {
-		(void)chmod(path, mode & 07777);
-		status = CRK_OK;
-		goto out;
+	if ((status = crk_feed_writer_open(dir, name, mode, &w, error_r)) !=
+	    CRK_OK)
+		return status;
+	if ((status = crk_feed_writer_add(w, data, len, error_r)) != CRK_OK) {
+		crk_feed_writer_abort(&w);
+		return status;
 	}
-	tmp = crk_xasprintf("%s/.%s.XXXXXX", dir, name);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		crk_error_set(error_r, "cannot create a temp file in %s: %s",
-		    dir, strerror(errno));
-		crk_free_str(&tmp);
-		goto out;
-	}
-	if (fchmod(fd, mode & 07777) != 0) {
-		crk_error_set(error_r, "chmod %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	while (done < len) {
-		n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			crk_error_set(error_r, "cannot write %s: %s", path,
-			    n < 0 ? strerror(errno) : "no space left");
-			goto out;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) != 0) {
-		crk_error_set(error_r, "cannot write %s (fsync): %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	n = close(fd);
-	fd = -1;
-	if (n != 0) {
-		crk_error_set(error_r, "cannot write %s (close): %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		crk_error_set(
-		    error_r, "cannot replace %s: %s", path, strerror(errno));
-		goto out;
-	}
-	crk_free_str(&tmp);
-	/* the rename is durable only once the directory is synced */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	status = CRK_OK;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	free(path);
-	return status;
+	return crk_feed_writer_finish(&w, NULL, error_r);
 }
 
 /* mkdir -p with 0700 for what it creates. */

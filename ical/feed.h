@@ -87,8 +87,8 @@ char *crk_feed_head(bool tasks);
  * crk_feed_render writes it ("" when it has no item there), for a
  * publisher that keeps the parts of unchanged proposals.  *until_r gets
  * the first moment after input->now at which the part changes with the
- * time alone (a completed follow-up entering or leaving the tasks feed),
- * 0 for none; every part also changes with the local day.  The caller
+ * time alone (a completed follow-up entering or leaving the tasks feed,
+ * the local day of one of its events ending), 0 for none.  The caller
  * owns both strings. */
 enum crk_status
 crk_feed_render_part(const struct crk_feed_input *input, size_t index,
@@ -110,6 +110,20 @@ char *crk_feed_uri_encode(const char *s);
 enum crk_status crk_feed_write_file(const char *dir, const char *name,
     const char *data, size_t len, unsigned mode, char **error_r);
 
+/* The same, for a text given piece by piece (never whole in memory):
+ * open, add the pieces in order, then finish (or abort, which leaves the
+ * old file as it was).  Nothing is written while the pieces equal the
+ * old file; *written_r (may be NULL) says whether the file was replaced.
+ * After an error from add, abort; finish always frees the writer. */
+struct crk_feed_writer;
+enum crk_status crk_feed_writer_open(const char *dir, const char *name,
+    unsigned mode, struct crk_feed_writer **w_r, char **error_r);
+enum crk_status crk_feed_writer_add(
+    struct crk_feed_writer *w, const char *data, size_t len, char **error_r);
+enum crk_status crk_feed_writer_finish(
+    struct crk_feed_writer **w_r, bool *written_r, char **error_r);
+void crk_feed_writer_abort(struct crk_feed_writer **w_r);
+
 /* mkdir -p dir, 0700 for what it creates.  CRK_E_IO with the path. */
 enum crk_status crk_feed_make_dir(const char *dir, char **error_r);
 
@@ -129,9 +143,10 @@ enum crk_status crk_feed_render_store(struct crk_store *store, time_t now,
 
 /* Publishes the store as of now, byte for byte what crk_feed_publish of
  * all proposals would write, in one transaction: it renders only the
- * proposals whose parts are stale (see crk_store_feed_stale; every part
- * once a day) and keeps the parts in the store.  The watcher calls this
- * after every sync; `crickets feed` and `crickets serve` call it too. */
+ * proposals whose parts are stale (see crk_store_feed_stale) and keeps
+ * the parts in the store; when none was and the files are as it left
+ * them, it writes nothing.  The watcher calls this after every sync;
+ * `crickets feed`, `crickets serve` and the Claws plugin call it too. */
 enum crk_status crk_feed_publish_store(struct crk_store *store, const char *dir,
     unsigned mode, time_t now, struct crk_strv *paths_r, char **error_r);
 

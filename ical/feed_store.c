@@ -2,8 +2,10 @@
 /* Feeds from the store, with item revisions kept in the store. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ical/feed.h"
 
@@ -76,24 +78,23 @@ crk_feed_render_store(struct crk_store *store, time_t now, char **events_r,
 	return status;
 }
 
-/* What every kept part depends on besides its proposal: the local day,
- * the zone it is counted in, and the renderer. */
+/* What every kept part depends on besides its proposal and the time (a
+ * part's until covers the time: an event's day ending, a completed
+ * follow-up ageing out): the zone the days are counted in and the
+ * renderer.  On a new day only the parts whose items move are stale, not
+ * every part (a rep's follow-ups are mostly in the future). */
 static char *
-feed_store_key(time_t now)
+feed_store_key(void)
 {
-	struct tm tm;
 	const char *tz = getenv("TZ");
 
-	if (localtime_r(&now, &tm) == NULL)
-		memset(&tm, 0, sizeof(tm));
-	return crk_xasprintf("%04d-%02d-%02d %s %s", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tz != NULL ? tz : "-", PACKAGE_VERSION);
+	return crk_xasprintf("%s %s", tz != NULL ? tz : "-", PACKAGE_VERSION);
 }
 
 /* Renders the stale parts (all of them when full) and keeps them. */
 static enum crk_status
-feed_store_render_stale(
-    struct crk_store *store, time_t now, bool full, char **error_r)
+feed_store_render_stale(struct crk_store *store, time_t now, bool full,
+    size_t *rendered_r, char **error_r)
 {
 	struct crk_proposal_list proposals = {0};
 	struct crk_followup_list followups = {0}, one = {0};
@@ -149,9 +150,72 @@ feed_store_render_stale(
 		free(events);
 		free(tasks);
 	}
+	*rendered_r = proposals.count;
 	crk_followup_list_clear(&one);
 	crk_followup_list_clear(&followups);
 	crk_proposal_list_clear(&proposals);
+	return status;
+}
+
+/* What the published files are now: their directory and mode, and for
+ * each its device, inode, size and mtime.  A file replaced, edited,
+ * removed or chmodded since gives another text. */
+static char *
+feed_store_files(const char *dir, unsigned mode)
+{
+	static const char *const names[2] = {
+	    CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE};
+	char *files = crk_xasprintf("%s %o", dir, mode & 07777), *path, *more;
+	struct stat st;
+	int f;
+
+	for (f = 0; f < 2; f++) {
+		path = crk_xasprintf("%s/%s", dir, names[f]);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+			more = crk_xasprintf("%s %ju:%ju:%o:%jd:%jd.%09ld",
+			    files, (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+			    (unsigned)(st.st_mode & 07777),
+			    (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+			    (long)st.st_mtim.tv_nsec);
+		else
+			more = crk_xasprintf("%s -", files);
+		free(path);
+		free(files);
+		files = more;
+	}
+	return files;
+}
+
+static enum crk_status
+feed_store_put(void *context, const char *text, size_t len, char **error_r)
+{
+	return crk_feed_writer_add(context, text, len, error_r);
+}
+
+/* One feed: the head, the kept parts in order, the tail. */
+static enum crk_status
+feed_store_write(struct crk_store *store, const char *dir, const char *name,
+    bool tasks, unsigned mode, char **error_r)
+{
+	struct crk_feed_writer *w;
+	enum crk_status status;
+	char *head = crk_feed_head(tasks);
+
+	status = crk_feed_writer_open(dir, name, mode, &w, error_r);
+	if (status == CRK_OK) {
+		status = crk_feed_writer_add(w, head, strlen(head), error_r);
+		if (status == CRK_OK)
+			status = crk_store_feed_parts_each(
+			    store, tasks, feed_store_put, w, error_r);
+		if (status == CRK_OK)
+			status = crk_feed_writer_add(
+			    w, CRK_FEED_TAIL, strlen(CRK_FEED_TAIL), error_r);
+		if (status == CRK_OK)
+			status = crk_feed_writer_finish(&w, NULL, error_r);
+		else
+			crk_feed_writer_abort(&w);
+	}
+	free(head);
 	return status;
 }
 
@@ -162,47 +226,45 @@ crk_feed_publish_store(struct crk_store *store, const char *dir, unsigned mode,
 	static const char *const names[2] = {
 	    CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE};
 	enum crk_status status;
-	char *key = NULL, *old_key = NULL, *head, *text;
+	char *key = NULL, *old_key = NULL, *old_files = NULL, *files = NULL;
 	time_t rendered_at = 0;
+	size_t rendered = 0;
 	bool full;
-	size_t len;
 	int f;
 
 	/* One transaction: the parts, the revisions and the files agree.
 	 * Only the stale parts are rendered; each feed is the kept parts
 	 * in order, so a change costs its proposal plus the copy, not a
-	 * render of every proposal (which a push waited for). */
+	 * render of every proposal (which a push waited for).  When no part
+	 * changed and the files are the ones last written, nothing is read
+	 * or written: every sync and every tick of the plugin publishes. */
 	if ((status = crk_store_begin(store, error_r)) != CRK_OK)
 		return status;
-	key = feed_store_key(now);
-	status = crk_store_feed_key(store, &old_key, &rendered_at, error_r);
+	key = feed_store_key();
+	status = crk_store_feed_key(
+	    store, &old_key, &rendered_at, &old_files, error_r);
 	if (status != CRK_OK)
 		goto out;
-	/* another day or zone, a new renderer, a clock set back */
+	/* another zone, a new renderer, a clock set back */
 	full =
 	    old_key == NULL || strcmp(old_key, key) != 0 || now < rendered_at;
-	if (full)
-		status = crk_store_feed_reset(store, error_r);
+	status = feed_store_render_stale(store, now, full, &rendered, error_r);
 	if (status == CRK_OK)
-		status = feed_store_render_stale(store, now, full, error_r);
-	if (status == CRK_OK)
-		status = crk_store_feed_key_set(store, key, now, error_r);
-	for (f = 0; f < 2 && status == CRK_OK; f++) {
-		head = crk_feed_head(f == 1);
-		status = crk_store_feed_parts(
-		    store, f == 1, head, CRK_FEED_TAIL, &text, &len, error_r);
-		free(head);
-		if (status != CRK_OK)
-			break;
-		if (f == 0 &&
-		    (status = crk_feed_make_dir(dir, error_r)) != CRK_OK) {
-			free(text);
-			break;
+		status = crk_feed_make_dir(dir, error_r);
+	if (status == CRK_OK) {
+		files = feed_store_files(dir, mode);
+		if (full || rendered > 0 || old_files == NULL ||
+		    strcmp(files, old_files) != 0) {
+			for (f = 0; f < 2 && status == CRK_OK; f++)
+				status = feed_store_write(store, dir, names[f],
+				    f == 1, mode, error_r);
+			free(files);
+			files = feed_store_files(dir, mode);
 		}
-		status = crk_feed_write_file(
-		    dir, names[f], text, len, mode, error_r);
-		free(text);
 	}
+	if (status == CRK_OK)
+		status =
+		    crk_store_feed_key_set(store, key, now, files, error_r);
 	if (status == CRK_OK && paths_r != NULL)
 		for (f = 0; f < 2; f++)
 			crk_strv_add_owned(
@@ -214,5 +276,7 @@ out:
 		crk_store_rollback(store);
 	free(key);
 	free(old_key);
+	free(old_files);
+	free(files);
 	return status;
 }

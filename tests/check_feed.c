@@ -893,6 +893,128 @@ START_TEST(test_publishing_the_same_feed_again_leaves_the_file_alone)
 }
 END_TEST
 
+/* The old file a feed written piece by piece replaces, against a new
+ * text of WRITER_LEN bytes: nothing, the same, longer, shorter, or
+ * different at the start, in the middle (past the 64 KiB buffers) or in
+ * the last byte.  The file must end up exactly the new text, replaced
+ * only when it differed, with no temp file left. */
+#define WRITER_LEN (200 * 1024 + 17)
+enum writer_old {
+	OLD_NONE,
+	OLD_SAME,
+	OLD_LONGER,
+	OLD_SHORTER,
+	OLD_DIFFERS_FIRST,
+	OLD_DIFFERS_MIDDLE,
+	OLD_DIFFERS_LAST,
+};
+
+static const enum writer_old writer_olds[] = {OLD_NONE, OLD_SAME, OLD_LONGER,
+    OLD_SHORTER, OLD_DIFFERS_FIRST, OLD_DIFFERS_MIDDLE, OLD_DIFFERS_LAST};
+
+START_TEST(test_feed_written_in_pieces_replaces_any_old_file)
+{
+	char *dir = tmpdir_new(), *path, *text, *old, *data, *error = NULL;
+	struct crk_feed_writer *w = NULL;
+	struct stat st1, st2;
+	size_t i, len, piece;
+	bool written = false;
+	unsigned seed = 7;
+
+	text = crk_xmalloc(WRITER_LEN + 1);
+	for (i = 0; i < WRITER_LEN; i++)
+		text[i] = (char)('a' + (i * 7 + i / 75) % 26);
+	text[WRITER_LEN] = '\0';
+	old = crk_xstrdup(text);
+	path = crk_xasprintf("%s/followups.ics", dir);
+	switch (writer_olds[_i]) {
+	case OLD_NONE: break;
+	case OLD_SAME: write_file(path, old); break;
+	case OLD_LONGER:
+		data = crk_xasprintf("%sBEGIN:VEVENT\r\n", old);
+		write_file(path, data);
+		free(data);
+		break;
+	case OLD_SHORTER:
+		old[WRITER_LEN - 1000] = '\0';
+		write_file(path, old);
+		break;
+	case OLD_DIFFERS_FIRST:
+		old[0] = 'Z';
+		write_file(path, old);
+		break;
+	case OLD_DIFFERS_MIDDLE:
+		old[150 * 1024 + 3] = 'Z';
+		write_file(path, old);
+		break;
+	case OLD_DIFFERS_LAST:
+		old[WRITER_LEN - 1] = 'Z';
+		write_file(path, old);
+		break;
+	}
+	if (writer_olds[_i] != OLD_NONE)
+		ck_assert_int_eq(stat(path, &st1), 0);
+	ck_assert_int_eq(
+	    crk_feed_writer_open(dir, "followups.ics", 0640, &w, &error),
+	    CRK_OK);
+	/* pieces of 1 byte to 9 KiB, as the parts of a feed come */
+	for (i = 0; i < WRITER_LEN; i += len) {
+		seed = seed * 1103515245u + 12345u;
+		piece = (seed >> 8) % 9000 + 1;
+		len = WRITER_LEN - i < piece ? WRITER_LEN - i : piece;
+		ck_assert_msg(
+		    crk_feed_writer_add(w, text + i, len, &error) == CRK_OK,
+		    "%s", error);
+	}
+	ck_assert_msg(crk_feed_writer_finish(&w, &written, &error) == CRK_OK,
+	    "%s", error);
+	ck_assert_ptr_null(w);
+	data = read_file(path);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_uint_eq(strlen(data), WRITER_LEN);
+	ck_assert_msg(memcmp(data, text, WRITER_LEN) == 0, "content differs");
+	ck_assert_int_eq(stat(path, &st2), 0);
+	ck_assert_uint_eq(st2.st_mode & 07777, 0640);
+	if (writer_olds[_i] == OLD_SAME) {
+		ck_assert(!written);
+		ck_assert_uint_eq(st1.st_ino, st2.st_ino);
+	} else {
+		ck_assert(written);
+		if (writer_olds[_i] != OLD_NONE)
+			ck_assert_uint_ne(st1.st_ino, st2.st_ino);
+	}
+	ck_assert_uint_eq(count_entries(dir), 1); /* no temp left */
+	free(data);
+	free(old);
+	free(text);
+	free(path);
+	tmpdir_remove(dir);
+}
+END_TEST
+
+/* Aborted half-way, the old file stays as it was and no temp is left. */
+START_TEST(test_aborted_feed_writer_leaves_the_old_file)
+{
+	char *dir = tmpdir_new(), *path, *data;
+	struct crk_feed_writer *w = NULL;
+
+	path = crk_xasprintf("%s/followups.ics", dir);
+	write_file(path, "BEGIN:VCALENDAR\r\nold\r\nEND:VCALENDAR\r\n");
+	ck_assert_int_eq(
+	    crk_feed_writer_open(dir, "followups.ics", 0600, &w, NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_feed_writer_add(w, "BEGIN:VCALENDAR\r\nnew", 20, NULL), CRK_OK);
+	crk_feed_writer_abort(&w);
+	ck_assert_ptr_null(w);
+	data = read_file(path);
+	ck_assert_str_eq(data, "BEGIN:VCALENDAR\r\nold\r\nEND:VCALENDAR\r\n");
+	ck_assert_uint_eq(count_entries(dir), 1);
+	free(data);
+	free(path);
+	tmpdir_remove(dir);
+}
+END_TEST
+
 enum publish_fault {
 	FAULT_DISK_FULL,     /* RLIMIT_FSIZE: write fails half-way */
 	FAULT_TARGET_IS_DIR, /* rename fails after a complete temp file */
@@ -1166,8 +1288,9 @@ START_TEST(test_kept_parts_publish_what_a_full_render_writes)
 	struct crk_cadence cadence;
 	struct crk_proposal *p = NULL;
 	struct crk_message *m;
-	char *dir = tmpdir_new(), *db, *out, *error = NULL;
+	char *dir = tmpdir_new(), *db, *out, *error = NULL, *ev_path, *ts_path;
 	time_t t0 = crk_sample_time(2026, 11, 23, 9, 0);
+	struct stat st1, st2;
 	int i;
 
 	set_tz("Europe/Berlin");
@@ -1195,10 +1318,31 @@ START_TEST(test_kept_parts_publish_what_a_full_render_writes)
 	/* first publish: every part rendered */
 	ck_assert_uint_eq(
 	    publish_matches_full_render(store, engine, out, t0 + 86400), 6);
-	/* later the same day, nothing new: none */
+	/* later the same day, nothing new: none, and the files stay */
+	ev_path = crk_xasprintf("%s/%s", out, CRK_FEED_EVENTS_FILE);
+	ts_path = crk_xasprintf("%s/%s", out, CRK_FEED_TASKS_FILE);
+	ck_assert_int_eq(stat(ev_path, &st1), 0);
 	ck_assert_uint_eq(
 	    publish_matches_full_render(store, engine, out, t0 + 86400 + 3600),
 	    0);
+	ck_assert_int_eq(stat(ev_path, &st2), 0);
+	ck_assert_uint_eq(st1.st_ino, st2.st_ino);
+	/* nothing new, but a file edited, removed or chmodded by hand since:
+	 * the publish puts the feed back */
+	write_file(ev_path, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+	ck_assert_uint_eq(
+	    publish_matches_full_render(store, engine, out, t0 + 86400 + 3700),
+	    0);
+	ck_assert_int_eq(unlink(ts_path), 0);
+	ck_assert_uint_eq(
+	    publish_matches_full_render(store, engine, out, t0 + 86400 + 3800),
+	    0);
+	ck_assert_int_eq(chmod(ev_path, 0644), 0);
+	publish_matches_full_render(store, engine, out, t0 + 86400 + 3900);
+	ck_assert_int_eq(stat(ev_path, &st2), 0);
+	ck_assert_uint_eq(st2.st_mode & 07777, 0600);
+	free(ev_path);
+	free(ts_path);
 	/* a reply to one: that one */
 	m = msg_new("r3@client3.example", "buyer3@client3.example",
 	    "rep@seller.example", "Re: Proposal 3, rollout", t0 + 86400 + 5000,
@@ -1225,12 +1369,18 @@ START_TEST(test_kept_parts_publish_what_a_full_render_writes)
 	ck_assert_uint_eq(
 	    publish_matches_full_render(store, engine, out, t0 + 86400 + 6100),
 	    2);
-	/* the next days (every part is rendered again once a day: the
-	 * stale list does not show it); the completed follow-up of p1
-	 * leaves the tasks feed after 14 days */
-	for (i = 2; i <= 14; i++)
-		publish_matches_full_render(
+	/* the next days: the parts whose events move (overdue ones roll
+	 * forward to the new today) are stale; the completed follow-up of
+	 * p1 leaves the tasks feed after 14 days */
+	for (i = 2; i <= 14; i++) {
+		size_t n = publish_matches_full_render(
 		    store, engine, out, t0 + i * 86400 + 7000);
+
+		/* the day after: the three overdue, p3's decision; not p1
+		 * (its next follow-up is days ahead), not p4 (won) */
+		if (i == 2)
+			ck_assert_uint_eq(n, 4);
+	}
 	/* within one day, the moment p1's completed follow-up ages out:
 	 * p1 alone is stale then (its part's until time) */
 	publish_matches_full_render(store, engine, out, t0 + 15 * 86400 + 5000);
@@ -1287,6 +1437,9 @@ crk_test_suite(void)
 	tc = tcase_create("publish");
 	CRK_TABLE_TEST(
 	    tc, test_publish_writes_both_files_with_the_configured_mode, modes);
+	CRK_TABLE_TEST(
+	    tc, test_feed_written_in_pieces_replaces_any_old_file, writer_olds);
+	tcase_add_test(tc, test_aborted_feed_writer_leaves_the_old_file);
 	tcase_add_test(
 	    tc, test_publishing_the_same_feed_again_leaves_the_file_alone);
 	CRK_TABLE_TEST(tc, test_publish_failure_keeps_the_old_file, faults);
