@@ -201,7 +201,12 @@ static const char *const store_migrations[] = {
      * (their directory, mode, inode, size, mtime): when no part changed
      * and the files are still those, a publish writes nothing and reads
      * no part (every sync publishes; bench/) */
-    "ALTER TABLE feed_meta ADD COLUMN files TEXT NOT NULL DEFAULT '';",
+    "ALTER TABLE feed_meta ADD COLUMN files TEXT NOT NULL DEFAULT '';"
+    /* a part leaving by any way (a proposal untracked or merged takes its
+     * parts with it, ON DELETE CASCADE) means the files are stale; parts
+     * set are the publisher's own, it knows */
+    "CREATE TRIGGER feed_parts_gone AFTER DELETE ON feed_parts "
+    "BEGIN UPDATE feed_meta SET files = '' WHERE files <> ''; END;",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */

@@ -1289,6 +1289,7 @@ START_TEST(test_kept_parts_publish_what_a_full_render_writes)
 	struct crk_proposal *p = NULL;
 	struct crk_message *m;
 	char *dir = tmpdir_new(), *db, *out, *error = NULL, *ev_path, *ts_path;
+	char *file;
 	time_t t0 = crk_sample_time(2026, 11, 23, 9, 0);
 	struct stat st1, st2;
 	int i;
@@ -1341,8 +1342,6 @@ START_TEST(test_kept_parts_publish_what_a_full_render_writes)
 	publish_matches_full_render(store, engine, out, t0 + 86400 + 3900);
 	ck_assert_int_eq(stat(ev_path, &st2), 0);
 	ck_assert_uint_eq(st2.st_mode & 07777, 0600);
-	free(ev_path);
-	free(ts_path);
 	/* a reply to one: that one */
 	m = msg_new("r3@client3.example", "buyer3@client3.example",
 	    "rep@seller.example", "Re: Proposal 3, rollout", t0 + 86400 + 5000,
@@ -1387,8 +1386,23 @@ START_TEST(test_kept_parts_publish_what_a_full_render_writes)
 	ck_assert_uint_eq(publish_matches_full_render(
 			      store, engine, out, t0 + 15 * 86400 + 6500),
 	    1);
+	/* untracked: its part goes (the proposal is deleted, and its kept
+	 * parts with it), though nothing is stale */
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "p5@seller.example", &p, NULL),
+	    CRK_OK);
+	ck_assert_int_eq(crk_engine_untrack(engine, p->id, &error), CRK_OK);
+	crk_proposal_free(&p);
+	ck_assert_uint_eq(publish_matches_full_render(
+			      store, engine, out, t0 + 15 * 86400 + 6600),
+	    0);
+	file = read_file(ev_path);
+	ck_assert_ptr_null(strstr(file, "Proposal 5"));
+	free(file);
 	/* the clock set back a week */
 	publish_matches_full_render(store, engine, out, t0 + 10 * 86400);
+	free(ev_path);
+	free(ts_path);
 	crk_engine_free(&engine);
 	crk_store_free(&store);
 	free(db);
