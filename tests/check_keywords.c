@@ -383,6 +383,64 @@ START_TEST(test_queue_without_an_account_only_keeps_the_entries)
 }
 END_TEST
 
+/* The number of proposals in the store the program wrote. */
+static size_t
+proposals_count(struct world *w)
+{
+	struct crk_proposal_list list;
+	struct crk_store *store = NULL;
+	char *db = crk_xasprintf("%s/crickets.db", w->home);
+	size_t n;
+
+	ck_assert_int_eq(crk_store_open(db, &store, NULL), CRK_OK);
+	ck_assert_int_eq(
+	    crk_store_proposals(store, CRK_PROPOSALS_ALL, &list, NULL), CRK_OK);
+	n = list.count;
+	crk_proposal_list_clear(&list);
+	crk_store_free(&store);
+	free(db);
+	return n;
+}
+
+/* A proposal tracked by the rep's crickets-track keyword, then untracked
+ * on the command line: the keyword leaves the server, so a flag the rep
+ * sets on the message later (which brings its keywords back to the
+ * sync) does not track it again. */
+START_TEST(test_untrack_removes_the_track_keyword_from_the_server)
+{
+	struct crk_strv flags = {0};
+	struct crk_imap_mailbox mb;
+	struct world w;
+	char *id = NULL, *error = NULL;
+
+	world_open(&w, "untrack");
+	write_config(&w, 0);
+	ck_assert_int_eq(crk_imap_select(w.imap, "Sent", &mb, NULL), CRK_OK);
+	crk_strv_add(&flags, CRK_KEYWORD_TRACK);
+	ck_assert_msg(
+	    crk_imap_store_flags(w.imap, 1, &flags, true, &error) == CRK_OK,
+	    "store: %s", error);
+	crk_strv_clear(&flags);
+	run_ok(&w, "sync", NULL, NULL);
+	ck_assert_int_eq(proposal(&w, &id), CRK_STATE_WAITING);
+
+	run_ok(&w, "untrack", id, NULL);
+	ck_assert_uint_eq(proposals_count(&w), 0);
+	ck_assert(!server_has(&w, CRK_KEYWORD_TRACK));
+	ck_assert_uint_eq(queued(&w), 0);
+	/* the rep flags the message in a mail client */
+	ck_assert_int_eq(crk_imap_select(w.imap, "Sent", &mb, NULL), CRK_OK);
+	crk_strv_add(&flags, "\\Flagged");
+	ck_assert_int_eq(
+	    crk_imap_store_flags(w.imap, 1, &flags, true, NULL), CRK_OK);
+	crk_strv_clear(&flags);
+	run_ok(&w, "sync", NULL, NULL);
+	ck_assert_uint_eq(proposals_count(&w), 0);
+	free(id);
+	world_close(&w);
+}
+END_TEST
+
 /* The queue and the locations it is applied at, on the store alone. */
 START_TEST(test_store_queues_keywords_in_order_and_knows_locations)
 {
@@ -458,6 +516,8 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_won_with_the_server_down_is_set_at_the_next_sync);
 	tcase_add_test(tc, test_watch_applies_a_queued_keyword);
+	tcase_add_test(
+	    tc, test_untrack_removes_the_track_keyword_from_the_server);
 	tcase_add_test(
 	    tc, test_queue_without_an_account_only_keeps_the_entries);
 	suite_add_tcase(s, tc);

@@ -85,7 +85,9 @@ static const struct store_help store_helps[] = {
     {"untrack", "ID",
 	"Stops tracking a proposal: it and its follow-ups are deleted "
 	"and the\n"
-	"message is never tracked again by the heuristic.\n"},
+	"message is never tracked again by the heuristic.  A "
+	"crickets-track\n"
+	"keyword on it is removed from the server.\n"},
     {"stats", "[--json]",
 	"Prints how proposals ended, how many replied after each "
 	"follow-up,\n"
@@ -725,8 +727,9 @@ enum store_action {
 	ACTION_UNTRACK,
 };
 
-/* Queues the keywords that mirror a close (or a reopen) on the proposal
- * message and tries to set them at once.  Returns true when it printed
+/* Queues the keywords that mirror a close (or a reopen; or an untrack,
+ * which removes crickets-track) on the proposal message and tries to set
+ * them at once.  Returns true when it printed
  * the confirmation itself (the server could not be reached). */
 static bool
 store_keywords(struct crk_cli *cli, const struct crk_proposal *p,
@@ -741,8 +744,11 @@ store_keywords(struct crk_cli *cli, const struct crk_proposal *p,
 	enum crk_status st;
 	size_t i;
 
-	st = crk_keywords_queue(
-	    cli->store, p->account, p->message_id, keyword, cli->now, &error);
+	st = action == ACTION_UNTRACK
+	    ? crk_keywords_queue_untrack(
+		  cli->store, p->account, p->message_id, cli->now, &error)
+	    : crk_keywords_queue(cli->store, p->account, p->message_id, keyword,
+		  cli->now, &error);
 	if (st != CRK_OK) {
 		crk_warn("%s: keyword not queued: %s", p->short_id,
 		    error != NULL ? error : crk_status_str(st));
@@ -817,11 +823,13 @@ store_action(
 		goto out;
 	}
 	short_id = crk_xstrdup(p->short_id);
-	if (action == ACTION_UNTRACK)
-		printf("%s: %s\n", short_id, done[action]);
-	else if (action == ACTION_NOTYET ||
-	    !store_keywords(cli, p, action, done[action]))
+	if (action == ACTION_UNTRACK) {
+		if (!store_keywords(cli, p, action, done[action]))
+			printf("%s: %s\n", short_id, done[action]);
+	} else if (action == ACTION_NOTYET ||
+	    !store_keywords(cli, p, action, done[action])) {
 		store_confirm(cli, short_id, done[action]);
+	}
 out:
 	free(short_id);
 	crk_proposal_free(&p);

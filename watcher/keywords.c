@@ -44,6 +44,23 @@ out:
 	return crk_store_commit(store, error_r);
 }
 
+enum crk_status
+crk_keywords_queue_untrack(struct crk_store *store, const char *account,
+    const char *message_id, time_t now, char **error_r)
+{
+	enum crk_status st;
+
+	if ((st = crk_store_begin(store, error_r)) != CRK_OK)
+		return st;
+	st = crk_store_keyword_queue(
+	    store, account, message_id, CRK_KEYWORD_TRACK, false, now, error_r);
+	if (st != CRK_OK) {
+		crk_store_rollback(store);
+		return st;
+	}
+	return crk_store_commit(store, error_r);
+}
+
 /* A status that says the connection itself is lost. */
 static bool
 keywords_fatal(struct crk_imap *imap, enum crk_status st)

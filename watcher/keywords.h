@@ -21,6 +21,12 @@
 enum crk_status crk_keywords_queue(struct crk_store *store, const char *account,
     const char *message_id, const char *keyword, time_t now, char **error_r);
 
+/* Queues the removal of crickets-track from the message, so that an
+ * untracked proposal is not tracked again when a client changes a flag
+ * on it (the keyword would come back with the change). */
+enum crk_status crk_keywords_queue_untrack(struct crk_store *store,
+    const char *account, const char *message_id, time_t now, char **error_r);
+
 /* Applies the account's queued changes on this connection, oldest first:
  * for every place the message was seen (folder, UIDVALIDITY, UID) it
  * SELECTs the folder and stores +/-keyword; a folder that is gone or
