@@ -14,6 +14,7 @@
 #include "core/engine.h"
 #include "core/normalize.h"
 #include "core/ooo.h"
+#include "conf/conf.h"
 #include "ical/feed.h"
 #include "ical/server.h"
 #include "plugin/glue.h"
@@ -26,311 +27,59 @@ struct crk_glue {
 	unsigned feed_mode;
 };
 
-/* The plugin's feed port: next to the watcher's 8765, so both can serve
- * on one machine. */
-#define GLUE_DEFAULT_PORT 8766
-
 /* How long a store call waits for `crickets watch` to finish its batch. */
 #define GLUE_BUSY_TIMEOUT_MS 5000
-
-static char *
-glue_home(void)
-{
-	const char *home = getenv("HOME");
-
-	return crk_xstrdup(home != NULL && *home != '\0' ? home : "/");
-}
-
-static char *
-glue_xdg_dir(const char *env, const char *fallback)
-{
-	const char *dir = getenv(env);
-	char *home;
-	char *path;
-
-	if (dir != NULL && dir[0] == '/')
-		return crk_xstrdup(dir);
-	home = glue_home();
-	path = crk_xasprintf(
-	    "%s/%s", strcmp(home, "/") == 0 ? "" : home, fallback);
-	free(home);
-	return path;
-}
-
-static char *
-glue_expand(const char *path)
-{
-	char *home;
-	char *out;
-
-	if (path[0] != '~' || (path[1] != '\0' && path[1] != '/'))
-		return crk_xstrdup(path);
-	home = glue_home();
-	out = crk_xasprintf("%s%s",
-	    strcmp(home, "/") == 0 && path[1] == '/' ? "" : home, path + 1);
-	free(home);
-	return out;
-}
 
 char *
 crk_glue_config_default_path(void)
 {
 	const char *env = getenv("CRICKETS_CONFIG");
-	char *dir;
-	char *path;
 
 	if (env != NULL && *env != '\0')
 		return crk_xstrdup(env);
-	dir = glue_xdg_dir("XDG_CONFIG_HOME", ".config");
-	path = crk_xasprintf("%s/crickets/config", dir);
-	free(dir);
-	return path;
+	return crk_config_default_path();
 }
 
-static void
-glue_config_defaults(struct crk_glue_config *config)
-{
-	char *data = glue_xdg_dir("XDG_DATA_HOME", ".local/share");
-	char *conf = glue_xdg_dir("XDG_CONFIG_HOME", ".config");
-
-	config->templates_dir = crk_xasprintf("%s/crickets/templates", conf);
-	free(conf);
-	config->database = crk_xasprintf("%s/crickets/crickets.db", data);
-	config->feed_dir = crk_xasprintf("%s/crickets/feed", data);
-	config->feed_mode = 0600;
-	config->serve_port = GLUE_DEFAULT_PORT;
-	config->drafts = true; /* as the watcher's accounts */
-	config->draft_hour = 8;
-	crk_cadence_default(&config->cadence);
-	crk_rules_init_default(&config->rules);
-	free(data);
-}
-
-static bool
-glue_parse_uint(const char *value, unsigned max, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(value, &end, 10);
-	if (errno != 0 || end == value || *end != '\0' || v > max ||
-	    value[0] == '-')
-		return false;
-	*out = (unsigned)v;
-	return true;
-}
-
-/* One key of [crickets]; false with *error_r set for a bad value. */
-static bool
-glue_config_key(struct crk_glue_config *config, const char *name,
-    const char *value, char **error_r)
-{
-	unsigned n;
-
-	if (strcmp(name, "database") == 0 || strcmp(name, "feed_dir") == 0 ||
-	    strcmp(name, "templates_dir") == 0) {
-		char **dst = name[0] == 'd' ? &config->database
-		    : name[0] == 'f'        ? &config->feed_dir
-					    : &config->templates_dir;
-		if (*value == '\0') {
-			crk_error_set(error_r, "%s must not be empty", name);
-			return false;
-		}
-		free(*dst);
-		*dst = glue_expand(value);
-	} else if (strcmp(name, "timezone") == 0) {
-		free(config->timezone);
-		config->timezone = *value == '\0' ? NULL : crk_xstrdup(value);
-	} else if (strcmp(name, "cadence") == 0) {
-		if (crk_cadence_parse_offsets(
-			&config->cadence, value, error_r) != CRK_OK)
-			return false;
-	} else if (strcmp(name, "repeat_every") == 0) {
-		if (!glue_parse_uint(value, 3650, &n)) {
-			crk_error_set(error_r,
-			    "repeat_every must be a number "
-			    "of days (0 for none)");
-			return false;
-		}
-		config->cadence.repeat_every = (int)n;
-	} else if (strcmp(name, "cap") == 0) {
-		if (!glue_parse_uint(value, 10000, &n)) {
-			crk_error_set(error_r, "cap must be a number");
-			return false;
-		}
-		config->cadence.cap = n;
-	} else if (strcmp(name, "weekend") == 0) {
-		if (crk_cadence_parse_weekend(
-			&config->cadence, value, error_r) != CRK_OK)
-			return false;
-	} else if (strcmp(name, "proposal_words") == 0) {
-		if (crk_rules_set_words(&config->rules, value, error_r) !=
-		    CRK_OK)
-			return false;
-		free(config->proposal_words);
-		config->proposal_words = crk_xstrdup(value);
-	} else if (strcmp(name, "proposal_threshold") == 0) {
-		if (!glue_parse_uint(value, 100000, &n) || n == 0) {
-			crk_error_set(error_r,
-			    "proposal_threshold must be a "
-			    "positive number");
-			return false;
-		}
-		config->rules.threshold = (int)n;
-	} else if (strcmp(name, "draft_hour") == 0) {
-		if (!glue_parse_uint(value, 23, &n)) {
-			crk_error_set(error_r,
-			    "draft_hour must be an hour from 0 to 23");
-			return false;
-		}
-		config->draft_hour = n;
-	} else if (strcmp(name, "feed_mode") == 0) {
-		char *end;
-		unsigned long mode = strtoul(value, &end, 8);
-
-		if (end == value || *end != '\0' || mode > 0777 ||
-		    (mode & 0600) != 0600) {
-			crk_error_set(error_r,
-			    "feed_mode must be an octal "
-			    "file mode the owner can read "
-			    "and write");
-			return false;
-		}
-		config->feed_mode = (unsigned)mode;
-	}
-	/* Everything else belongs to the watcher (templates, drafts...). */
-	return true;
-}
-
-static bool
-glue_parse_bool(const char *value, bool *out)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1"};
-	static const char *const no[] = {"no", "false", "off", "0"};
-	size_t i;
-
-	for (i = 0; i < CRK_N_ELEMENTS(yes); i++) {
-		if (crk_strcasecmp(value, yes[i]) == 0) {
-			*out = true;
-			return true;
-		}
-		if (crk_strcasecmp(value, no[i]) == 0) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The token is a path segment of the feed URLs: URL-safe, and long
- * enough not to be guessed (ical/server.c wants 16 at least). */
-static bool
-glue_token_valid(const char *value)
-{
-	size_t n = strlen(value);
-
-	return n >= 16 && n <= 128 &&
-	    strspn(value,
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		"0123456789-_") == n;
-}
-
-/* One key of [claws]; false with *error_r set for a bad value. */
-static bool
-glue_claws_key(struct crk_glue_config *config, const char *name,
-    const char *value, char **error_r)
-{
-	unsigned n;
-
-	if (strcmp(name, "serve") == 0) {
-		if (!glue_parse_bool(value, &config->serve)) {
-			crk_error_set(error_r, "serve must be yes or no");
-			return false;
-		}
-	} else if (strcmp(name, "drafts") == 0) {
-		if (!glue_parse_bool(value, &config->drafts)) {
-			crk_error_set(error_r, "drafts must be yes or no");
-			return false;
-		}
-	} else if (strcmp(name, "port") == 0) {
-		if (!glue_parse_uint(value, 65535, &n)) {
-			crk_error_set(
-			    error_r, "port must be a number from 0 to 65535");
-			return false;
-		}
-		config->serve_port = n;
-	} else if (strcmp(name, "token") == 0) {
-		/* empty: generated on first use, as the watcher does */
-		if (*value != '\0' && !glue_token_valid(value)) {
-			crk_error_set(error_r,
-			    "token must be 16 to 128 letters, digits, '-' "
-			    "or '_'");
-			return false;
-		}
-		free(config->serve_token);
-		config->serve_token =
-		    *value == '\0' ? NULL : crk_xstrdup(value);
-	}
-	return true;
-}
-
-/* One key of an [account NAME] section: only what names the mailbox. */
-static bool
-glue_account_key(struct crk_glue_account *a, const char *name,
-    const char *value, char **error_r)
-{
-	struct crk_strv parts = {0};
-	size_t i;
-
-	if (strcmp(name, "host") == 0) {
-		free(a->host);
-		a->host = crk_xstrdup(value);
-	} else if (strcmp(name, "user") == 0) {
-		free(a->user);
-		a->user = crk_xstrdup(value);
-	} else if (strcmp(name, "identities") == 0) {
-		crk_strv_clear(&a->identities);
-		crk_strv_split(&parts, value, ", \t");
-		for (i = 0; i < parts.count; i++) {
-			char *addr = crk_addr_normalize(parts.items[i]);
-
-			/* the watcher reports bad addresses; skip them */
-			if (addr != NULL && *addr != '\0')
-				crk_strv_add_unique(&a->identities, addr);
-			free(addr);
-		}
-		crk_strv_clear(&parts);
-	}
-	(void)error_r;
-	return true;
-}
-
-/* The watcher's "account NAME" section header: NAME (owned), or NULL. */
 static char *
-glue_account_section(const char *header)
+glue_strdup(const char *s)
 {
-	const char *name;
-
-	if (crk_strncasecmp(header, "account", 7) != 0 ||
-	    (header[7] != ' ' && header[7] != '\t'))
-		return NULL;
-	name = header + 7 + strspn(header + 7, " \t");
-	return *name != '\0' ? crk_xstrdup(name) : NULL;
+	return s != NULL ? crk_xstrdup(s) : NULL;
 }
 
-/* Cuts an inline comment: ';' or '#' after whitespace (inih's rule). */
+/* The plugin's view of the config the watcher reads (conf/): one reader,
+ * so the two never read the same file two ways. */
 static void
-glue_strip_comment(char *s)
+glue_config_from(struct crk_glue_config *g, const struct crk_config *c)
 {
-	char *p;
+	size_t i;
 
-	for (p = s; *p != '\0'; p++) {
-		if ((*p == ';' || *p == '#') && p > s &&
-		    (p[-1] == ' ' || p[-1] == '\t')) {
-			*p = '\0';
-			return;
-		}
+	g->path = glue_strdup(c->path);
+	g->database = glue_strdup(c->database);
+	g->feed_dir = glue_strdup(c->feed_dir);
+	g->templates_dir = glue_strdup(c->templates_dir);
+	g->timezone = glue_strdup(c->timezone);
+	g->feed_mode = c->feed_mode;
+	g->cadence = c->cadence;
+	/* words and threshold; the identities are the Claws accounts' */
+	crk_rules_init_default(&g->rules);
+	if (c->proposal_words != NULL)
+		(void)crk_rules_set_words(&g->rules, c->proposal_words, NULL);
+	g->rules.threshold = c->rules.threshold;
+	g->proposal_words = glue_strdup(c->proposal_words);
+	g->serve = c->claws.serve;
+	g->serve_port = c->claws.port;
+	g->serve_token = glue_strdup(c->claws.token);
+	g->drafts = c->claws.drafts;
+	g->draft_hour = c->draft_hour;
+	g->accounts = crk_xcalloc(
+	    c->n_accounts > 0 ? c->n_accounts : 1, sizeof(*g->accounts));
+	g->n_accounts = c->n_accounts;
+	for (i = 0; i < c->n_accounts; i++) {
+		g->accounts[i].name = glue_strdup(c->accounts[i].name);
+		g->accounts[i].host = glue_strdup(c->accounts[i].host);
+		g->accounts[i].user = glue_strdup(c->accounts[i].user);
+		crk_strv_copy(
+		    &g->accounts[i].identities, &c->accounts[i].identities);
 	}
 }
 
@@ -338,116 +87,27 @@ enum crk_status
 crk_glue_config_load(
     const char *path, struct crk_glue_config **config_r, char **error_r)
 {
-	struct crk_glue_config *config = NULL;
-	enum crk_status status = CRK_OK;
-	char *file = NULL;
-	FILE *fp = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned lineno = 0;
-	enum { OTHER, CRICKETS, CLAWS, ACCOUNT } section = OTHER;
-	char *account = NULL;
-	char *key_error = NULL;
-	bool ok;
+	struct crk_config *config = NULL;
+	enum crk_status status;
+	char *file;
+	struct stat st;
 
 	*config_r = NULL;
-	config = crk_xcalloc(1, sizeof(*config));
-	glue_config_defaults(config);
 	file =
 	    path != NULL ? crk_xstrdup(path) : crk_glue_config_default_path();
-	fp = fopen(file, "r");
-	if (fp == NULL) {
-		if (errno != ENOENT) {
-			crk_error_set(error_r, "cannot read %s: %s", file,
-			    strerror(errno));
-			status = CRK_E_IO;
-			goto out;
-		}
-		*config_r = config;
-		config = NULL;
-		goto out;
+	/* no file: the defaults (the plugin runs without one) */
+	if (stat(file, &st) != 0 && errno == ENOENT) {
+		config = crk_config_new();
+		status = CRK_OK;
+	} else {
+		status = crk_config_load(file, false, &config, error_r);
 	}
-	config->path = crk_xstrdup(file);
-	while (getline(&line, &cap, fp) >= 0) {
-		char *s;
-		char *eq;
-
-		lineno++;
-		s = crk_str_trim(line);
-		if (lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
-			s = crk_str_trim(s + 3);
-		if (*s == '\0' || *s == ';' || *s == '#')
-			continue;
-		if (*s == '[') {
-			char *end = strchr(s, ']');
-
-			if (end == NULL) {
-				crk_error_set(error_r,
-				    "%s:%u: section header "
-				    "without ']'",
-				    file, lineno);
-				status = CRK_E_INVAL;
-				goto out;
-			}
-			*end = '\0';
-			s = crk_str_trim(s + 1);
-			section = strcmp(s, "crickets") == 0 ? CRICKETS
-			    : strcmp(s, "claws") == 0        ? CLAWS
-							     : OTHER;
-			if ((account = glue_account_section(s)) != NULL) {
-				config->accounts = crk_xreallocarray(
-				    config->accounts, config->n_accounts + 1,
-				    sizeof(*config->accounts));
-				memset(&config->accounts[config->n_accounts], 0,
-				    sizeof(*config->accounts));
-				config->accounts[config->n_accounts++].name =
-				    account;
-				section = ACCOUNT;
-			}
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (eq == NULL) {
-			crk_error_set(error_r, "%s:%u: expected 'name = value'",
-			    file, lineno);
-			status = CRK_E_INVAL;
-			goto out;
-		}
-		if (section == OTHER)
-			continue;
-		*eq = '\0';
-		glue_strip_comment(eq + 1);
-		if (section == CRICKETS)
-			ok = glue_config_key(config, crk_str_trim(s),
-			    crk_str_trim(eq + 1), &key_error);
-		else if (section == CLAWS)
-			ok = glue_claws_key(config, crk_str_trim(s),
-			    crk_str_trim(eq + 1), &key_error);
-		else
-			ok = glue_account_key(
-			    &config->accounts[config->n_accounts - 1],
-			    crk_str_trim(s), crk_str_trim(eq + 1), &key_error);
-		if (!ok) {
-			crk_error_set(error_r, "%s:%u: %s", file, lineno,
-			    key_error != NULL ? key_error : "bad value");
-			status = CRK_E_INVAL;
-			goto out;
-		}
+	if (status == CRK_OK) {
+		*config_r = crk_xcalloc(1, sizeof(**config_r));
+		glue_config_from(*config_r, config);
 	}
-	if (ferror(fp)) {
-		crk_error_set(error_r, "cannot read %s", file);
-		status = CRK_E_IO;
-		goto out;
-	}
-	*config_r = config;
-	config = NULL;
-out:
-	if (fp != NULL)
-		fclose(fp);
-	free(key_error);
-	free(line);
+	crk_config_free(&config);
 	free(file);
-	crk_glue_config_free(&config);
 	return status;
 }
 

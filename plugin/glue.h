@@ -26,7 +26,7 @@ struct crk_glue_config {
 	struct crk_cadence cadence;
 	struct crk_rules rules; /* words and threshold; no identities */
 	char *proposal_words;   /* owned; the raw value, NULL when unset */
-	/* The [claws] section, the plugin's own (the watcher ignores it):
+	/* The [claws] section, the plugin's own (the watcher only checks it):
 	 * serve the feeds over HTTP on 127.0.0.1:serve_port under
 	 * serve_token.  A section of its own so a watcher's [serve] running
 	 * on the same machine never fights the plugin over the port. */
@@ -57,17 +57,14 @@ struct crk_glue_account {
  * $XDG_CONFIG_HOME/crickets/config or ~/.config/crickets/config.  Owned. */
 char *crk_glue_config_default_path(void);
 
-/* Reads the [crickets] section and the plugin's [claws] section (serve,
- * port, token, drafts) of the INI file at path (NULL: the default path):
- * database, feed_dir, templates_dir, timezone, feed_mode, cadence,
- * repeat_every, cap, weekend, proposal_words, proposal_threshold,
- * draft_hour.  Other sections and
- * keys are the watcher's and are skipped.  Lines starting with ';' or '#'
- * and " ;" inline comments are comments, as in the watcher's parser.  A
- * missing file gives the defaults (the watcher's: the store and the feeds
- * under $XDG_DATA_HOME/crickets).  CRK_E_INVAL with "FILE:LINE: ..." for a
- * bad value, CRK_E_IO when the file exists but cannot be read.  Caller
- * owns *config_r. */
+/* Reads the config file at path (NULL: the default path) with the
+ * watcher's reader (conf/conf.h, crk_config_load): the [crickets] keys,
+ * the plugin's [claws] section (serve, port, token, drafts) and the
+ * [account NAME] sections as far as naming goes.  A file the watcher
+ * refuses is refused here with the same message (CRK_E_INVAL with
+ * "FILE:LINE: ..."); CRK_E_IO when it cannot be read.  A missing file
+ * gives the defaults (the watcher's: the store and the feeds under
+ * $XDG_DATA_HOME/crickets).  Caller owns *config_r. */
 enum crk_status crk_glue_config_load(
     const char *path, struct crk_glue_config **config_r, char **error_r);
 void crk_glue_config_free(struct crk_glue_config **config);

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "tests/check_common.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 
 static char *tmp;
 
@@ -92,6 +92,10 @@ START_TEST(test_missing_default_config_gives_defaults)
 	ck_assert_int_eq(config->cadence.repeat_every, 30);
 	ck_assert_int_eq(config->rules.threshold, CRK_THRESHOLD_DEFAULT);
 	ck_assert_uint_gt(config->rules.n_words, 0);
+	ck_assert(!config->claws.serve);
+	ck_assert_uint_eq(config->claws.port, CRK_CLAWS_PORT);
+	ck_assert_ptr_null(config->claws.token);
+	ck_assert(config->claws.drafts);
 	crk_config_free(&config);
 	ck_assert_ptr_null(config);
 }
@@ -188,7 +192,13 @@ START_TEST(test_every_key_is_read)
 		    "\n"
 		    "[serve]\n"
 		    "listen = 127.0.0.1:8765\n"
-		    "token = abcdef0123456789\n");
+		    "token = abcdef0123456789\n"
+		    "\n"
+		    "[claws]\n"
+		    "serve = yes\n"
+		    "port = 0\n"
+		    "token = 0123456789abcdef-_\n"
+		    "drafts = no\n");
 	struct crk_account_config *a;
 
 	ck_assert_str_eq(config->database, "/var/db/c.db");
@@ -229,6 +239,11 @@ START_TEST(test_every_key_is_read)
 	ck_assert(config->serve_enabled);
 	ck_assert_str_eq(config->serve_listen, "127.0.0.1:8765");
 	ck_assert_str_eq(config->serve_token, "abcdef0123456789");
+	ck_assert_str_eq(config->proposal_words, "widget:20, gizmo");
+	ck_assert(config->claws.serve);
+	ck_assert_uint_eq(config->claws.port, 0);
+	ck_assert_str_eq(config->claws.token, "0123456789abcdef-_");
+	ck_assert(!config->claws.drafts);
 	ck_assert_ptr_nonnull(config->path);
 	crk_config_free(&config);
 }
@@ -289,6 +304,10 @@ static const struct {
     {"[serve]\nlisten = 127.0.0.1:http\n", 2, "listen must be"},
     {"[serve]\nlisten = 127.0.0.1:0\n", 2, "listen must be"},
     {"[serve]\ntoken = a/b\n", 2, "token may only contain"},
+    {"[claws]\nserve = maybe\n", 2, "serve must be yes or no"},
+    {"[claws]\nport = 65536\n", 2, "port must be"},
+    {"[claws]\ntoken = abc\n", 2, "token must be 16 to 128"},
+    {"[claws]\ntoken = 0123456789abcdef/x\n", 2, "token must be"},
     {"[crickets]\n\nthis line is garbage\n", 3, "syntax error"},
     {"[crickets\ncap = 1\n", 1, "syntax error"},
     {"[account]\nhost = x\n", 1, "needs a name"},

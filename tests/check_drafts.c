@@ -21,7 +21,7 @@
 #include "core/ooo.h"
 #include "tests/check_common.h"
 #include "tests/harness/dovecot.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 #include "watcher/drafts.h"
 #include "watcher/imap.h"
 #include "watcher/sync.h"

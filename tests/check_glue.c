@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf/conf.h"
 #include "core/date.h"
 #include "core/store.h"
 #include "ical/server.h"
@@ -33,7 +34,8 @@ static const struct config_case config_cases[] = {
     /* the watcher's sample, with comments and an [account] section */
     {"; crickets\n[crickets]\ndatabase = /tmp/x/c.db   ; the store\n"
      "cadence = 2,5,9 ; days\nrepeat_every = 14\nweekend = fri,sat\n"
-     "[account work]\nhost = imap.example.com\ncadence = 99\n",
+     "[account work]\nhost = imap.example.com\nuser = robin\n"
+     "cadence = 99\n",
 	"/tmp/x/c.db", 2, 14, (1u << 5) | (1u << 6)},
     /* "~/" expands; keys of other sections are not ours */
     {"[serve]\ndatabase = /nope\n[crickets]\ndatabase = ~/s.db\n"
@@ -156,6 +158,57 @@ START_TEST(test_crickets_config_env_names_the_config_file)
 }
 END_TEST
 
+/* The plugin reads the file with the watcher's reader (conf/): what one
+ * refuses the other refuses with the same message, and what one reads the
+ * other reads the same way (section and key names in any case, the time
+ * zone checked). */
+static const struct {
+	const char *text;
+	const char *error; /* a part of the message, NULL: loads */
+	const char *database;
+} same_cases[] = {
+    {"[Crickets]\nDatabase = /x/c.db\n", NULL, "/x/c.db"},
+    {"[crickets]\ntimezone = Mars/Olympus\n", "unknown time zone", NULL},
+    {"[crickets]\ncap = 5000\n", "cap must be", NULL},
+    {"[claws]\nport = 70000\n", "port must be", NULL},
+    {"[claws]\ntoken = short\n", "token must be", NULL},
+    {"[account work]\nhost = imap.example.com\n", "has no user", NULL},
+    {"[crickets]\ndatabase\n", "syntax error", NULL},
+};
+
+START_TEST(test_plugin_and_watcher_read_the_config_file_the_same_way)
+{
+	struct crk_glue_config *glue = NULL;
+	struct crk_config *watcher = NULL;
+	char *tmp = crk_test_tmpdir();
+	char *path = crk_xasprintf("%s/config", tmp);
+	char *glue_error = NULL, *watcher_error = NULL;
+	enum crk_status gs, ws;
+
+	crk_test_write_file(path, same_cases[_i].text);
+	gs = crk_glue_config_load(path, &glue, &glue_error);
+	ws = crk_config_load(path, false, &watcher, &watcher_error);
+	ck_assert_int_eq(gs, ws);
+	if (same_cases[_i].error != NULL) {
+		ck_assert_int_eq(gs, CRK_E_INVAL);
+		ck_assert_str_eq(glue_error, watcher_error);
+		ck_assert_msg(strstr(glue_error, same_cases[_i].error) != NULL,
+		    "%s", glue_error);
+	} else {
+		ck_assert_int_eq(gs, CRK_OK);
+		ck_assert_str_eq(glue->database, same_cases[_i].database);
+		ck_assert_str_eq(watcher->database, same_cases[_i].database);
+	}
+	crk_glue_config_free(&glue);
+	crk_config_free(&watcher);
+	free(glue_error);
+	free(watcher_error);
+	free(path);
+	crk_test_rmtree(tmp);
+	free(tmp);
+}
+END_TEST
+
 struct save_case {
 	const char *before; /* NULL: no file */
 	const char *after;
@@ -164,9 +217,9 @@ struct save_case {
 static const struct save_case save_cases[] = {
     /* replaced in place, comments and other sections kept, removed */
     {"; mine\n[crickets]\ncadence = 1,3 ; old\nweekend = sat,sun\n"
-     "[account work]\ncadence = 7\n",
+     "[account work]\nhost = h\nuser = u\ncadence = 7\n",
 	"; mine\n[crickets]\ncadence = 2,4,8\n"
-	"[account work]\ncadence = 7\n"},
+	"[account work]\nhost = h\nuser = u\ncadence = 7\n"},
     /* a new key at the end of its section */
     {"[crickets]\ndatabase = /x.db\n\n[serve]\nlisten = 1\n",
 	"[crickets]\ndatabase = /x.db\n\ncadence = 2,4,8\n"
@@ -824,6 +877,9 @@ crk_test_suite(void)
 	    config_cases);
 	CRK_TABLE_TEST(
 	    tc, test_bad_config_values_name_file_and_line, bad_configs);
+	CRK_TABLE_TEST(tc,
+	    test_plugin_and_watcher_read_the_config_file_the_same_way,
+	    same_cases);
 	tcase_add_test(tc, test_missing_config_gives_the_watchers_defaults);
 	tcase_add_test(tc, test_crickets_config_env_names_the_config_file);
 	CRK_TABLE_TEST(tc,

@@ -19,7 +19,7 @@
 #include "core/store.h"
 #include "tests/check_common.h"
 #include "tests/harness/dovecot.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 #include "watcher/imap.h"
 #include "watcher/keywords.h"
 #include "watcher/sync.h"

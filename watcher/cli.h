@@ -13,7 +13,7 @@
 #include "core/common.h"
 #include "core/engine.h"
 #include "core/store.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 
 /* What every command gets.  Loaded lazily: a command that needs no store
  * never opens one. */

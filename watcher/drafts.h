@@ -9,7 +9,7 @@
 #include "core/common.h"
 #include "core/drafts.h"
 #include "core/store.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 #include "watcher/imap.h"
 
 /* The Drafts folder of the account on this connection: drafts_folder

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "core/common.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 
 /* One connection to an IMAP server.  Only watcher/ speaks IMAP. */
 struct crk_imap;

@@ -8,7 +8,7 @@
 
 #include "core/common.h"
 #include "core/store.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 #include "watcher/imap.h"
 
 /* Seconds the closing commands wait for the server before they leave the

@@ -11,7 +11,7 @@
 #include "core/date.h"
 #include "core/engine.h"
 #include "core/store.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 #include "watcher/imap.h"
 
 /* UIDs per FETCH and per engine batch (one store transaction each). */

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/fuzz.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

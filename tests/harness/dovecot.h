@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 #include "core/common.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 
 /* Any user name logs in with this password (a mailbox per test). */
 #define CRK_DOVECOT_PASSWORD "s3cret-pass"

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The crickets config file (INI via inih): paths, cadence, accounts, feed
  * server. */
-#ifndef CRK_CONFIG_H
-#define CRK_CONFIG_H
+#ifndef CRK_CONF_H
+#define CRK_CONF_H
 
 #include <stdbool.h>
 
@@ -48,10 +48,23 @@ struct crk_config {
 				   internal domains of all accounts */
 	struct crk_account_config *accounts; /* owned */
 	size_t n_accounts;
-	bool serve_enabled; /* [serve] present */
-	char *serve_listen; /* owned; "127.0.0.1:8765" */
-	char *serve_token;  /* owned; generated and saved when missing */
+	bool serve_enabled;   /* [serve] present */
+	char *serve_listen;   /* owned; "127.0.0.1:8765" */
+	char *serve_token;    /* owned; generated and saved when missing */
+	char *proposal_words; /* owned; the raw value, NULL when unset */
+	/* [claws]: the Claws plugin's own settings (the watcher only checks
+	 * them).  A section of its own so a watcher's [serve] on the same
+	 * machine never fights the plugin over the port. */
+	struct {
+		bool serve; /* serve the feeds on 127.0.0.1:port, default no */
+		unsigned port; /* default CRK_CLAWS_PORT; 0: any free port */
+		char *token;   /* owned; NULL until generated */
+		bool drafts;   /* follow-up drafts in Claws, default yes */
+	} claws;
 };
+
+/* The Claws plugin's default feed server port (the watcher's is 8765). */
+#define CRK_CLAWS_PORT 8766
 
 /* The default config path: $XDG_CONFIG_HOME/crickets/config, or
  * ~/.config/crickets/config.  Owned. */
@@ -59,6 +72,9 @@ char *crk_config_default_path(void);
 
 /* Expands a leading "~/" (or "~") to $HOME.  Owned. */
 char *crk_config_expand_path(const char *path);
+
+/* The defaults, as for an empty file (path NULL).  Caller owns it. */
+struct crk_config *crk_config_new(void);
 
 /* Reads the config at path (NULL: the default path).  A missing file at
  * the default path gives the defaults (no accounts) when allow_missing;

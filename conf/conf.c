@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The config file: INI parsing (inih), defaults, passwords, feed token. */
-/* Angle brackets: the autoconf header, not watcher/config.h next to us. */
+/* Angle brackets: the autoconf header. */
 #include <config.h>
 
 #include <arpa/inet.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "core/normalize.h"
-#include "watcher/config.h"
+#include "conf/conf.h"
 
 #define CONFIG_ZONEINFO "/usr/share/zoneinfo"
 /* Longest line we accept; inih's own default (200) is too short for a
@@ -36,6 +36,7 @@ enum config_section {
 	SECTION_CRICKETS,
 	SECTION_ACCOUNT,
 	SECTION_SERVE,
+	SECTION_CLAWS,
 	SECTION_UNKNOWN, /* warned about once, keys ignored */
 };
 
@@ -128,10 +129,21 @@ config_defaults(struct crk_config *config)
 	config->templates_dir = crk_xasprintf("%s/crickets/templates", conf);
 	config->feed_mode = 0600;
 	config->draft_hour = 8;
+	config->claws.port = CRK_CLAWS_PORT;
+	config->claws.drafts = true; /* as the watcher's accounts */
 	crk_cadence_default(&config->cadence);
 	crk_rules_init_default(&config->rules);
 	free(data);
 	free(conf);
+}
+
+struct crk_config *
+crk_config_new(void)
+{
+	struct crk_config *config = crk_xcalloc(1, sizeof(*config));
+
+	config_defaults(config);
+	return config;
 }
 
 static void
@@ -171,6 +183,8 @@ crk_config_free(struct crk_config **config)
 	free(c->accounts);
 	free(c->serve_listen);
 	free(c->serve_token);
+	free(c->proposal_words);
+	free(c->claws.token);
 	free(c);
 	*config = NULL;
 }
@@ -371,8 +385,8 @@ config_begin_section(struct config_parse *p, const char *name)
 		return;
 	}
 	if (crk_strcasecmp(name, "claws") == 0) {
-		/* the Claws plugin's own settings (plugin/glue.c) */
-		p->section = SECTION_UNKNOWN;
+		/* the Claws plugin's own settings */
+		p->section = SECTION_CLAWS;
 		return;
 	}
 	if (crk_strncasecmp(name, "account", 7) != 0 ||
@@ -464,6 +478,8 @@ config_key_crickets(struct config_parse *p, const char *name, const char *value)
 	} else if (strcmp(name, "proposal_words") == 0) {
 		if (crk_rules_set_words(&c->rules, value, &error) != CRK_OK)
 			config_fail(p, "proposal_words: %s", error);
+		else
+			config_string(p, name, value, true, &c->proposal_words);
 	} else if (strcmp(name, "proposal_threshold") == 0) {
 		if (config_uint_key(p, name, value, 1, 100000, &u))
 			c->rules.threshold = (int)u;
@@ -618,6 +634,36 @@ config_key_serve(struct config_parse *p, const char *name, const char *value)
 	}
 }
 
+static void
+config_key_claws(struct config_parse *p, const char *name, const char *value)
+{
+	struct crk_config *c = p->config;
+	size_t n = strlen(value);
+
+	if (strcmp(name, "serve") == 0) {
+		config_bool(p, name, value, &c->claws.serve);
+	} else if (strcmp(name, "drafts") == 0) {
+		config_bool(p, name, value, &c->claws.drafts);
+	} else if (strcmp(name, "port") == 0) {
+		config_uint_key(p, name, value, 0, 65535, &c->claws.port);
+	} else if (strcmp(name, "token") == 0) {
+		/* A path segment of the feed URLs, long enough not to be
+		 * guessed (ical/server.c wants 16 at least); empty: made on
+		 * first use. */
+		if (n > 0 &&
+		    (n < 16 || n > 128 || !config_token_valid(value))) {
+			config_fail(p,
+			    "token must be 16 to 128 letters, digits, '-' "
+			    "or '_' (it is part of the feed URL); leave it "
+			    "out and crickets makes one");
+			return;
+		}
+		config_string(p, name, value, true, &c->claws.token);
+	} else {
+		config_warn_key(p, "claws", name);
+	}
+}
+
 static int
 config_handler(
     void *user, const char *section, const char *name, const char *value)
@@ -642,6 +688,7 @@ config_handler(
 			config_key_account(p, name, value);
 		break;
 	case SECTION_SERVE: config_key_serve(p, name, value); break;
+	case SECTION_CLAWS: config_key_claws(p, name, value); break;
 	case SECTION_UNKNOWN: break;
 	}
 	free(key);
