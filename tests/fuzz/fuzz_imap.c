@@ -39,13 +39,21 @@
  * connection.  The fast unwinder stops inside libetpan (no frame
  * pointers), so the allocating function is all the stack shows; our own
  * use of these functions (the FETCH we send) is still checked by every
- * other suite under ASan. */
+ * other suite under ASan.
+ * The same libetpan (and its master as of 2026) also leaks a body-fld-id
+ * that is an atom rather than a string or NIL (regress/imap/body-fld-id-
+ * atom-leaks-in-libetpan.bin, "$IL" in a BODYSTRUCTURE): its workaround
+ * for the Rambler server parses it with mailimap_atom_parse (malloc)
+ * while mailimap_body_fld_id_free hands it to mmap_string_unref, which
+ * frees only strings of its own; a few bytes per such answer, from a
+ * server that breaks RFC 3501. */
 const char *__lsan_default_suppressions(void);
 const char *
 __lsan_default_suppressions(void)
 {
 	return "leak:mailimap_section_spec_new\n"
-	       "leak:mailimap_section_msgtext_new\n";
+	       "leak:mailimap_section_msgtext_new\n"
+	       "leak:mailimap_atom_parse\n";
 }
 
 struct fuzz_server {
