@@ -284,56 +284,13 @@ feed_linef(struct buf *b, const char *fmt, ...)
 
 /* ---- dates --------------------------------------------------------------- */
 
-/* Civil-from-days and back (proleptic Gregorian), so the feed does not
- * depend on anything but libc for its dates. */
-static crk_day
-feed_day_from_ymd(int y, int m, int d)
-{
-	int era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (crk_day)(era * 146097 + doe - 719468);
-}
-
-static void
-feed_day_to_ymd(crk_day day, int *y_r, int *m_r, int *d_r)
-{
-	int z = day + 719468, era, doe, yoe, doy, mp, y, m;
-
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d_r = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	*m_r = m;
-	*y_r = y + (m <= 2);
-}
-
-/* The local day (TZ) that contains t. */
-static crk_day
-feed_local_day(time_t t)
-{
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return (crk_day)(t / 86400);
-	return feed_day_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
-
 /* "20261122" */
 static char *
 feed_date_value(crk_day day, char buf[16])
 {
 	int y, m, d;
 
-	feed_day_to_ymd(day, &y, &m, &d);
+	crk_day_to_ymd(day, &y, &m, &d);
 	snprintf(buf, 16, "%04d%02d%02d", y % 10000, m, d);
 	return buf;
 }
@@ -346,7 +303,7 @@ feed_date_human(crk_day day, char buf[32])
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	int y, m, d;
 
-	feed_day_to_ymd(day, &y, &m, &d);
+	crk_day_to_ymd(day, &y, &m, &d);
 	snprintf(buf, 32, "%d %s %d", d, months[(m - 1) % 12], y);
 	return buf;
 }
@@ -477,7 +434,7 @@ feed_describe_sent(struct buf *d, const struct crk_proposal *p)
 
 	subject = feed_clean(p->subject, 1000);
 	buf_printf(d, "Sent on %s: \"%s\"\n",
-	    feed_date_human(feed_local_day(p->sent_at), day), subject);
+	    feed_date_human(crk_day_of_time(p->sent_at), day), subject);
 	free(subject);
 	if (p->prospects.count > 0) {
 		buf_puts(d, "To: ");
@@ -575,7 +532,7 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 	case FEED_FOLLOWUP:
 		buf_printf(&s, "Follow up #%u: %s - %s", it->f->number, label,
 		    subject);
-		since = feed_local_day(
+		since = crk_day_of_time(
 		    p->round_start != 0 ? p->round_start : p->sent_at);
 		silent = (long)day - (long)since;
 		if (silent < 0)
@@ -587,7 +544,7 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 
 			buf_printf(&d, "Done on %s (%s).\n",
 			    feed_date_human(
-				feed_local_day(it->completed_at), daybuf),
+				crk_day_of_time(it->completed_at), daybuf),
 			    ch);
 			free(ch);
 		} else {
@@ -616,7 +573,7 @@ feed_item_text(const struct feed_item *it, crk_day day, const char *mid_url,
 		    "yet?",
 		    who, subject);
 		buf_printf(&d, "%s replied on %s.\n", who,
-		    feed_date_human(feed_local_day(p->last_reply), daybuf));
+		    feed_date_human(crk_day_of_time(p->last_reply), daybuf));
 		free(who);
 		feed_describe_sent(&d, p);
 		buf_printf(&d,
@@ -845,7 +802,7 @@ feed_render_one(const struct crk_feed_input *in, const struct crk_proposal *p,
 
 		it.kind = decide ? FEED_DECIDE : FEED_BOUNCED;
 		it.uid_base = feed_uid_base(p, decide ? "decide" : "bounced");
-		it.due = feed_local_day(at != 0 ? at : p->sent_at);
+		it.due = crk_day_of_time(at != 0 ? at : p->sent_at);
 		it.event_day = it.due > today ? it.due : today;
 		it.priority = 1;
 		feed_until_day_passes(it.event_day, &until);
@@ -954,7 +911,7 @@ crk_feed_render(const struct crk_feed_input *in, char **events_r,
 	struct buf events = {0}, tasks = {0};
 	struct buf *ev = events_r != NULL ? &events : NULL;
 	struct buf *ts = tasks_r != NULL ? &tasks : NULL;
-	crk_day today = feed_local_day(in->now);
+	crk_day today = crk_day_of_time(in->now);
 	const struct crk_followup **order;
 	size_t i, first, n;
 
@@ -1006,7 +963,7 @@ crk_feed_render_part(const struct crk_feed_input *in, size_t index,
 	first = feed_followups_of(
 	    order, in->n_followups, in->proposals[index].id, &n);
 	status = feed_render_one(in, &in->proposals[index], order + first, n,
-	    feed_local_day(in->now), &events, &tasks, until_r, error_r);
+	    crk_day_of_time(in->now), &events, &tasks, until_r, error_r);
 	free(order);
 	if (status != CRK_OK) {
 		free(events.s);
