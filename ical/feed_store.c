@@ -158,8 +158,10 @@ feed_store_render_stale(struct crk_store *store, time_t now, bool full,
 }
 
 /* What the published files are now: their directory and mode, and for
- * each its device, inode, size and mtime.  A file replaced, edited,
- * removed or chmodded since gives another text. */
+ * each its device, inode, mode, size, mtime and ctime.  A file replaced,
+ * edited, removed or chmodded since gives another text (ctime too: an
+ * edit in place that kept the size and set the mtime back still moves
+ * it). */
 static char *
 feed_store_files(const char *dir, unsigned mode)
 {
@@ -172,11 +174,14 @@ feed_store_files(const char *dir, unsigned mode)
 	for (f = 0; f < 2; f++) {
 		path = crk_xasprintf("%s/%s", dir, names[f]);
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-			more = crk_xasprintf("%s %ju:%ju:%o:%jd:%jd.%09ld",
-			    files, (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+			more = crk_xasprintf(
+			    "%s %ju:%ju:%o:%jd:%jd.%09ld:%jd.%09ld", files,
+			    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
 			    (unsigned)(st.st_mode & 07777),
 			    (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
-			    (long)st.st_mtim.tv_nsec);
+			    (long)st.st_mtim.tv_nsec,
+			    (intmax_t)st.st_ctim.tv_sec,
+			    (long)st.st_ctim.tv_nsec);
 		else
 			more = crk_xasprintf("%s -", files);
 		free(path);

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libical/ical.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1329,7 +1330,22 @@ START_TEST(test_kept_parts_publish_what_a_full_render_writes)
 	ck_assert_int_eq(stat(ev_path, &st2), 0);
 	ck_assert_uint_eq(st1.st_ino, st2.st_ino);
 	/* nothing new, but a file edited, removed or chmodded by hand since:
-	 * the publish puts the feed back */
+	 * the publish puts the feed back; even an edit in place that kept
+	 * the size and set the mtime back */
+	{
+		struct timespec times[2];
+		int fd = open(ev_path, O_WRONLY);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pwrite(fd, "X", 1, 0), 1);
+		times[0] = st2.st_atim;
+		times[1] = st2.st_mtim;
+		ck_assert_int_eq(futimens(fd, times), 0);
+		ck_assert_int_eq(close(fd), 0);
+	}
+	ck_assert_uint_eq(
+	    publish_matches_full_render(store, engine, out, t0 + 86400 + 3650),
+	    0);
 	write_file(ev_path, "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
 	ck_assert_uint_eq(
 	    publish_matches_full_render(store, engine, out, t0 + 86400 + 3700),
