@@ -30,6 +30,9 @@ struct crk_engine {
 	int64_t *dirty; /* proposals to replay at commit */
 	size_t n_dirty;
 	size_t alloc_dirty;
+	/* the store's follow-ups follow this engine's cadence: checked in
+	 * the first batch committed (engine_cadence_check) */
+	bool cadence_checked;
 };
 
 /* What linking needs to know of a stored message. */
@@ -1547,6 +1550,76 @@ out:
 
 /* ---- batches -------------------------------------------------------- */
 
+/* The cadence as text: what the planned follow-ups depend on besides
+ * each proposal's own timeline and the time. */
+static char *
+engine_cadence_key(const struct crk_cadence *c)
+{
+	char *key = crk_xasprintf("every %d cap %u weekend %u at",
+	    c->repeat_every, c->cap, c->weekend);
+	unsigned i;
+
+	for (i = 0; i < c->n_offsets; i++) {
+		char *more = crk_xasprintf("%s %d", key, c->offsets[i]);
+
+		free(key);
+		key = more;
+	}
+	return key;
+}
+
+/* Marks every open proposal for a replay when the cadence is not the one
+ * the store's follow-ups were planned with (the rep changed it, or the
+ * store predates remembering it), and remembers this one.  Closed
+ * proposals keep their history. */
+static enum crk_status
+engine_cadence_check(struct crk_engine *engine, char **error_r)
+{
+	char *key = engine_cadence_key(&engine->cadence);
+	enum crk_status status = CRK_OK;
+	sqlite3_stmt *stmt;
+	int64_t *ids = NULL;
+	size_t n = 0, i;
+	bool same;
+	int rc;
+
+	stmt = crk_store_stmt(
+	    engine->store, "SELECT cadence FROM engine_meta WHERE id = 1");
+	rc = sqlite3_step(stmt);
+	same = rc == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(stmt, 0), key) == 0;
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		status = crk_store_error(
+		    engine->store, error_r, "reading the cadence");
+		goto out;
+	}
+	if (same)
+		goto out;
+	stmt = crk_store_stmt(engine->store,
+	    "SELECT id FROM proposals WHERE state IN (?, ?, ?, ?)");
+	sqlite3_bind_int(stmt, 1, CRK_STATE_WAITING);
+	sqlite3_bind_int(stmt, 2, CRK_STATE_REPLIED);
+	sqlite3_bind_int(stmt, 3, CRK_STATE_BOUNCED);
+	sqlite3_bind_int(stmt, 4, CRK_STATE_SNOOZED);
+	if ((status = engine_collect_ids(engine, stmt, &ids, &n, error_r)) !=
+	    CRK_OK)
+		goto out;
+	for (i = 0; i < n; i++)
+		engine_mark_dirty(engine, ids[i]);
+	free(ids);
+	stmt = crk_store_stmt(engine->store,
+	    "INSERT OR REPLACE INTO engine_meta (id, cadence) VALUES (1, ?)");
+	crk_store_bind_text(stmt, 1, key);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		status = crk_store_error(
+		    engine->store, error_r, "saving the cadence");
+	sqlite3_reset(stmt);
+out:
+	free(key);
+	return status;
+}
+
 enum crk_status
 crk_engine_begin(struct crk_engine *engine, char **error_r)
 {
@@ -1559,6 +1632,13 @@ crk_engine_commit(struct crk_engine *engine, time_t now, char **error_r)
 	enum crk_status status = CRK_OK;
 	size_t i;
 
+	/* A new cadence first: a store made by this engine learns it in
+	 * its first batch, before there is anything to plan again. */
+	if (!engine->cadence_checked &&
+	    (status = engine_cadence_check(engine, error_r)) != CRK_OK) {
+		crk_engine_rollback(engine);
+		return status;
+	}
 	/* Replays run in the outermost commit only, once per proposal. */
 	engine_dirty_unique(engine);
 	for (i = 0; i < engine->n_dirty && status == CRK_OK; i++)
@@ -1568,7 +1648,9 @@ crk_engine_commit(struct crk_engine *engine, time_t now, char **error_r)
 		return status;
 	}
 	engine->n_dirty = 0;
-	return crk_store_commit(engine->store, error_r);
+	if ((status = crk_store_commit(engine->store, error_r)) == CRK_OK)
+		engine->cadence_checked = true;
+	return status;
 }
 
 void

@@ -30,7 +30,10 @@ void crk_engine_free(struct crk_engine **engine);
 
 /* A batch: begin, ingest any number of messages, commit.  Commit
  * recomputes every proposal the batch touched (state, round, follow-ups)
- * and commits the store transaction, so a batch is all or nothing. */
+ * and commits the store transaction, so a batch is all or nothing.  The
+ * first commit of an engine also recomputes every open proposal when the
+ * store's follow-ups were planned with another cadence (the rep changed
+ * it), and remembers this one. */
 enum crk_status crk_engine_begin(struct crk_engine *engine, char **error_r);
 enum crk_status
 crk_engine_commit(struct crk_engine *engine, time_t now, char **error_r);

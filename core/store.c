@@ -207,10 +207,16 @@ static const char *const store_migrations[] = {
      * set are the publisher's own, it knows */
     "CREATE TRIGGER feed_parts_gone AFTER DELETE ON feed_parts "
     "BEGIN UPDATE feed_meta SET files = '' WHERE files <> ''; END;",
+    /* 7 -> 8: the cadence the open follow-ups were planned with: when
+     * the rep changes it (config file, Claws preferences) the open
+     * proposals are planned again, not only those that get new mail */
+    "CREATE TABLE engine_meta ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  cadence TEXT NOT NULL);",
 };
 
 /* Static asserts do not exist in C99; keep the two in step by hand. */
-#if CRK_STORE_SCHEMA_VERSION != 7
+#if CRK_STORE_SCHEMA_VERSION != 8
 #error "store_migrations and CRK_STORE_SCHEMA_VERSION disagree"
 #endif
 

@@ -16,7 +16,7 @@ struct crk_store;
 
 /* The schema version this build writes.  A store with a newer version is
  * refused (CRK_E_DB) rather than damaged. */
-#define CRK_STORE_SCHEMA_VERSION 7
+#define CRK_STORE_SCHEMA_VERSION 8
 
 /* Opens (creating if needed) the store at path, in WAL mode with a busy
  * timeout so the watcher and the Claws plugin can share it, and migrates

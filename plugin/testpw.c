@@ -176,19 +176,18 @@ collect_labels(GtkWidget *w, GString *out)
 }
 
 /* An error dialog blocks every later click: its text goes to
- * FILE.errors, so a failed test says what Claws complained about. */
+ * FILE.errors, so a test can check what Claws complained about, then it
+ * is closed. */
 static gboolean
 error_poll(gpointer data)
 {
 	const char *file = getenv("CRK_TEST_CLAWS_TRIGGER");
 	GtkWidget *win = find_window("Error");
-	static GtkWidget *reported;
 	GString *out;
 	gchar *path;
 
-	if (win == NULL || win == reported || file == NULL)
+	if (win == NULL || file == NULL)
 		return G_SOURCE_CONTINUE;
-	reported = win;
 	out = g_string_new(NULL);
 	collect_labels(win, out);
 	path = g_strdup_printf("%s.errors", file);
@@ -196,6 +195,8 @@ error_poll(gpointer data)
 		g_warning("crickets-testpw: cannot write %s", path);
 	g_free(path);
 	g_string_free(out, TRUE);
+	/* as the rep closes it; the test reads what it said */
+	gtk_window_close(GTK_WINDOW(win));
 	return G_SOURCE_CONTINUE;
 }
 
@@ -261,6 +262,131 @@ trigger_silent(const char *file, const char *what, const char *arg)
 	g_string_free(out, TRUE);
 }
 
+/* The first widget of this type under w (depth first), or NULL. */
+static GtkWidget *
+find_type(GtkWidget *w, GType type)
+{
+	GList *children, *cur;
+	GtkWidget *found = NULL;
+
+	if (G_TYPE_CHECK_INSTANCE_TYPE(w, type))
+		return w;
+	if (!GTK_IS_CONTAINER(w))
+		return NULL;
+	children = gtk_container_get_children(GTK_CONTAINER(w));
+	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
+		found = find_type(cur->data, type);
+	g_list_free(children);
+	return found;
+}
+
+/* The button under w whose label is text (mnemonic or not), or NULL. */
+static GtkWidget *
+find_button(GtkWidget *w, const char *text)
+{
+	GList *children, *cur;
+	GtkWidget *found = NULL;
+
+	if (GTK_IS_BUTTON(w)) {
+		const gchar *l = gtk_button_get_label(GTK_BUTTON(w));
+
+		if (l != NULL &&
+		    (strcmp(l, text) == 0 ||
+			(l[0] == '_' && strcmp(l + 1, text) == 0)))
+			return w;
+	}
+	if (!GTK_IS_CONTAINER(w))
+		return NULL;
+	children = gtk_container_get_children(GTK_CONTAINER(w));
+	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
+		found = find_button(cur->data, text);
+	g_list_free(children);
+	return found;
+}
+
+/* The label under w with this text, or NULL. */
+static GtkWidget *
+find_label(GtkWidget *w, const char *text)
+{
+	GList *children, *cur;
+	GtkWidget *found = NULL;
+
+	if (GTK_IS_LABEL(w))
+		return strcmp(gtk_label_get_text(GTK_LABEL(w)), text) == 0
+		    ? w
+		    : NULL;
+	if (!GTK_IS_CONTAINER(w))
+		return NULL;
+	children = gtk_container_get_children(GTK_CONTAINER(w));
+	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
+		found = find_label(cur->data, text);
+	g_list_free(children);
+	return found;
+}
+
+/* Selects the row titled name in a tree model (any depth). */
+static gboolean
+select_title(
+    GtkTreeModel *model, GtkTreePath *path, GtkTreeIter *iter, gpointer data)
+{
+	GtkTreeView *view = data;
+	const char *name = g_object_get_data(G_OBJECT(view), "crk-want");
+	gchar *title = NULL;
+	gboolean hit;
+
+	gtk_tree_model_get(model, iter, 0, &title, -1);
+	hit = title != NULL && strcmp(title, name) == 0;
+	if (hit) {
+		gtk_tree_view_expand_to_path(view, path);
+		gtk_tree_selection_select_path(
+		    gtk_tree_view_get_selection(view), path);
+	}
+	g_free(title);
+	return hit;
+}
+
+/* Test only: "- Prefs LABEL=VALUE" opens Configuration > Preferences,
+ * goes to Plugins > Crickets, types VALUE into the entry of the row
+ * LABEL and presses OK, as a rep would. */
+static void
+trigger_prefs(const char *arg, MainWindow *mainwin)
+{
+	GtkAction *action = gtk_action_group_get_action(
+	    mainwin->action_group, "Configuration/Preferences");
+	const char *eq = arg != NULL ? strchr(arg, '=') : NULL;
+	GtkWidget *win, *view, *label, *grid, *entry, *ok;
+	gchar *name;
+	gint top = 0;
+
+	if (action == NULL || eq == NULL)
+		return;
+	gtk_action_activate(action);
+	if ((win = find_window("Preferences")) == NULL ||
+	    (view = find_type(win, GTK_TYPE_TREE_VIEW)) == NULL) {
+		g_warning("crickets-testpw: no preferences window");
+		return;
+	}
+	g_object_set_data(G_OBJECT(view), "crk-want", (gpointer) "Crickets");
+	gtk_tree_model_foreach(
+	    gtk_tree_view_get_model(GTK_TREE_VIEW(view)), select_title, view);
+	name = g_strndup(arg, (gsize)(eq - arg));
+	label = find_label(win, name);
+	g_free(name);
+	grid = label != NULL ? gtk_widget_get_parent(label) : NULL;
+	if (grid == NULL || !GTK_IS_GRID(grid)) {
+		g_warning("crickets-testpw: no such row on the page");
+		return;
+	}
+	gtk_container_child_get(
+	    GTK_CONTAINER(grid), label, "top-attach", &top, NULL);
+	entry = gtk_grid_get_child_at(GTK_GRID(grid), 1, top);
+	if (entry == NULL || !GTK_IS_ENTRY(entry))
+		return;
+	gtk_entry_set_text(GTK_ENTRY(entry), eq + 1);
+	if ((ok = find_button(win, "OK")) != NULL)
+		gtk_button_clicked(GTK_BUTTON(ok));
+}
+
 /* Test only: "- DumpSelected" writes the Message-ID of the mail selected
  * in the message list into FILE.selected. */
 static void
@@ -304,6 +430,10 @@ trigger_poll(gpointer data)
 	if (strcmp(parts[1], "DumpSilent") == 0 ||
 	    strcmp(parts[1], "ActivateSilent") == 0) {
 		trigger_silent(file, parts[1], parts[2]);
+		goto out;
+	}
+	if (strcmp(parts[1], "Prefs") == 0) {
+		trigger_prefs(parts[2], mainwin);
 		goto out;
 	}
 	if (strcmp(parts[1], "DumpSelected") == 0) {

@@ -836,6 +836,67 @@ START_TEST(test_refresh_replays_only_what_time_changes)
 }
 END_TEST
 
+/* A cadence changed by the rep (config file, Claws preferences) plans
+ * the open proposals again at the next refresh, not only those that get
+ * new mail; a closed one keeps its history; an unchanged cadence replays
+ * nothing. */
+START_TEST(test_changed_cadence_plans_open_proposals_again)
+{
+	struct crk_message *m2 = M("p2@seller.example", "rep@seller.example",
+	    "joe@globex.example", "Globex rollout", "2026-11-02 09:30");
+	struct crk_proposal *p = NULL;
+	struct crk_rules rules;
+	struct crk_cadence cadence;
+	char buf[16];
+
+	crk_strv_add(&m2->attachments, "Globex-proposal.pdf");
+	ingest_at(proposal_msg(), NULL, 0, T("2026-11-02 12:00"));
+	ingest_at(m2, NULL, 0, T("2026-11-02 12:00"));
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "p2@seller.example", &p, NULL),
+	    CRK_OK);
+	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
+			     T("2026-11-02 12:00"), NULL),
+	    CRK_OK);
+	crk_proposal_free(&p);
+	refresh("2026-11-02 12:30");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-02 12:00"));
+
+	/* the same cadence again: nothing replayed */
+	crk_engine_free(&engine);
+	crk_rules_init_default(&rules);
+	crk_strv_add(&rules.identities, "rep@seller.example");
+	crk_cadence_default(&cadence);
+	engine = crk_engine_new(store, &rules, &cadence);
+	refresh("2026-11-02 13:00");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-02 12:00"));
+
+	/* day 2 and 5 instead of 1, 3, 7...: follow-up #1 moves to the 4th */
+	crk_engine_free(&engine);
+	ck_assert_int_eq(
+	    crk_cadence_parse_offsets(&cadence, "2,5", NULL), CRK_OK);
+	engine = crk_engine_new(store, &rules, &cadence);
+	crk_rules_clear(&rules);
+	refresh("2026-11-02 14:00");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-02 14:00"));
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "p1@seller.example", &p, NULL),
+	    CRK_OK);
+	ck_assert_str_eq(crk_day_format(p->next_due, buf), "2026-11-04");
+	crk_proposal_free(&p);
+	/* the won one is not replayed */
+	ck_assert_int_eq(
+	    replayed_at("p2@seller.example"), T("2026-11-02 12:00"));
+	/* and once remembered, the new cadence replays nothing more */
+	refresh("2026-11-02 15:00");
+	ck_assert_int_eq(
+	    replayed_at("p1@seller.example"), T("2026-11-02 14:00"));
+}
+END_TEST
+
 START_TEST(test_closing_twice_the_same_way_is_refused)
 {
 	struct crk_proposal *p;
@@ -1167,6 +1228,7 @@ crk_test_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_attachment_proposal_is_tracked_with_reason);
+	tcase_add_test(tc, test_changed_cadence_plans_open_proposals_again);
 	tcase_add_test(tc, test_internal_only_mail_is_no_proposal);
 	tcase_add_test(
 	    tc, test_threaded_reply_marks_replied_and_pauses_cadence);

@@ -855,6 +855,90 @@ START_TEST(test_follow_up_now_opens_a_reply_with_the_whole_thread)
 }
 END_TEST
 
+/* The store's next due day of the mail with this Message-ID, waited for
+ * up to secs until it is want (CRK_DAY_NONE: any). */
+static crk_day
+wait_next_due(const char *message_id, crk_day want, int secs)
+{
+	char *db = crk_xasprintf("%s/store/crickets.db", dir);
+	struct crk_store *store = NULL;
+	struct crk_proposal *p = NULL;
+	crk_day due = CRK_DAY_NONE;
+	int i;
+
+	for (i = 0; i < secs * 4; i++) {
+		ck_assert_int_eq(crk_store_open(db, &store, NULL), CRK_OK);
+		if (crk_store_proposal_find(store, message_id, &p, NULL) ==
+		    CRK_OK)
+			due = p->next_due;
+		crk_proposal_free(&p);
+		crk_store_free(&store);
+		if (due != CRK_DAY_NONE &&
+		    (want == CRK_DAY_NONE || due == want))
+			break;
+		usleep(250 * 1000);
+	}
+	free(db);
+	return due;
+}
+
+/* Configuration > Preferences > Plugins > Crickets, typed into and saved
+ * in Claws: a bad cadence is refused with a message and changes nothing;
+ * a good one lands in the shared config file, keeps the rest of it, and
+ * plans the open follow-ups again (the tagged mail of the test before:
+ * sent today, follow-up #1 moves from day 1 to day 2). */
+START_TEST(test_preferences_page_saves_the_shared_config_and_applies_it)
+{
+	static const char plain_id[] = "claws-plain-1@example.com";
+	char *conf = crk_xasprintf("%s/crickets.conf", dir);
+	char *errors = crk_xasprintf("%s/trigger.errors", dir);
+	char *before, *after, *text;
+	struct crk_proposal *p = NULL;
+	struct crk_store *store = NULL;
+	char *db = crk_xasprintf("%s/store/crickets.db", dir);
+	crk_day sent;
+
+	ck_assert_int_eq(crk_store_open(db, &store, NULL), CRK_OK);
+	ck_assert_msg(
+	    crk_store_proposal_find(store, plain_id, &p, NULL) == CRK_OK,
+	    "no tracked mail from the test before");
+	sent = crk_day_of_time(p->sent_at);
+	crk_proposal_free(&p);
+	crk_store_free(&store);
+	ck_assert_int_eq(wait_next_due(plain_id, CRK_DAY_NONE, 20), sent + 1);
+
+	before = crk_test_read_file(conf, NULL);
+	ck_assert_ptr_nonnull(before);
+	unlink(errors);
+	click_on("-", "Prefs", "Cadence (days)=3,1");
+	ck_assert_msg(wait_file(errors, 20), "a bad cadence was not refused");
+	text = crk_test_read_file(errors, NULL);
+	ck_assert_msg(text != NULL && strstr(text, "cadence") != NULL,
+	    "the refusal does not name the cadence: %s",
+	    text != NULL ? text : "");
+	free(text);
+	after = crk_test_read_file(conf, NULL);
+	ck_assert_str_eq(after, before);
+	free(after);
+
+	unlink(errors);
+	click_on("-", "Prefs", "Cadence (days)=2,5");
+	ck_assert_int_eq(wait_next_due(plain_id, sent + 2, 20), sent + 2);
+	after = crk_test_read_file(conf, NULL);
+	ck_assert_ptr_nonnull(after);
+	ck_assert_msg(strstr(after, "\ncadence = 2,5\n") != NULL &&
+		strstr(after, "[account office]\n") != NULL &&
+		strstr(after, "token = " FEED_TOKEN "\n") != NULL,
+	    "the config file after saving:\n%s", after);
+	ck_assert_msg(access(errors, F_OK) != 0, "Claws showed an error");
+	free(after);
+	free(before);
+	free(db);
+	free(errors);
+	free(conf);
+}
+END_TEST
+
 static bool
 no_skip(void)
 {
@@ -899,6 +983,8 @@ crk_test_suite(void)
 	tcase_add_test(
 	    tc, test_follow_up_now_opens_a_reply_with_the_whole_thread);
 	tcase_add_test(tc, test_crickets_track_tag_set_by_hand_tracks_the_mail);
+	tcase_add_test(
+	    tc, test_preferences_page_saves_the_shared_config_and_applies_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -292,6 +292,7 @@ START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 		 "DROP INDEX proposals_feed_until; "
 		 "ALTER TABLE proposals DROP COLUMN feed_dirty; "
 		 "ALTER TABLE proposals DROP COLUMN feed_until; "
+		 "DROP TABLE engine_meta; "
 		 "PRAGMA user_version = 1;");
 	store = open_ok();
 	ck_assert_int_eq(
@@ -302,6 +303,7 @@ START_TEST(test_version_1_store_migrates_and_keeps_its_data)
 	crk_store_free(&store);
 	raw_exec("SELECT count(*) FROM drafts");
 	raw_exec("SELECT count(*) FROM keyword_queue");
+	raw_exec("SELECT count(*) FROM engine_meta");
 }
 END_TEST
 
