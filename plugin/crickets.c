@@ -1506,42 +1506,44 @@ static void
 prefs_save(PrefsPage *page)
 {
 	struct crickets_prefs_page *pp = (struct crickets_prefs_page *)page;
-	static const char *const keys[] = {
-	    "cadence", "repeat_every", "weekend", "proposal_words", "feed_dir"};
-	static const char *const claws_keys[] = {"serve", "port", "drafts"};
-	const char *values[CRK_N_ELEMENTS(keys)];
-	const char *claws_values[CRK_N_ELEMENTS(claws_keys)];
+	struct crk_glue_setting set[] = {
+	    {"crickets", "cadence", NULL},
+	    {"crickets", "repeat_every", NULL},
+	    {"crickets", "weekend", NULL},
+	    {"crickets", "proposal_words", NULL},
+	    {"crickets", "feed_dir", NULL},
+	    {"claws", "serve", NULL},
+	    {"claws", "port", NULL},
+	    {"claws", "drafts", NULL},
+	};
 	char *path;
 	gchar *dir;
 	char *error = NULL;
 	size_t i;
 
-	values[0] = gtk_entry_get_text(GTK_ENTRY(pp->cadence));
-	values[1] = gtk_entry_get_text(GTK_ENTRY(pp->repeat_every));
-	values[2] = gtk_entry_get_text(GTK_ENTRY(pp->weekend));
-	values[3] = gtk_entry_get_text(GTK_ENTRY(pp->words));
-	values[4] = gtk_entry_get_text(GTK_ENTRY(pp->feed_dir));
-	for (i = 0; i < CRK_N_ELEMENTS(values); i++)
-		if (*values[i] == '\0')
-			values[i] = NULL; /* back to the default */
-	claws_values[0] =
+	set[0].value = gtk_entry_get_text(GTK_ENTRY(pp->cadence));
+	set[1].value = gtk_entry_get_text(GTK_ENTRY(pp->repeat_every));
+	set[2].value = gtk_entry_get_text(GTK_ENTRY(pp->weekend));
+	set[3].value = gtk_entry_get_text(GTK_ENTRY(pp->words));
+	set[4].value = gtk_entry_get_text(GTK_ENTRY(pp->feed_dir));
+	set[5].value =
 	    gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(pp->serve)) ? "yes"
 								       : "no";
-	claws_values[1] = gtk_entry_get_text(GTK_ENTRY(pp->port));
-	if (*claws_values[1] == '\0')
-		claws_values[1] = NULL;
-	claws_values[2] =
+	set[6].value = gtk_entry_get_text(GTK_ENTRY(pp->port));
+	set[7].value =
 	    gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(pp->drafts)) ? "yes"
 									: "no";
+	for (i = 0; i < CRK_N_ELEMENTS(set); i++)
+		if (*set[i].value == '\0')
+			set[i].value = NULL; /* back to the default */
 	path = plugin.config != NULL && plugin.config->path != NULL
 	    ? crk_xstrdup(plugin.config->path)
 	    : crk_glue_config_default_path();
 	dir = g_path_get_dirname(path);
 	g_mkdir_with_parents(dir, 0700);
-	if (crk_glue_config_save(path, "crickets", keys, values,
-		CRK_N_ELEMENTS(keys), &error) != CRK_OK ||
-	    crk_glue_config_save(path, "claws", claws_keys, claws_values,
-		CRK_N_ELEMENTS(claws_keys), &error) != CRK_OK)
+	/* one replace: a bad port does not leave a new cadence behind */
+	if (crk_glue_config_save(path, set, CRK_N_ELEMENTS(set), &error) !=
+	    CRK_OK)
 		alertpanel_error("Crickets: %s", error);
 	else
 		plugin_reload();

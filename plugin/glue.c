@@ -169,15 +169,19 @@ glue_line_key(const char *line)
 }
 
 /* Writes the keys of `section` not yet written (done[i] false). */
+/* Writes the settings of section (NULL: every section) not written yet,
+ * and marks them done. */
 static void
-glue_write_missing(FILE *out, const char *const *keys,
-    const char *const *values, size_t n, bool *done)
+glue_write_missing(FILE *out, const struct crk_glue_setting *set, size_t n,
+    const char *section, bool *done)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!done[i] && values[i] != NULL)
-			fprintf(out, "%s = %s\n", keys[i], values[i]);
+		if (done[i] || strcmp(set[i].section, section) != 0)
+			continue;
+		if (set[i].value != NULL)
+			fprintf(out, "%s = %s\n", set[i].key, set[i].value);
 		done[i] = true;
 	}
 }
@@ -210,9 +214,8 @@ glue_read_all(const char *path)
 }
 
 enum crk_status
-crk_glue_config_save(const char *path, const char *section,
-    const char *const *keys, const char *const *values, size_t n,
-    char **error_r)
+crk_glue_config_save(const char *path, const struct crk_glue_setting *set,
+    size_t n, char **error_r)
 {
 	enum crk_status status = CRK_OK;
 	struct crk_glue_config *check = NULL;
@@ -221,12 +224,11 @@ crk_glue_config_save(const char *path, const char *section,
 	char *tmp = NULL;
 	char *text = NULL;
 	size_t text_len = 0;
-	bool in_section = false;
-	bool seen_section = false;
+	char *section = NULL; /* the one the line is in; NULL before any */
 	char *line;
 	char *next;
 	FILE *out = NULL;
-	size_t i;
+	size_t i, j;
 
 	done = crk_xcalloc(n + 1, sizeof(*done));
 	old = glue_read_all(path);
@@ -247,18 +249,19 @@ crk_glue_config_save(const char *path, const char *section,
 
 		next = nl != NULL ? nl + 1 : line + strlen(line);
 		if ((name = glue_section_name(line)) != NULL) {
-			if (in_section)
-				glue_write_missing(out, keys, values, n, done);
-			in_section = strcmp(name, section) == 0;
-			seen_section = seen_section || in_section;
-			free(name);
-		} else if (in_section && (key = glue_line_key(line)) != NULL) {
+			if (section != NULL)
+				glue_write_missing(out, set, n, section, done);
+			free(section);
+			section = name;
+		} else if (section != NULL &&
+		    (key = glue_line_key(line)) != NULL) {
 			for (i = 0; i < n; i++) {
-				if (strcmp(key, keys[i]) != 0)
+				if (strcmp(key, set[i].key) != 0 ||
+				    strcmp(section, set[i].section) != 0)
 					continue;
-				if (!done[i] && values[i] != NULL)
-					fprintf(out, "%s = %s\n", keys[i],
-					    values[i]);
+				if (!done[i] && set[i].value != NULL)
+					fprintf(out, "%s = %s\n", set[i].key,
+					    set[i].value);
 				done[i] = true;
 				drop = true;
 				break;
@@ -269,12 +272,21 @@ crk_glue_config_save(const char *path, const char *section,
 			fprintf(out, "%.*s%s",
 			    (int)(next - line - (nl != NULL)), line, "\n");
 	}
-	if (in_section)
-		glue_write_missing(out, keys, values, n, done);
-	if (!seen_section) {
-		fprintf(out, "%s[%s]\n",
-		    old != NULL && *old != '\0' ? "\n" : "", section);
-		glue_write_missing(out, keys, values, n, done);
+	if (section != NULL)
+		glue_write_missing(out, set, n, section, done);
+	/* the sections the file lacks, in the order of the settings */
+	for (i = 0; i < n; i++) {
+		bool any = false;
+
+		if (done[i])
+			continue;
+		for (j = i; j < n && !any; j++)
+			any = !done[j] && set[j].value != NULL &&
+			    strcmp(set[j].section, set[i].section) == 0;
+		if (any)
+			fprintf(out, "%s[%s]\n", ftell(out) > 0 ? "\n" : "",
+			    set[i].section);
+		glue_write_missing(out, set, n, set[i].section, done);
 	}
 	fclose(out);
 	out = NULL;
@@ -308,6 +320,7 @@ out:
 	if (tmp != NULL)
 		unlink(tmp);
 	crk_glue_config_free(&check);
+	free(section);
 	free(tmp);
 	free(text);
 	free(old);
@@ -439,10 +452,9 @@ crk_glue_account_name(const struct crk_glue_config *config,
 enum crk_status
 crk_glue_config_ensure_token(struct crk_glue_config *config, char **error_r)
 {
-	static const char *const keys[] = {"token"};
 	unsigned char raw[16];
 	char token[sizeof(raw) * 2 + 1];
-	const char *values[1] = {token};
+	const struct crk_glue_setting set = {"claws", "token", token};
 	char *path = NULL;
 	enum crk_status status;
 	size_t i;
@@ -461,7 +473,7 @@ crk_glue_config_ensure_token(struct crk_glue_config *config, char **error_r)
 	if ((status = glue_mkdir_parent(path, error_r)) != CRK_OK)
 		goto out;
 	/* Saved first: the URL a rep subscribes to must survive a restart. */
-	status = crk_glue_config_save(path, "claws", keys, values, 1, error_r);
+	status = crk_glue_config_save(path, &set, 1, error_r);
 	if (status != CRK_OK)
 		goto out;
 	config->serve_token = crk_xstrdup(token);

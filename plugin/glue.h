@@ -69,17 +69,25 @@ enum crk_status crk_glue_config_load(
     const char *path, struct crk_glue_config **config_r, char **error_r);
 void crk_glue_config_free(struct crk_glue_config **config);
 
-/* Sets keys of one section of the INI file at path (created 0600 when
- * missing), keeping every other line, comment and section as it is: an
- * existing "key = value" line is replaced in place (the first one; later
- * duplicates are dropped), a new key goes at the end of the section, a
- * missing section is appended.  values[i] NULL removes the key.  The new
- * file is checked with crk_glue_config_load before it replaces the old one
- * (atomically, by rename), so a bad value never reaches the file: then
- * CRK_E_INVAL with the loader's message.  CRK_E_IO on file errors. */
-enum crk_status crk_glue_config_save(const char *path, const char *section,
-    const char *const *keys, const char *const *values, size_t n,
-    char **error_r);
+/* One key of the config file to set: value NULL removes the key (back
+ * to the default). */
+struct crk_glue_setting {
+	const char *section;
+	const char *key;
+	const char *value;
+};
+
+/* Sets keys of the INI file at path (created 0600 when missing), keeping
+ * every other line, comment and section as it is: an existing "key =
+ * value" line of the key's section is replaced in place (the first one;
+ * later duplicates are dropped), a new key goes at the end of its
+ * section, a missing section is appended.  All n settings land together
+ * or none does: the new file is checked with crk_glue_config_load before
+ * it replaces the old one (atomically, by rename), so a bad value never
+ * reaches the file: then CRK_E_INVAL with the loader's message.
+ * CRK_E_IO on file errors. */
+enum crk_status crk_glue_config_save(const char *path,
+    const struct crk_glue_setting *settings, size_t n, char **error_r);
 
 /* The account name the store files a Claws account's mail under: the
  * watcher's [account NAME] that is the same mailbox (the same name,

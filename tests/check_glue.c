@@ -219,22 +219,33 @@ static const struct save_case save_cases[] = {
     {"; mine\n[crickets]\ncadence = 1,3 ; old\nweekend = sat,sun\n"
      "[account work]\nhost = h\nuser = u\ncadence = 7\n",
 	"; mine\n[crickets]\ncadence = 2,4,8\n"
-	"[account work]\nhost = h\nuser = u\ncadence = 7\n"},
+	"[account work]\nhost = h\nuser = u\ncadence = 7\n"
+	"\n[claws]\ndrafts = no\n"},
     /* a new key at the end of its section */
     {"[crickets]\ndatabase = /x.db\n\n[serve]\nlisten = 1\n",
 	"[crickets]\ndatabase = /x.db\n\ncadence = 2,4,8\n"
-	"[serve]\nlisten = 1\n"},
+	"[serve]\nlisten = 1\n\n[claws]\ndrafts = no\n"},
+    /* both sections there, in the other order; a key the same name in
+     * another section is not touched */
+    {"[claws]\ndrafts = yes\nport = 9000\n[crickets]\nweekend = sat\n"
+     "drafts = odd\n",
+	"[claws]\ndrafts = no\nport = 9000\n[crickets]\ndrafts = odd\n"
+	"cadence = 2,4,8\n"},
     /* no section, no file */
     {"[serve]\nlisten = 1\n",
-	"[serve]\nlisten = 1\n\n[crickets]\ncadence = 2,4,8\n"},
-    {NULL, "[crickets]\ncadence = 2,4,8\n"},
+	"[serve]\nlisten = 1\n\n[crickets]\ncadence = 2,4,8\n"
+	"\n[claws]\ndrafts = no\n"},
+    {NULL, "[crickets]\ncadence = 2,4,8\n\n[claws]\ndrafts = no\n"},
 };
 
 START_TEST(test_preferences_are_saved_into_the_shared_config_file)
 {
 	const struct save_case *c = &save_cases[_i];
-	static const char *const keys[] = {"cadence", "weekend"};
-	static const char *const values[] = {"2,4,8", NULL};
+	static const struct crk_glue_setting set[] = {
+	    {"crickets", "cadence", "2,4,8"},
+	    {"crickets", "weekend", NULL},
+	    {"claws", "drafts", "no"},
+	};
 	char *tmp = crk_test_tmpdir();
 	char *path = crk_xasprintf("%s/config", tmp);
 	char *error = NULL;
@@ -244,7 +255,7 @@ START_TEST(test_preferences_are_saved_into_the_shared_config_file)
 	if (c->before != NULL)
 		crk_test_write_file(path, c->before);
 	ck_assert_msg(crk_glue_config_save(
-			  path, "crickets", keys, values, 2, &error) == CRK_OK,
+			  path, set, CRK_N_ELEMENTS(set), &error) == CRK_OK,
 	    "save: %s", error);
 	text = crk_test_read_file(path, NULL);
 	ck_assert_str_eq(text, c->after);
@@ -257,10 +268,15 @@ START_TEST(test_preferences_are_saved_into_the_shared_config_file)
 }
 END_TEST
 
+/* A bad value refuses the whole save: not even the good settings of the
+ * same save reach the file (the preferences page saves two sections). */
+static const struct crk_glue_setting bad_saves[][2] = {
+    {{"crickets", "cadence", "9,3"}, {"claws", "port", "9000"}},
+    {{"crickets", "cadence", "2,4"}, {"claws", "port", "99999"}},
+};
+
 START_TEST(test_a_bad_preference_never_reaches_the_file)
 {
-	static const char *const keys[] = {"cadence"};
-	static const char *const values[] = {"9,3"};
 	const char *before = "[crickets]\ncadence = 1,3\n";
 	char *tmp = crk_test_tmpdir();
 	char *path = crk_xasprintf("%s/config", tmp);
@@ -269,8 +285,7 @@ START_TEST(test_a_bad_preference_never_reaches_the_file)
 
 	crk_test_write_file(path, before);
 	ck_assert_int_eq(
-	    crk_glue_config_save(path, "crickets", keys, values, 1, &error),
-	    CRK_E_INVAL);
+	    crk_glue_config_save(path, bad_saves[_i], 2, &error), CRK_E_INVAL);
 	ck_assert_ptr_nonnull(error);
 	text = crk_test_read_file(path, NULL);
 	ck_assert_str_eq(text, before);
@@ -884,7 +899,8 @@ crk_test_suite(void)
 	tcase_add_test(tc, test_crickets_config_env_names_the_config_file);
 	CRK_TABLE_TEST(tc,
 	    test_preferences_are_saved_into_the_shared_config_file, save_cases);
-	tcase_add_test(tc, test_a_bad_preference_never_reaches_the_file);
+	CRK_TABLE_TEST(
+	    tc, test_a_bad_preference_never_reaches_the_file, bad_saves);
 	tcase_add_test(tc, test_claws_section_sets_serve_port_and_token);
 	CRK_TABLE_TEST(tc, test_claws_accounts_take_the_watchers_account_names,
 	    account_cases);
