@@ -690,6 +690,35 @@ START_TEST(test_sighup_reloads_the_config_after_a_final_error)
 }
 END_TEST
 
+/* The config file replaced while the watcher runs (as the Claws
+ * preferences page or an editor does), no signal: it is read again at the
+ * next pass, also after a final error. */
+START_TEST(test_a_replaced_config_file_is_reloaded_without_sighup)
+{
+	struct rep r;
+	const char *args[] = {"watch", "--foreground", "--interval", "2", NULL};
+	char *log;
+	pid_t pid;
+
+	rep_open(&r, "reread", "imaps", "localhost", false, true);
+	put(&r, "Sent", "outlook-proposal.eml");
+	pid = spawn(&r, args);
+	ck_assert_msg(wait_log(&r, "not retrying until the config changes", 20),
+	    "%s", log = stderr_of(&r));
+	ck_assert_int_eq(state_of(&r, "Proposal: ACME"), -1);
+
+	rep_config(&r, "imaps", "localhost", true);
+	ck_assert_msg(wait_state(&r, "Proposal: ACME", CRK_STATE_WAITING, 20),
+	    "the new config file was not read: %s", log = stderr_of(&r));
+	ck_assert_int_eq(stop(pid), 0);
+	log = stderr_of(&r);
+	ck_assert_ptr_nonnull(strstr(log, "the config file changed"));
+	ck_assert_ptr_nonnull(strstr(log, "config reloaded"));
+	free(log);
+	rep_close(&r);
+}
+END_TEST
+
 /* GET path from 127.0.0.1:port; returns the whole answer (owned). */
 static char *
 http_get(unsigned port, const char *path)
@@ -1118,6 +1147,8 @@ crk_test_suite(void)
 	    tc, test_the_password_reaches_no_output_file_or_process_detail);
 	tcase_add_test(tc, test_watch_misses_nothing_across_a_dovecot_restart);
 	tcase_add_test(tc, test_sighup_reloads_the_config_after_a_final_error);
+	tcase_add_test(
+	    tc, test_a_replaced_config_file_is_reloaded_without_sighup);
 	suite_add_tcase(s, tc);
 	return s;
 }

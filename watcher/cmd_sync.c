@@ -7,10 +7,12 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -179,7 +181,7 @@ crk_cmd_sync(struct crk_cli *cli, int argc, char **argv)
 
 /* Error classes, as isync has them: a temporary error is retried soon, a
  * back-off error after a growing pause, a final one only after the
- * config changed (SIGHUP). */
+ * config changed (SIGHUP, or the file replaced: watch_config_changed). */
 enum watch_class {
 	WATCH_TEMPORARY,
 	WATCH_BACKOFF,
@@ -449,6 +451,40 @@ fail:
 	free(error);
 }
 
+/* What the config file was when it was read: the Claws preferences page
+ * (or an editor) replaces it while the watcher runs, and the watcher
+ * takes it up at its next pass as on SIGHUP: two front ends that plan
+ * with different cadences would move the same follow-ups back and
+ * forth. */
+static char watch_config_id[128];
+
+static void
+watch_config_identity(const struct crk_cli *cli, char *buf, size_t size)
+{
+	char *path = cli->config_path != NULL ? crk_xstrdup(cli->config_path)
+					      : crk_config_default_path();
+	struct stat st;
+
+	if (stat(path, &st) == 0)
+		snprintf(buf, size, "%ju:%ju:%jd:%jd.%09ld:%jd.%09ld",
+		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+		    (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
+		    (long)st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec,
+		    (long)st.st_ctim.tv_nsec);
+	else
+		snprintf(buf, size, "-");
+	free(path);
+}
+
+static bool
+watch_config_changed(const struct crk_cli *cli)
+{
+	char now[sizeof(watch_config_id)];
+
+	watch_config_identity(cli, now, sizeof(now));
+	return strcmp(now, watch_config_id) != 0;
+}
+
 static int
 watch_reload_config(struct crk_cli *cli)
 {
@@ -456,6 +492,8 @@ watch_reload_config(struct crk_cli *cli)
 	char *error = NULL;
 	enum crk_status st;
 
+	/* before reading: a change while it is read is seen next time */
+	watch_config_identity(cli, watch_config_id, sizeof(watch_config_id));
 	st = crk_config_load(cli->config_path, false, &config, &error);
 	if (st != CRK_OK) {
 		crk_err("config not reloaded: %s",
@@ -542,7 +580,9 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 			    "Usage: crickets watch [--foreground|--syslog] "
 			    "[--interval SECONDS]\n\nKeeps syncing: IDLE on "
 			    "INBOX, the other folders every interval "
-			    "(default 60 s).\nSIGHUP reloads the config; "
+			    "(default 60 s).\nSIGHUP, or a change of the "
+			    "config "
+			    "file seen at the next pass, reloads it; "
 			    "SIGTERM and SIGINT stop.  Logs go to stderr on a "
 			    "terminal,\nelse to syslog.\n");
 			return EX_OK;
@@ -552,6 +592,7 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return crk_cli_usage_error(
 		    argv[0], "unexpected argument '%s'", argv[optind]);
+	watch_config_identity(cli, watch_config_id, sizeof(watch_config_id));
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
 	if ((rc = sync_accounts(cli, NULL, &i, &n)) != EX_OK)
@@ -603,6 +644,11 @@ restart:
 		double soonest = -1;
 		bool any = false;
 
+		if (!watch_reload && watch_config_changed(cli)) {
+			crk_info("the config file changed");
+			watch_reload = 1;
+		}
+
 		for (i = 0; i < n && !watch_stop && !watch_reload; i++) {
 			if (was[i].final)
 				continue;
@@ -634,9 +680,11 @@ restart:
 			continue;
 		}
 		if (!any && !watch_stop) {
-			/* everything waits: for a retry or for SIGHUP */
-			wait = soonest < 0 ? 3600 : soonest - watch_mono();
-			watch_sleep(wait);
+			/* everything waits: for a retry, for SIGHUP or for
+			 * the config file to change (looked at every
+			 * interval) */
+			wait = soonest < 0 ? interval : soonest - watch_mono();
+			watch_sleep(wait < interval ? wait : interval);
 		}
 	}
 	crk_info("stopping");
