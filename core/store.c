@@ -388,11 +388,19 @@ crk_store_open(const char *path, struct crk_store **store_r, char **error_r)
 	sqlite3_busy_timeout(store->db, STORE_BUSY_TIMEOUT_MS);
 	/* WAL lets the watcher and the Claws plugin read while the other
 	 * writes; NORMAL sync is durable at every checkpoint and never
-	 * corrupts in WAL mode (https://sqlite.org/wal.html). */
+	 * corrupts in WAL mode (https://sqlite.org/wal.html).  Temp data in
+	 * memory: with foreign keys on, every insert into a table that
+	 * references another opens a statement journal, and SQLite spills
+	 * one past 64 KiB into a file in /var/tmp that then takes every
+	 * later statement of the transaction (SQLITE_STMTJRNL_SPILL,
+	 * pager.c): 465 of the 785 MB a 40k sync wrote.  Each journal is
+	 * freed when its statement ends, so memory does not grow (bench/:
+	 * same peak RSS, 4% faster). */
 	status = store_exec(store,
 	    "PRAGMA journal_mode = WAL;"
 	    "PRAGMA synchronous = NORMAL;"
-	    "PRAGMA foreign_keys = ON;",
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA temp_store = MEMORY;",
 	    error_r);
 	if (status != CRK_OK) {
 		crk_error_prefix(error_r, "cannot use store %s", path);
