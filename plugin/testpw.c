@@ -100,21 +100,59 @@ trigger_dump_compose(const char *file)
 static gchar *dialog_answer;
 static guint dialog_source;
 
+/* The first widget under w (w too, depth first) that match accepts. */
 static GtkWidget *
-find_entry(GtkWidget *w)
+find_widget(GtkWidget *w, gboolean (*match)(GtkWidget *, const void *),
+    const void *data)
 {
 	GList *children, *cur;
 	GtkWidget *found = NULL;
 
-	if (GTK_IS_ENTRY(w))
+	if (match(w, data))
 		return w;
 	if (!GTK_IS_CONTAINER(w))
 		return NULL;
 	children = gtk_container_get_children(GTK_CONTAINER(w));
 	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
-		found = find_entry(cur->data);
+		found = find_widget(cur->data, match, data);
 	g_list_free(children);
 	return found;
+}
+
+/* data: a GType, by address */
+static gboolean
+is_type(GtkWidget *w, const void *data)
+{
+	return G_TYPE_CHECK_INSTANCE_TYPE(w, *(const GType *)data);
+}
+
+/* data: the label, "OK" also matches the mnemonic "_OK" */
+static gboolean
+is_button(GtkWidget *w, const void *data)
+{
+	const gchar *l;
+
+	if (!GTK_IS_BUTTON(w) ||
+	    (l = gtk_button_get_label(GTK_BUTTON(w))) == NULL)
+		return FALSE;
+	return strcmp(l, data) == 0 ||
+	    (l[0] == '_' && strcmp(l + 1, data) == 0);
+}
+
+/* data: the text */
+static gboolean
+is_label(GtkWidget *w, const void *data)
+{
+	return GTK_IS_LABEL(w) &&
+	    strcmp(gtk_label_get_text(GTK_LABEL(w)), data) == 0;
+}
+
+static GtkWidget *
+find_entry(GtkWidget *w)
+{
+	GType type = GTK_TYPE_ENTRY;
+
+	return find_widget(w, is_type, &type);
 }
 
 /* The toplevel window with this title, or NULL. */
@@ -262,68 +300,6 @@ trigger_silent(const char *file, const char *what, const char *arg)
 	g_string_free(out, TRUE);
 }
 
-/* The first widget of this type under w (depth first), or NULL. */
-static GtkWidget *
-find_type(GtkWidget *w, GType type)
-{
-	GList *children, *cur;
-	GtkWidget *found = NULL;
-
-	if (G_TYPE_CHECK_INSTANCE_TYPE(w, type))
-		return w;
-	if (!GTK_IS_CONTAINER(w))
-		return NULL;
-	children = gtk_container_get_children(GTK_CONTAINER(w));
-	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
-		found = find_type(cur->data, type);
-	g_list_free(children);
-	return found;
-}
-
-/* The button under w whose label is text (mnemonic or not), or NULL. */
-static GtkWidget *
-find_button(GtkWidget *w, const char *text)
-{
-	GList *children, *cur;
-	GtkWidget *found = NULL;
-
-	if (GTK_IS_BUTTON(w)) {
-		const gchar *l = gtk_button_get_label(GTK_BUTTON(w));
-
-		if (l != NULL &&
-		    (strcmp(l, text) == 0 ||
-			(l[0] == '_' && strcmp(l + 1, text) == 0)))
-			return w;
-	}
-	if (!GTK_IS_CONTAINER(w))
-		return NULL;
-	children = gtk_container_get_children(GTK_CONTAINER(w));
-	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
-		found = find_button(cur->data, text);
-	g_list_free(children);
-	return found;
-}
-
-/* The label under w with this text, or NULL. */
-static GtkWidget *
-find_label(GtkWidget *w, const char *text)
-{
-	GList *children, *cur;
-	GtkWidget *found = NULL;
-
-	if (GTK_IS_LABEL(w))
-		return strcmp(gtk_label_get_text(GTK_LABEL(w)), text) == 0
-		    ? w
-		    : NULL;
-	if (!GTK_IS_CONTAINER(w))
-		return NULL;
-	children = gtk_container_get_children(GTK_CONTAINER(w));
-	for (cur = children; cur != NULL && found == NULL; cur = cur->next)
-		found = find_label(cur->data, text);
-	g_list_free(children);
-	return found;
-}
-
 /* Selects the row titled name in a tree model (any depth). */
 static gboolean
 select_title(
@@ -355,6 +331,7 @@ trigger_prefs(const char *arg, MainWindow *mainwin)
 	    mainwin->action_group, "Configuration/Preferences");
 	const char *eq = arg != NULL ? strchr(arg, '=') : NULL;
 	GtkWidget *win, *view, *label, *grid, *entry, *ok;
+	GType tree_view = GTK_TYPE_TREE_VIEW;
 	gchar *name;
 	gint top = 0;
 
@@ -362,7 +339,7 @@ trigger_prefs(const char *arg, MainWindow *mainwin)
 		return;
 	gtk_action_activate(action);
 	if ((win = find_window("Preferences")) == NULL ||
-	    (view = find_type(win, GTK_TYPE_TREE_VIEW)) == NULL) {
+	    (view = find_widget(win, is_type, &tree_view)) == NULL) {
 		g_warning("crickets-testpw: no preferences window");
 		return;
 	}
@@ -370,7 +347,7 @@ trigger_prefs(const char *arg, MainWindow *mainwin)
 	gtk_tree_model_foreach(
 	    gtk_tree_view_get_model(GTK_TREE_VIEW(view)), select_title, view);
 	name = g_strndup(arg, (gsize)(eq - arg));
-	label = find_label(win, name);
+	label = find_widget(win, is_label, name);
 	g_free(name);
 	grid = label != NULL ? gtk_widget_get_parent(label) : NULL;
 	if (grid == NULL || !GTK_IS_GRID(grid)) {
@@ -383,7 +360,7 @@ trigger_prefs(const char *arg, MainWindow *mainwin)
 	if (entry == NULL || !GTK_IS_ENTRY(entry))
 		return;
 	gtk_entry_set_text(GTK_ENTRY(entry), eq + 1);
-	if ((ok = find_button(win, "OK")) != NULL)
+	if ((ok = find_widget(win, is_button, "OK")) != NULL)
 		gtk_button_clicked(GTK_BUTTON(ok));
 }
 

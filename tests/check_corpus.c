@@ -54,14 +54,10 @@ static void
 setup(void)
 {
 	struct crk_cadence cadence;
-	char *path, *error = NULL;
 
 	crk_test_set_tz("Europe/Berlin");
 	tmpdir = crk_test_tmpdir();
-	path = crk_xasprintf("%s/crickets.db", tmpdir);
-	ck_assert_msg(
-	    crk_store_open(path, &store, &error) == CRK_OK, "%s", error);
-	free(path);
+	store = crk_test_store_in(tmpdir);
 	crk_rules_init_default(&rules);
 	crk_strv_add(&rules.identities, "robin.smith@example.com");
 	crk_strv_add(&rules.internal_domains, "example.com");

@@ -43,26 +43,35 @@ D(const char *s)
 	return d;
 }
 
+/* A new engine on the store, as a restarted front end makes it: the
+ * rep's rules, the default cadence or these offsets ("2,5"). */
 static void
-setup(void)
+new_engine(const char *offsets)
 {
 	struct crk_rules rules;
 	struct crk_cadence cadence;
-	char *path, *error = NULL;
 
-	crk_test_set_tz("Europe/Berlin");
-	tmpdir = crk_test_tmpdir();
-	path = crk_xasprintf("%s/crickets.db", tmpdir);
-	ck_assert_msg(
-	    crk_store_open(path, &store, &error) == CRK_OK, "%s", error);
-	free(path);
+	crk_engine_free(&engine);
 	crk_rules_init_default(&rules);
 	crk_strv_add(&rules.identities, "rep@seller.example");
 	crk_strv_add(&rules.identities, "r.smith@seller.example");
 	crk_strv_add(&rules.internal_domains, "seller.example");
 	crk_cadence_default(&cadence);
+	if (offsets != NULL)
+		ck_assert_int_eq(
+		    crk_cadence_parse_offsets(&cadence, offsets, NULL), CRK_OK);
 	engine = crk_engine_new(store, &rules, &cadence);
 	crk_rules_clear(&rules);
+}
+
+static void
+setup(void)
+{
+
+	crk_test_set_tz("Europe/Berlin");
+	tmpdir = crk_test_tmpdir();
+	store = crk_test_store_in(tmpdir);
+	new_engine(NULL);
 }
 
 static void
@@ -740,6 +749,27 @@ START_TEST(test_snooze_wakes_up_on_its_day)
 }
 END_TEST
 
+/* p1 (ACME) and p2 (Globex), both sent on Monday 2 Nov and ingested at
+ * noon; returns p2's id. */
+static int64_t
+two_proposals(void)
+{
+	struct crk_message *m2 = M("p2@seller.example", "rep@seller.example",
+	    "joe@globex.example", "Globex rollout", "2026-11-02 09:30");
+	struct crk_proposal *p = NULL;
+	int64_t id;
+
+	crk_strv_add(&m2->attachments, "Globex-proposal.pdf");
+	ingest_at(proposal_msg(), NULL, 0, T("2026-11-02 12:00"));
+	ingest_at(m2, NULL, 0, T("2026-11-02 12:00"));
+	ck_assert_int_eq(
+	    crk_store_proposal_find(store, "p2@seller.example", &p, NULL),
+	    CRK_OK);
+	id = p->id;
+	crk_proposal_free(&p);
+	return id;
+}
+
 /* When the proposal of this Message-ID was last replayed. */
 static time_t
 replayed_at(const char *mid)
@@ -778,20 +808,10 @@ state_of(const char *mid)
  * every command on a large store. */
 START_TEST(test_refresh_replays_only_what_time_changes)
 {
-	struct crk_message *m2 = M("p2@seller.example", "rep@seller.example",
-	    "joe@globex.example", "Globex rollout", "2026-11-02 09:30");
-	struct crk_proposal *p = NULL;
-
-	crk_strv_add(&m2->attachments, "Globex-proposal.pdf");
-	ingest_at(proposal_msg(), NULL, 0, T("2026-11-02 12:00"));
-	ingest_at(m2, NULL, 0, T("2026-11-02 12:00"));
 	ck_assert_int_eq(
-	    crk_store_proposal_find(store, "p2@seller.example", &p, NULL),
+	    crk_engine_snooze(engine, two_proposals(), D("2026-11-16"), "cli",
+		T("2026-11-02 12:00"), NULL),
 	    CRK_OK);
-	ck_assert_int_eq(crk_engine_snooze(engine, p->id, D("2026-11-16"),
-			     "cli", T("2026-11-02 12:00"), NULL),
-	    CRK_OK);
-	crk_proposal_free(&p);
 	/* a reply to p1 dated the 20th, seen on the 20th */
 	ingest_at(reply_to(M("r1@acme.example", "jane@acme.example",
 			       "rep@seller.example", "Re: Q3 rollout",
@@ -842,43 +862,24 @@ END_TEST
  * nothing. */
 START_TEST(test_changed_cadence_plans_open_proposals_again)
 {
-	struct crk_message *m2 = M("p2@seller.example", "rep@seller.example",
-	    "joe@globex.example", "Globex rollout", "2026-11-02 09:30");
 	struct crk_proposal *p = NULL;
-	struct crk_rules rules;
-	struct crk_cadence cadence;
 	char buf[16];
 
-	crk_strv_add(&m2->attachments, "Globex-proposal.pdf");
-	ingest_at(proposal_msg(), NULL, 0, T("2026-11-02 12:00"));
-	ingest_at(m2, NULL, 0, T("2026-11-02 12:00"));
-	ck_assert_int_eq(
-	    crk_store_proposal_find(store, "p2@seller.example", &p, NULL),
+	ck_assert_int_eq(crk_engine_close(engine, two_proposals(),
+			     CRK_STATE_WON, "cli", T("2026-11-02 12:00"), NULL),
 	    CRK_OK);
-	ck_assert_int_eq(crk_engine_close(engine, p->id, CRK_STATE_WON, "cli",
-			     T("2026-11-02 12:00"), NULL),
-	    CRK_OK);
-	crk_proposal_free(&p);
 	refresh("2026-11-02 12:30");
 	ck_assert_int_eq(
 	    replayed_at("p1@seller.example"), T("2026-11-02 12:00"));
 
 	/* the same cadence again: nothing replayed */
-	crk_engine_free(&engine);
-	crk_rules_init_default(&rules);
-	crk_strv_add(&rules.identities, "rep@seller.example");
-	crk_cadence_default(&cadence);
-	engine = crk_engine_new(store, &rules, &cadence);
+	new_engine(NULL);
 	refresh("2026-11-02 13:00");
 	ck_assert_int_eq(
 	    replayed_at("p1@seller.example"), T("2026-11-02 12:00"));
 
 	/* day 2 and 5 instead of 1, 3, 7...: follow-up #1 moves to the 4th */
-	crk_engine_free(&engine);
-	ck_assert_int_eq(
-	    crk_cadence_parse_offsets(&cadence, "2,5", NULL), CRK_OK);
-	engine = crk_engine_new(store, &rules, &cadence);
-	crk_rules_clear(&rules);
+	new_engine("2,5");
 	refresh("2026-11-02 14:00");
 	ck_assert_int_eq(
 	    replayed_at("p1@seller.example"), T("2026-11-02 14:00"));

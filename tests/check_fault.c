@@ -64,15 +64,11 @@ setup(void)
 	static const char *const inbox[] = {newsletter, reply, NULL};
 	static const char *const sent[] = {proposal, quote, NULL};
 	struct crk_cadence cadence;
-	char *path, *error = NULL;
 
 	crk_test_set_tz("Europe/Berlin");
 	fake = crk_fakeimap_start(inbox, sent);
 	tmpdir = crk_test_tmpdir();
-	path = crk_xasprintf("%s/crickets.db", tmpdir);
-	ck_assert_msg(
-	    crk_store_open(path, &store, &error) == CRK_OK, "%s", error);
-	free(path);
+	store = crk_test_store_in(tmpdir);
 	crk_rules_init_default(&rules);
 	crk_strv_add(&rules.identities, "robin.smith@example.com");
 	crk_strv_add(&rules.internal_domains, "example.com");

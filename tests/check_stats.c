@@ -21,13 +21,10 @@ setup(void)
 {
 	struct crk_rules rules;
 	struct crk_cadence cadence;
-	char *path;
 
 	crk_test_set_tz("UTC");
 	tmpdir = crk_test_tmpdir();
-	path = crk_xasprintf("%s/crickets.db", tmpdir);
-	ck_assert_int_eq(crk_store_open(path, &store, NULL), CRK_OK);
-	free(path);
+	store = crk_test_store_in(tmpdir);
 	crk_rules_init_default(&rules);
 	crk_strv_add(&rules.identities, "rep@seller.example");
 	crk_cadence_default(&cadence);

@@ -49,6 +49,19 @@ crk_test_rmtree(const char *path)
 		nftw(path, rmtree_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+struct crk_store *
+crk_test_store_in(const char *dir)
+{
+	char *path = crk_xasprintf("%s/crickets.db", dir);
+	struct crk_store *store = NULL;
+	char *error = NULL;
+
+	ck_assert_msg(crk_store_open(path, &store, &error) == CRK_OK, "%s: %s",
+	    path, error != NULL ? error : "?");
+	free(path);
+	return store;
+}
+
 const char *
 crk_test_srcdir(void)
 {

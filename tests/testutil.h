@@ -8,11 +8,14 @@
 
 #include "core/common.h"
 #include "core/message.h"
+#include "core/store.h"
 
 /* A fresh private directory under $TMPDIR (or /tmp); caller frees the
  * string and removes the tree with crk_test_rmtree. */
 char *crk_test_tmpdir(void);
 void crk_test_rmtree(const char *path);
+/* The store dir/crickets.db, opened (made); fails the test on error. */
+struct crk_store *crk_test_store_in(const char *dir);
 
 /* The source and build tree roots (from CRK_TOP_SRCDIR/BUILDDIR set by
  * make check, "." otherwise). */
