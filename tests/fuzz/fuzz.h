@@ -22,4 +22,12 @@ void fuzz_fail(const char *file, int line, const char *what);
 /* Silences crickets' log (warnings about hostile input are expected). */
 void fuzz_quiet(void);
 
+/* A target whose inputs are scripts (fuzz_imap: the server's answers to
+ * the client's commands) sets this to say, after an input, why that
+ * script was not played to its end, or NULL when it was.  The replay
+ * fails a seed of tests/fuzz/corpus/ that is not: once the client's
+ * commands change, a seed written for the old ones stops after a few
+ * answers and feeds the fuzzer nothing of the sync. */
+extern const char *(*fuzz_script_unplayed)(void);
+
 #endif

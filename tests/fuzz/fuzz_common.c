@@ -28,3 +28,5 @@ fuzz_quiet(void)
 {
 	crk_log_set_handler(fuzz_log, NULL);
 }
+
+const char *(*fuzz_script_unplayed)(void);

@@ -62,7 +62,17 @@ struct fuzz_server {
 	int listen_fd;
 	const uint8_t *data;
 	size_t size;
+	size_t answered; /* chunks sent in answer to a command */
+	bool played;     /* every chunk was */
 };
+
+static char unplayed[96];
+
+static const char *
+script_unplayed(void)
+{
+	return unplayed[0] != '\0' ? unplayed : NULL;
+}
 
 static void
 send_all(int fd, const char *p, size_t n)
@@ -132,7 +142,9 @@ serve(void *arg)
 			q = t;
 		}
 		p = nul != NULL ? nul + 1 : end;
+		s->answered++;
 	}
+	s->played = p >= end;
 	shutdown(fd, SHUT_RDWR);
 	close(fd);
 	return NULL;
@@ -161,6 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *path;
 
 		fuzz_quiet();
+		fuzz_script_unplayed = script_unplayed;
 		/* the server hangs up whenever it likes */
 		signal(SIGPIPE, SIG_IGN);
 		listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -185,6 +198,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		engine = crk_engine_new(store, &rules, &cadence);
 	}
 
+	memset(&server, 0, sizeof(server));
 	server.listen_fd = listen_fd;
 	server.data = data;
 	server.size = size;
@@ -208,5 +222,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	crk_imap_free(&imap);
 	free(error);
 	pthread_join(thread, NULL);
+	if (server.played)
+		unplayed[0] = '\0';
+	else
+		snprintf(unplayed, sizeof(unplayed),
+		    "the client stopped asking after %zu answers",
+		    server.answered);
 	return 0;
 }

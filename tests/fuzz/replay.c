@@ -65,13 +65,15 @@ main(void)
 	const char *top = getenv("CRK_TOP_SRCDIR");
 	struct crk_strv files = {0};
 	char *dir;
-	size_t i;
+	size_t i, n_seeds;
+	int status = EXIT_SUCCESS;
 
 	if (top == NULL)
 		top = ".";
 	dir = crk_xasprintf("%s/tests/fuzz/corpus/%s", top, FUZZ_NAME);
 	collect(dir, &files);
 	free(dir);
+	n_seeds = files.count;
 	dir = crk_xasprintf("%s/tests/fuzz/regress/%s", top, FUZZ_NAME);
 	collect(dir, &files);
 	free(dir);
@@ -83,6 +85,7 @@ main(void)
 	for (i = 0; i < files.count; i++) {
 		size_t len = 0;
 		char *data = slurp(files.items[i], &len);
+		const char *why;
 
 		if (data == NULL) {
 			printf("not ok %zu - %s: unreadable\n", i + 1,
@@ -91,9 +94,20 @@ main(void)
 		}
 		fflush(stdout);
 		LLVMFuzzerTestOneInput((const uint8_t *)data, len);
-		printf("ok %zu - %s\n", i + 1, files.items[i] + strlen(top));
+		why = i < n_seeds && fuzz_script_unplayed != NULL
+		    ? fuzz_script_unplayed()
+		    : NULL;
+		if (why != NULL) {
+			printf("not ok %zu - %s: the seed is not played to "
+			       "its end: %s\n",
+			    i + 1, files.items[i] + strlen(top), why);
+			status = EXIT_FAILURE;
+		} else {
+			printf("ok %zu - %s\n", i + 1,
+			    files.items[i] + strlen(top));
+		}
 		free(data);
 	}
 	crk_strv_clear(&files);
-	return EXIT_SUCCESS;
+	return status;
 }
