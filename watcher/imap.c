@@ -45,17 +45,32 @@ const char *const crk_imap_header_fields[] = {"Message-ID", "In-Reply-To",
 
 /* ---- transport: a mailstream_low driver over our socket --------------- */
 
+/* The end of the stream is an error here, never a read of 0 bytes:
+ * libetpan 1.9.4 reads a literal ("{416}" and then that many bytes) in a
+ * loop that stops only on -1, so a server that hung up in the middle of
+ * one made it call read again for ever, at full CPU, past every timeout
+ * (found by fuzz_imap; regress/imap/eof-inside-a-literal-spins-libetpan
+ * .bin).  Fixed upstream in 1.10 ("Handle EOF while reading IMAP
+ * literals", 68de795); Debian 12 has 1.9.4.  IMAP has no clean end of
+ * stream in the middle of an answer (BYE comes first), so nothing is
+ * lost. */
 static ssize_t
 transport_read(mailstream_low *low, void *buf, size_t len)
 {
 	struct imap_transport *t = low->data;
 	ssize_t r;
 
-	if (t->tls != NULL)
-		return crk_tls_read(t->tls, buf, len);
-	do {
-		r = recv(t->fd, buf, len, 0);
-	} while (r < 0 && errno == EINTR);
+	if (t->tls != NULL) {
+		r = crk_tls_read(t->tls, buf, len);
+	} else {
+		do {
+			r = recv(t->fd, buf, len, 0);
+		} while (r < 0 && errno == EINTR);
+	}
+	if (r == 0) {
+		errno = ECONNRESET;
+		return -1;
+	}
 	return r;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/common.h"
 #include "tests/fuzz/fuzz.h"
@@ -93,7 +94,11 @@ main(void)
 			continue;
 		}
 		fflush(stdout);
+		/* a hang is a finding too (libFuzzer's -timeout): SIGALRM
+		 * ends the program, and the test fails */
+		alarm(30);
 		LLVMFuzzerTestOneInput((const uint8_t *)data, len);
+		alarm(0);
 		why = i < n_seeds && fuzz_script_unplayed != NULL
 		    ? fuzz_script_unplayed()
 		    : NULL;
