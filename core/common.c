@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/common.h"
 
@@ -423,4 +425,19 @@ crk_log(enum crk_log_level level, const char *fmt, ...)
 	va_end(ap);
 	log_handler(level, msg, log_context);
 	free(msg);
+}
+
+char *
+crk_file_identity(const char *path, bool follow)
+{
+	struct stat st;
+
+	if ((follow ? stat(path, &st) : lstat(path, &st)) != 0 ||
+	    !S_ISREG(st.st_mode))
+		return crk_xstrdup("-");
+	return crk_xasprintf("%ju:%ju:%o:%jd:%jd.%09ld:%jd.%09ld",
+	    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
+	    (unsigned)(st.st_mode & 07777), (intmax_t)st.st_size,
+	    (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
+	    (intmax_t)st.st_ctim.tv_sec, (long)st.st_ctim.tv_nsec);
 }

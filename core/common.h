@@ -66,6 +66,13 @@ void crk_free_str(char **p);
 int crk_strcasecmp(const char *a, const char *b);
 int crk_strncasecmp(const char *a, const char *b, size_t n);
 const char *crk_strcasestr(const char *haystack, const char *needle);
+/* A text that changes whenever the file at path is replaced, edited,
+ * removed or chmodded: device, inode, mode, size, mtime and ctime (an
+ * edit in place that keeps the size and sets the mtime back still moves
+ * ctime); "-" when there is no such regular file.  follow: a symbolic
+ * link stands for its target (else it is no regular file).  Owned. */
+char *crk_file_identity(const char *path, bool follow);
+
 char *crk_str_lower(char *s); /* in place, ASCII; returns s */
 char *crk_str_trim(char *s);  /* in place; returns s */
 bool crk_str_has_prefix_ci(const char *s, const char *prefix);

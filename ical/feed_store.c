@@ -2,10 +2,8 @@
 /* Feeds from the store, with item revisions kept in the store. */
 #include "config.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ical/feed.h"
 
@@ -157,33 +155,23 @@ feed_store_render_stale(struct crk_store *store, time_t now, bool full,
 	return status;
 }
 
-/* What the published files are now: their directory and mode, and for
- * each its device, inode, mode, size, mtime and ctime.  A file replaced,
- * edited, removed or chmodded since gives another text (ctime too: an
- * edit in place that kept the size and set the mtime back still moves
- * it). */
+/* What the published files are now: their directory and mode, and the
+ * identity of each (crk_file_identity): a file replaced, edited, removed
+ * or chmodded since gives another text. */
 static char *
 feed_store_files(const char *dir, unsigned mode)
 {
 	static const char *const names[2] = {
 	    CRK_FEED_EVENTS_FILE, CRK_FEED_TASKS_FILE};
-	char *files = crk_xasprintf("%s %o", dir, mode & 07777), *path, *more;
-	struct stat st;
+	char *files = crk_xasprintf("%s %o", dir, mode & 07777), *path, *id;
+	char *more;
 	int f;
 
 	for (f = 0; f < 2; f++) {
 		path = crk_xasprintf("%s/%s", dir, names[f]);
-		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
-			more = crk_xasprintf(
-			    "%s %ju:%ju:%o:%jd:%jd.%09ld:%jd.%09ld", files,
-			    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
-			    (unsigned)(st.st_mode & 07777),
-			    (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
-			    (long)st.st_mtim.tv_nsec,
-			    (intmax_t)st.st_ctim.tv_sec,
-			    (long)st.st_ctim.tv_nsec);
-		else
-			more = crk_xasprintf("%s -", files);
+		id = crk_file_identity(path, false);
+		more = crk_xasprintf("%s %s", files, id);
+		free(id);
 		free(path);
 		free(files);
 		files = more;

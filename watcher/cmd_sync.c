@@ -7,12 +7,10 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -456,33 +454,27 @@ fail:
  * takes it up at its next pass as on SIGHUP: two front ends that plan
  * with different cadences would move the same follow-ups back and
  * forth. */
-static char watch_config_id[128];
+static char *watch_config_id; /* crk_file_identity of the file read */
 
-static void
-watch_config_identity(const struct crk_cli *cli, char *buf, size_t size)
+static char *
+watch_config_identity(const struct crk_cli *cli)
 {
 	char *path = cli->config_path != NULL ? crk_xstrdup(cli->config_path)
 					      : crk_config_default_path();
-	struct stat st;
+	char *id = crk_file_identity(path, true);
 
-	if (stat(path, &st) == 0)
-		snprintf(buf, size, "%ju:%ju:%jd:%jd.%09ld:%jd.%09ld",
-		    (uintmax_t)st.st_dev, (uintmax_t)st.st_ino,
-		    (intmax_t)st.st_size, (intmax_t)st.st_mtim.tv_sec,
-		    (long)st.st_mtim.tv_nsec, (intmax_t)st.st_ctim.tv_sec,
-		    (long)st.st_ctim.tv_nsec);
-	else
-		snprintf(buf, size, "-");
 	free(path);
+	return id;
 }
 
 static bool
 watch_config_changed(const struct crk_cli *cli)
 {
-	char now[sizeof(watch_config_id)];
+	char *now = watch_config_identity(cli);
+	bool changed = strcmp(now, watch_config_id) != 0;
 
-	watch_config_identity(cli, now, sizeof(now));
-	return strcmp(now, watch_config_id) != 0;
+	free(now);
+	return changed;
 }
 
 static int
@@ -493,7 +485,8 @@ watch_reload_config(struct crk_cli *cli)
 	enum crk_status st;
 
 	/* before reading: a change while it is read is seen next time */
-	watch_config_identity(cli, watch_config_id, sizeof(watch_config_id));
+	free(watch_config_id);
+	watch_config_id = watch_config_identity(cli);
 	st = crk_config_load(cli->config_path, false, &config, &error);
 	if (st != CRK_OK) {
 		crk_err("config not reloaded: %s",
@@ -592,7 +585,8 @@ crk_cmd_watch(struct crk_cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return crk_cli_usage_error(
 		    argv[0], "unexpected argument '%s'", argv[optind]);
-	watch_config_identity(cli, watch_config_id, sizeof(watch_config_id));
+	free(watch_config_id);
+	watch_config_id = watch_config_identity(cli);
 	if ((rc = crk_cli_load_config(cli, false)) != EX_OK)
 		return rc;
 	if ((rc = sync_accounts(cli, NULL, &i, &n)) != EX_OK)
@@ -688,6 +682,7 @@ restart:
 		}
 	}
 	crk_info("stopping");
+	crk_free_str(&watch_config_id);
 	for (i = 0; i < n; i++)
 		crk_imap_free(&was[i].imap);
 	free(was);
