@@ -168,9 +168,7 @@ glue_line_key(const char *line)
 	return crk_str_trim(crk_xstrndup(s, (size_t)(eq - s)));
 }
 
-/* Writes the keys of `section` not yet written (done[i] false). */
-/* Writes the settings of section (NULL: every section) not written yet,
- * and marks them done. */
+/* Writes the settings of section not written yet, and marks them done. */
 static void
 glue_write_missing(FILE *out, const struct crk_glue_setting *set, size_t n,
     const char *section, bool *done)
