@@ -283,16 +283,20 @@ config_string(struct config_parse *p, const char *name, const char *value,
 	return true;
 }
 
+/* config_string, with a leading "~/" expanded. */
 static bool
 config_path(struct config_parse *p, const char *name, const char *value,
     bool empty_ok, char **dst)
 {
-	if (*value == '\0' && !empty_ok) {
-		config_fail(p, "%s must not be empty", name);
+	char *expanded;
+
+	if (!config_string(p, name, value, empty_ok, dst))
 		return false;
+	if (*dst != NULL) {
+		expanded = crk_config_expand_path(*dst);
+		free(*dst);
+		*dst = expanded;
 	}
-	free(*dst);
-	*dst = *value == '\0' ? NULL : crk_config_expand_path(value);
 	return true;
 }
 
