@@ -1214,13 +1214,15 @@ config_write_all(int fd, const char *data, size_t len)
 	return true;
 }
 
-/* Writes path atomically: temp file in the same directory, fsync, rename,
- * then fsync of the directory, so a crash leaves the old or the new file. */
+/* Writes path atomically: temp file in the same directory, checked with
+ * crk_config_load, fsync, rename, then fsync of the directory, so a crash
+ * leaves the old or the new file. */
 static enum crk_status
 config_replace_file(
     const char *path, const char *data, size_t len, mode_t mode, char **error_r)
 {
 	char *tmp = NULL, *dir = NULL, *slash;
+	struct crk_config *check = NULL;
 	int fd = -1, dirfd;
 	enum crk_status status = CRK_OK;
 
@@ -1249,6 +1251,10 @@ config_replace_file(
 		goto out;
 	}
 	fd = -1;
+	/* the file as the watcher and the plugin will read it: a bad value
+	 * never replaces a good file */
+	if ((status = crk_config_load(tmp, false, &check, error_r)) != CRK_OK)
+		goto out;
 	if (rename(tmp, path) != 0) {
 		crk_error_set(
 		    error_r, "cannot replace %s: %s", path, strerror(errno));
@@ -1277,6 +1283,7 @@ out:
 		unlink(tmp);
 		free(tmp);
 	}
+	crk_config_free(&check);
 	free(dir);
 	return status;
 }
@@ -1308,67 +1315,148 @@ config_line_is_content(const char *line, size_t len)
 	return i < len && line[i] != ';' && line[i] != '#';
 }
 
-/* The file's text with "token = TOKEN" added to its [serve] section (after
- * the section's last key, before any blank lines and comments that lead
- * into the next section), or with a new [serve] section at the end.
- * Everything else stays byte for byte.  Owned. */
+/* The key of a "key = value" line (trimmed), or NULL.  Owned. */
 static char *
-config_add_token(const char *text, size_t len, const char *token, size_t *len_r)
+config_line_key(const char *line, size_t len)
 {
-	size_t pos = 0, insert = 0;
-	bool in_serve = false, found = false, crlf = false;
-	const char *eol_str;
-	char *out, *line_text;
+	const char *end = line + len, *eq;
 
+	while (line < end && (*line == ' ' || *line == '\t'))
+		line++;
+	if (line == end || *line == ';' || *line == '#' || *line == '[' ||
+	    (eq = memchr(line, '=', (size_t)(end - line))) == NULL)
+		return NULL;
+	return crk_str_trim(crk_xstrndup(line, (size_t)(eq - line)));
+}
+
+/* Writes the settings of section not written yet, and marks them done. */
+static void
+config_write_missing(FILE *out, const struct crk_config_setting *set, size_t n,
+    const char *section, const char *eol, bool *done)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (done[i] || crk_strcasecmp(set[i].section, section) != 0)
+			continue;
+		if (set[i].value != NULL)
+			fprintf(
+			    out, "%s = %s%s", set[i].key, set[i].value, eol);
+		done[i] = true;
+	}
+}
+
+/* The file's text with the settings applied: a key's first line in its
+ * section is replaced in place, later ones are dropped, a new key goes
+ * after the last key of its section (before the blank lines and comments
+ * that lead into the next one), a missing section is appended.  Every
+ * other byte stays, CRLF line ends and a BOM included.  Owned. */
+static char *
+config_set_keys(const char *text, size_t len,
+    const struct crk_config_setting *set, size_t n, size_t *len_r)
+{
+	bool *done = crk_xcalloc(n + 1, sizeof(*done));
+	char *section = NULL, *out_text = NULL;
+	const char *eol = "\n";
+	size_t pos = 0, pending = 0, i, j, out_len = 0;
+	bool ends_with_eol = true;
+	FILE *out = open_memstream(&out_text, &out_len);
+
+	if (out == NULL)
+		crk_oom();
+	/* pending: where the run of blank and comment lines after the
+	 * section's last key starts; they are written after its new keys */
 	while (pos < len) {
 		const char *line = text + pos;
 		const char *nl = memchr(line, '\n', len - pos);
 		size_t line_len = nl != NULL ? (size_t)(nl - line) : len - pos;
 		size_t next = pos + line_len + (nl != NULL ? 1 : 0);
-		char *name;
+		size_t skip = pos == 0 && line_len >= 3 &&
+			memcmp(line, "\xEF\xBB\xBF", 3) == 0
+		    ? 3
+		    : 0;
+		bool crlf = line_len > 0 && line[line_len - 1] == '\r';
+		char *name = config_line_section(line + skip, line_len - skip);
+		char *key = NULL;
+		bool drop = false;
 
-		if (pos == 0 && line_len >= 3 &&
-		    memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			name = config_line_section(line + 3, line_len - 3);
-		} else {
-			name = config_line_section(line, line_len);
-		}
 		if (name != NULL) {
-			in_serve = !found && crk_strcasecmp(name, "serve") == 0;
-			if (in_serve) {
-				found = true;
-				insert = next;
-				crlf =
-				    line_len > 0 && line[line_len - 1] == '\r';
+			if (section != NULL)
+				config_write_missing(
+				    out, set, n, section, eol, done);
+			fwrite(text + pending, 1, pos - pending, out);
+			free(section);
+			section = name;
+			eol = crlf ? "\r\n" : "\n";
+			fwrite(line, 1, next - pos, out);
+			ends_with_eol = nl != NULL;
+			pending = next;
+		} else if (section == NULL ||
+		    !config_line_is_content(line, line_len)) {
+			/* before any section, or blank or comment: later */
+			if (section == NULL) {
+				fwrite(line, 1, next - pos, out);
+				pending = next;
 			}
-			free(name);
-		} else if (in_serve && config_line_is_content(line, line_len)) {
-			insert = next;
+		} else {
+			fwrite(text + pending, 1, pos - pending, out);
+			key = config_line_key(line, line_len);
+			for (i = 0; key != NULL && i < n; i++) {
+				if (strcmp(key, set[i].key) != 0 ||
+				    crk_strcasecmp(section, set[i].section) !=
+					0)
+					continue;
+				if (!done[i] && set[i].value != NULL)
+					fprintf(out, "%s = %s%s", set[i].key,
+					    set[i].value, crlf ? "\r\n" : "\n");
+				done[i] = true;
+				drop = true;
+				break;
+			}
+			free(key);
+			if (!drop)
+				fwrite(line, 1, next - pos, out);
+			ends_with_eol = drop || nl != NULL;
+			pending = next;
 		}
 		pos = next;
 	}
-	eol_str = crlf ? "\r\n" : "\n";
-	if (found) {
-		/* The section's last line may lack its line end. */
-		bool need_eol = insert > 0 && text[insert - 1] != '\n';
-
-		line_text = crk_xasprintf(
-		    "%stoken = %s%s", need_eol ? eol_str : "", token, eol_str);
-	} else {
-		bool need_eol = len > 0 && text[len - 1] != '\n';
-
-		insert = len;
-		line_text = crk_xasprintf("%s%s[serve]\ntoken = %s\n",
-		    need_eol ? "\n" : "", len > 0 ? "\n" : "", token);
+	if (section != NULL) {
+		/* a key to add after a last line that has no line end */
+		for (i = 0; i < n && !ends_with_eol; i++)
+			if (!done[i] && set[i].value != NULL &&
+			    crk_strcasecmp(set[i].section, section) == 0) {
+				fputs(eol, out);
+				ends_with_eol = true;
+			}
+		config_write_missing(out, set, n, section, eol, done);
 	}
-	*len_r = len + strlen(line_text);
-	out = crk_xmalloc(*len_r + 1);
-	memcpy(out, text, insert);
-	memcpy(out + insert, line_text, strlen(line_text));
-	memcpy(out + insert + strlen(line_text), text + insert, len - insert);
-	out[*len_r] = '\0';
-	free(line_text);
-	return out;
+	fwrite(text + pending, 1, len - pending, out);
+	/* the sections the file lacks, in the order of the settings */
+	for (i = 0; i < n; i++) {
+		bool any = false;
+
+		if (done[i])
+			continue;
+		for (j = i; j < n && !any; j++)
+			any = !done[j] && set[j].value != NULL &&
+			    crk_strcasecmp(set[j].section, set[i].section) == 0;
+		if (any) {
+			long at = ftell(out);
+
+			fflush(out);
+			fprintf(out, "%s%s[%s]\n",
+			    at > 0 && out_text[at - 1] != '\n' ? "\n" : "",
+			    at > 0 ? "\n" : "", set[i].section);
+		}
+		config_write_missing(out, set, n, set[i].section, "\n", done);
+	}
+	if (fclose(out) != 0)
+		crk_oom();
+	free(section);
+	free(done);
+	*len_r = out_len;
+	return out_text;
 }
 
 static enum crk_status
@@ -1392,15 +1480,53 @@ config_mkdir_parent(const char *path, char **error_r)
 }
 
 enum crk_status
+crk_config_save(const char *path, const struct crk_config_setting *set,
+    size_t n, char **error_r)
+{
+	char *real, *text = NULL, *new_text = NULL, *target = NULL;
+	size_t len = 0, new_len = 0;
+	mode_t mode = 0600;
+	enum crk_status status;
+
+	/* Replace the file a symlink points to, not the symlink. */
+	real = realpath(path, NULL);
+	if (real != NULL) {
+		target = real;
+		text = config_read_all(target, &len, &mode, error_r);
+		if (text == NULL) {
+			status = CRK_E_IO;
+			goto out;
+		}
+	} else if (errno == ENOENT) {
+		target = crk_xstrdup(path);
+		if ((status = config_mkdir_parent(target, error_r)) != CRK_OK)
+			goto out;
+		text = crk_xstrdup("");
+	} else {
+		crk_error_set(
+		    error_r, "cannot open %s: %s", path, strerror(errno));
+		status = CRK_E_IO;
+		goto out;
+	}
+	new_text = config_set_keys(text, len, set, n, &new_len);
+	status = config_replace_file(target, new_text, new_len, mode, error_r);
+out:
+	free(target);
+	free(text);
+	free(new_text);
+	return status;
+}
+
+enum crk_status
 crk_config_ensure_token(struct crk_config *config, char **error_r)
 {
 	unsigned char raw[16];
 	char token[sizeof(raw) * 2 + 1];
-	char *path = NULL, *text = NULL, *new_text = NULL, *real;
-	size_t len = 0, new_len = 0, got = 0, i;
-	mode_t mode = 0600;
+	const struct crk_config_setting set = {"serve", "token", token};
+	char *path = NULL;
+	size_t got = 0, i;
 	ssize_t n;
-	enum crk_status status = CRK_OK;
+	enum crk_status status;
 
 	if (config->serve_token != NULL && *config->serve_token != '\0')
 		return CRK_OK;
@@ -1417,41 +1543,16 @@ crk_config_ensure_token(struct crk_config *config, char **error_r)
 	}
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
-
 	path = config->path != NULL ? crk_xstrdup(config->path)
 				    : crk_config_default_path();
-	/* Replace the file a symlink points to, not the symlink. */
-	real = realpath(path, NULL);
-	if (real != NULL) {
-		free(path);
-		path = real;
-		text = config_read_all(path, &len, &mode, error_r);
-		if (text == NULL) {
-			status = CRK_E_IO;
-			goto out;
-		}
-	} else if (errno == ENOENT) {
-		if ((status = config_mkdir_parent(path, error_r)) != CRK_OK)
-			goto out;
-		text = crk_xstrdup("");
-	} else {
-		crk_error_set(
-		    error_r, "cannot open %s: %s", path, strerror(errno));
-		status = CRK_E_IO;
-		goto out;
+	status = crk_config_save(path, &set, 1, error_r);
+	if (status == CRK_OK) {
+		free(config->serve_token);
+		config->serve_token = crk_xstrdup(token);
+		config->serve_enabled = true;
+		if (config->path == NULL)
+			config->path = crk_xstrdup(path);
 	}
-	new_text = config_add_token(text, len, token, &new_len);
-	status = config_replace_file(path, new_text, new_len, mode, error_r);
-	if (status != CRK_OK)
-		goto out;
-	free(config->serve_token);
-	config->serve_token = crk_xstrdup(token);
-	config->serve_enabled = true;
-	if (config->path == NULL)
-		config->path = crk_xstrdup(path);
-out:
 	free(path);
-	free(text);
-	free(new_text);
 	return status;
 }

@@ -94,8 +94,28 @@ enum crk_status crk_config_password(const struct crk_account_config *account,
     char **password_r, char **error_r);
 void crk_config_password_free(char **password);
 
+/* One key of the config file to set: value NULL removes the key (back
+ * to the default). */
+struct crk_config_setting {
+	const char *section;
+	const char *key;
+	const char *value;
+};
+
+/* Sets keys of the config file at path (made 0600, with its directories,
+ * when missing), keeping every other line, comment and section byte for
+ * byte: a key's line in its section is replaced in place (the first one;
+ * later duplicates are dropped), a new key goes after the last key of its
+ * section, a missing section is appended.  The file a symbolic link
+ * points to is replaced, keeping its mode.  All n settings land together
+ * or none does: the new text is checked with crk_config_load before it
+ * replaces the file (atomically, by rename), so a bad value never reaches
+ * it: CRK_E_INVAL with the reader's message.  CRK_E_IO on file errors. */
+enum crk_status crk_config_save(const char *path,
+    const struct crk_config_setting *settings, size_t n, char **error_r);
+
 /* Makes sure serve_token is set: generates a random 128-bit token (hex)
- * and appends it to the config file's [serve] section when missing. */
+ * and adds it to the config file's [serve] section when missing. */
 enum crk_status
 crk_config_ensure_token(struct crk_config *config, char **error_r);
 

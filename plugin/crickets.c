@@ -1506,7 +1506,7 @@ static void
 prefs_save(PrefsPage *page)
 {
 	struct crickets_prefs_page *pp = (struct crickets_prefs_page *)page;
-	struct crk_glue_setting set[] = {
+	struct crk_config_setting set[] = {
 	    {"crickets", "cadence", NULL},
 	    {"crickets", "repeat_every", NULL},
 	    {"crickets", "weekend", NULL},
@@ -1517,7 +1517,6 @@ prefs_save(PrefsPage *page)
 	    {"claws", "drafts", NULL},
 	};
 	char *path;
-	gchar *dir;
 	char *error = NULL;
 	size_t i;
 
@@ -1539,16 +1538,12 @@ prefs_save(PrefsPage *page)
 	path = plugin.config != NULL && plugin.config->path != NULL
 	    ? crk_xstrdup(plugin.config->path)
 	    : crk_glue_config_default_path();
-	dir = g_path_get_dirname(path);
-	g_mkdir_with_parents(dir, 0700);
 	/* one replace: a bad port does not leave a new cadence behind */
-	if (crk_glue_config_save(path, set, CRK_N_ELEMENTS(set), &error) !=
-	    CRK_OK)
+	if (crk_config_save(path, set, CRK_N_ELEMENTS(set), &error) != CRK_OK)
 		alertpanel_error("Crickets: %s", error);
 	else
 		plugin_reload();
 	free(error);
-	g_free(dir);
 	free(path);
 }
 

@@ -139,193 +139,6 @@ crk_glue_config_free(struct crk_glue_config **config)
 	*config = NULL;
 }
 
-/* The name of a "[name]" line (trimmed, owned), or NULL. */
-static char *
-glue_section_name(const char *line)
-{
-	const char *s = line;
-	const char *end;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s != '[' || (end = strchr(s, ']')) == NULL)
-		return NULL;
-	return crk_str_trim(crk_xstrndup(s + 1, (size_t)(end - s - 1)));
-}
-
-/* The key of a "key = value" line (trimmed, owned), or NULL. */
-static char *
-glue_line_key(const char *line)
-{
-	const char *s = line;
-	const char *eq;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s == ';' || *s == '#' || *s == '[' ||
-	    (eq = strchr(s, '=')) == NULL)
-		return NULL;
-	return crk_str_trim(crk_xstrndup(s, (size_t)(eq - s)));
-}
-
-/* Writes the settings of section not written yet, and marks them done. */
-static void
-glue_write_missing(FILE *out, const struct crk_glue_setting *set, size_t n,
-    const char *section, bool *done)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (done[i] || strcmp(set[i].section, section) != 0)
-			continue;
-		if (set[i].value != NULL)
-			fprintf(out, "%s = %s\n", set[i].key, set[i].value);
-		done[i] = true;
-	}
-}
-
-/* Reads a whole file; NULL (errno set) on error. */
-static char *
-glue_read_all(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *data = NULL;
-	size_t len = 0;
-	size_t got;
-	char buf[4096];
-
-	if (fp == NULL)
-		return NULL;
-	data = crk_xstrdup("");
-	while ((got = fread(buf, 1, sizeof(buf), fp)) > 0) {
-		data = crk_xrealloc(data, len + got + 1);
-		memcpy(data + len, buf, got);
-		len += got;
-		data[len] = '\0';
-	}
-	if (ferror(fp)) {
-		free(data);
-		data = NULL;
-	}
-	fclose(fp);
-	return data;
-}
-
-enum crk_status
-crk_glue_config_save(const char *path, const struct crk_glue_setting *set,
-    size_t n, char **error_r)
-{
-	enum crk_status status = CRK_OK;
-	struct crk_glue_config *check = NULL;
-	bool *done = NULL;
-	char *old = NULL;
-	char *tmp = NULL;
-	char *text = NULL;
-	size_t text_len = 0;
-	char *section = NULL; /* the one the line is in; NULL before any */
-	char *line;
-	char *next;
-	FILE *out = NULL;
-	size_t i, j;
-
-	done = crk_xcalloc(n + 1, sizeof(*done));
-	old = glue_read_all(path);
-	if (old == NULL && errno != ENOENT) {
-		crk_error_set(
-		    error_r, "cannot read %s: %s", path, strerror(errno));
-		status = CRK_E_IO;
-		goto out;
-	}
-	out = open_memstream(&text, &text_len);
-	if (out == NULL)
-		crk_oom();
-	for (line = old; line != NULL && *line != '\0'; line = next) {
-		char *nl = strchr(line, '\n');
-		char *name;
-		char *key;
-		bool drop = false;
-
-		next = nl != NULL ? nl + 1 : line + strlen(line);
-		if ((name = glue_section_name(line)) != NULL) {
-			if (section != NULL)
-				glue_write_missing(out, set, n, section, done);
-			free(section);
-			section = name;
-		} else if (section != NULL &&
-		    (key = glue_line_key(line)) != NULL) {
-			for (i = 0; i < n; i++) {
-				if (strcmp(key, set[i].key) != 0 ||
-				    strcmp(section, set[i].section) != 0)
-					continue;
-				if (!done[i] && set[i].value != NULL)
-					fprintf(out, "%s = %s\n", set[i].key,
-					    set[i].value);
-				done[i] = true;
-				drop = true;
-				break;
-			}
-			free(key);
-		}
-		if (!drop)
-			fprintf(out, "%.*s%s",
-			    (int)(next - line - (nl != NULL)), line, "\n");
-	}
-	if (section != NULL)
-		glue_write_missing(out, set, n, section, done);
-	/* the sections the file lacks, in the order of the settings */
-	for (i = 0; i < n; i++) {
-		bool any = false;
-
-		if (done[i])
-			continue;
-		for (j = i; j < n && !any; j++)
-			any = !done[j] && set[j].value != NULL &&
-			    strcmp(set[j].section, set[i].section) == 0;
-		if (any)
-			fprintf(out, "%s[%s]\n", ftell(out) > 0 ? "\n" : "",
-			    set[i].section);
-		glue_write_missing(out, set, n, set[i].section, done);
-	}
-	fclose(out);
-	out = NULL;
-
-	/* Written next to the target, checked, then renamed over it. */
-	tmp = crk_xasprintf("%s.crickets-tmp", path);
-	out = fopen(tmp, "w");
-	if (out == NULL || fchmod(fileno(out), 0600) != 0 ||
-	    fwrite(text, 1, text_len, out) != text_len || fflush(out) != 0 ||
-	    fsync(fileno(out)) != 0) {
-		crk_error_set(
-		    error_r, "cannot write %s: %s", tmp, strerror(errno));
-		status = CRK_E_IO;
-		goto out;
-	}
-	fclose(out);
-	out = NULL;
-	if ((status = crk_glue_config_load(tmp, &check, error_r)) != CRK_OK)
-		goto out;
-	if (rename(tmp, path) != 0) {
-		crk_error_set(
-		    error_r, "cannot replace %s: %s", path, strerror(errno));
-		status = CRK_E_IO;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-out:
-	if (out != NULL)
-		fclose(out);
-	if (tmp != NULL)
-		unlink(tmp);
-	crk_glue_config_free(&check);
-	free(section);
-	free(tmp);
-	free(text);
-	free(old);
-	free(done);
-	return status;
-}
-
 /* mkdir -p of the directory that will hold path (0700). */
 static enum crk_status
 glue_mkdir_parent(const char *path, char **error_r)
@@ -452,7 +265,7 @@ crk_glue_config_ensure_token(struct crk_glue_config *config, char **error_r)
 {
 	unsigned char raw[16];
 	char token[sizeof(raw) * 2 + 1];
-	const struct crk_glue_setting set = {"claws", "token", token};
+	const struct crk_config_setting set = {"claws", "token", token};
 	char *path = NULL;
 	enum crk_status status;
 	size_t i;
@@ -468,10 +281,8 @@ crk_glue_config_ensure_token(struct crk_glue_config *config, char **error_r)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	path = config->path != NULL ? crk_xstrdup(config->path)
 				    : crk_glue_config_default_path();
-	if ((status = glue_mkdir_parent(path, error_r)) != CRK_OK)
-		goto out;
 	/* Saved first: the URL a rep subscribes to must survive a restart. */
-	status = crk_glue_config_save(path, &set, 1, error_r);
+	status = crk_config_save(path, &set, 1, error_r);
 	if (status != CRK_OK)
 		goto out;
 	config->serve_token = crk_xstrdup(token);

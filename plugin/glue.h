@@ -12,6 +12,7 @@
 #include "core/classify.h"
 #include "core/common.h"
 #include "core/store.h"
+#include "conf/conf.h"
 
 /* What the plugin takes from the crickets config file: the [crickets]
  * section the watcher reads too, so both share one store and one feed
@@ -68,26 +69,6 @@ char *crk_glue_config_default_path(void);
 enum crk_status crk_glue_config_load(
     const char *path, struct crk_glue_config **config_r, char **error_r);
 void crk_glue_config_free(struct crk_glue_config **config);
-
-/* One key of the config file to set: value NULL removes the key (back
- * to the default). */
-struct crk_glue_setting {
-	const char *section;
-	const char *key;
-	const char *value;
-};
-
-/* Sets keys of the INI file at path (created 0600 when missing), keeping
- * every other line, comment and section as it is: an existing "key =
- * value" line of the key's section is replaced in place (the first one;
- * later duplicates are dropped), a new key goes at the end of its
- * section, a missing section is appended.  All n settings land together
- * or none does: the new file is checked with crk_glue_config_load before
- * it replaces the old one (atomically, by rename), so a bad value never
- * reaches the file: then CRK_E_INVAL with the loader's message.
- * CRK_E_IO on file errors. */
-enum crk_status crk_glue_config_save(const char *path,
-    const struct crk_glue_setting *settings, size_t n, char **error_r);
 
 /* The account name the store files a Claws account's mail under: the
  * watcher's [account NAME] that is the same mailbox (the same name,

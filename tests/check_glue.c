@@ -221,9 +221,9 @@ static const struct save_case save_cases[] = {
 	"; mine\n[crickets]\ncadence = 2,4,8\n"
 	"[account work]\nhost = h\nuser = u\ncadence = 7\n"
 	"\n[claws]\ndrafts = no\n"},
-    /* a new key at the end of its section */
+    /* a new key after the last key of its section */
     {"[crickets]\ndatabase = /x.db\n\n[serve]\nlisten = 1\n",
-	"[crickets]\ndatabase = /x.db\n\ncadence = 2,4,8\n"
+	"[crickets]\ndatabase = /x.db\ncadence = 2,4,8\n\n"
 	"[serve]\nlisten = 1\n\n[claws]\ndrafts = no\n"},
     /* both sections there, in the other order; a key the same name in
      * another section is not touched */
@@ -241,7 +241,7 @@ static const struct save_case save_cases[] = {
 START_TEST(test_preferences_are_saved_into_the_shared_config_file)
 {
 	const struct save_case *c = &save_cases[_i];
-	static const struct crk_glue_setting set[] = {
+	static const struct crk_config_setting set[] = {
 	    {"crickets", "cadence", "2,4,8"},
 	    {"crickets", "weekend", NULL},
 	    {"claws", "drafts", "no"},
@@ -254,8 +254,8 @@ START_TEST(test_preferences_are_saved_into_the_shared_config_file)
 
 	if (c->before != NULL)
 		crk_test_write_file(path, c->before);
-	ck_assert_msg(crk_glue_config_save(
-			  path, set, CRK_N_ELEMENTS(set), &error) == CRK_OK,
+	ck_assert_msg(
+	    crk_config_save(path, set, CRK_N_ELEMENTS(set), &error) == CRK_OK,
 	    "save: %s", error);
 	text = crk_test_read_file(path, NULL);
 	ck_assert_str_eq(text, c->after);
@@ -270,7 +270,7 @@ END_TEST
 
 /* A bad value refuses the whole save: not even the good settings of the
  * same save reach the file (the preferences page saves two sections). */
-static const struct crk_glue_setting bad_saves[][2] = {
+static const struct crk_config_setting bad_saves[][2] = {
     {{"crickets", "cadence", "9,3"}, {"claws", "port", "9000"}},
     {{"crickets", "cadence", "2,4"}, {"claws", "port", "99999"}},
 };
@@ -285,7 +285,7 @@ START_TEST(test_a_bad_preference_never_reaches_the_file)
 
 	crk_test_write_file(path, before);
 	ck_assert_int_eq(
-	    crk_glue_config_save(path, bad_saves[_i], 2, &error), CRK_E_INVAL);
+	    crk_config_save(path, bad_saves[_i], 2, &error), CRK_E_INVAL);
 	ck_assert_ptr_nonnull(error);
 	text = crk_test_read_file(path, NULL);
 	ck_assert_str_eq(text, before);
