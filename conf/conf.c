@@ -1459,26 +1459,6 @@ config_set_keys(const char *text, size_t len,
 	return out_text;
 }
 
-static enum crk_status
-config_mkdir_parent(const char *path, char **error_r)
-{
-	char *dir = crk_xstrdup(path), *p;
-	enum crk_status status = CRK_OK;
-
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			crk_error_set(error_r, "cannot create %s: %s", dir,
-			    strerror(errno));
-			status = CRK_E_IO;
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return status;
-}
-
 enum crk_status
 crk_config_save(const char *path, const struct crk_config_setting *set,
     size_t n, char **error_r)
@@ -1499,7 +1479,7 @@ crk_config_save(const char *path, const struct crk_config_setting *set,
 		}
 	} else if (errno == ENOENT) {
 		target = crk_xstrdup(path);
-		if ((status = config_mkdir_parent(target, error_r)) != CRK_OK)
+		if ((status = crk_mkdir_parent(target, error_r)) != CRK_OK)
 			goto out;
 		text = crk_xstrdup("");
 	} else {

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,4 +441,24 @@ crk_file_identity(const char *path, bool follow)
 	    (unsigned)(st.st_mode & 07777), (intmax_t)st.st_size,
 	    (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec,
 	    (intmax_t)st.st_ctim.tv_sec, (long)st.st_ctim.tv_nsec);
+}
+
+enum crk_status
+crk_mkdir_parent(const char *path, char **error_r)
+{
+	char *dir = crk_xstrdup(path), *p;
+	enum crk_status status = CRK_OK;
+
+	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			crk_error_set(error_r, "cannot create %s: %s", dir,
+			    strerror(errno));
+			status = CRK_E_IO;
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return status;
 }

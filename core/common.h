@@ -73,6 +73,10 @@ const char *crk_strcasestr(const char *haystack, const char *needle);
  * link stands for its target (else it is no regular file).  Owned. */
 char *crk_file_identity(const char *path, bool follow);
 
+/* mkdir -p of the directory that holds path, new parts 0700.  CRK_E_IO
+ * with "cannot create DIR: ..." on error. */
+enum crk_status crk_mkdir_parent(const char *path, char **error_r);
+
 char *crk_str_lower(char *s); /* in place, ASCII; returns s */
 char *crk_str_trim(char *s);  /* in place; returns s */
 bool crk_str_has_prefix_ci(const char *s, const char *prefix);

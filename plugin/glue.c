@@ -139,39 +139,6 @@ crk_glue_config_free(struct crk_glue_config **config)
 	*config = NULL;
 }
 
-/* mkdir -p of the directory that will hold path (0700). */
-static enum crk_status
-glue_mkdir_parent(const char *path, char **error_r)
-{
-	char *dir = crk_xstrdup(path);
-	char *p;
-	enum crk_status status = CRK_OK;
-
-	p = strrchr(dir, '/');
-	if (p == NULL || p == dir)
-		goto out;
-	*p = '\0';
-	for (p = dir + 1;; p++) {
-		if (*p == '/' || *p == '\0') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-				crk_error_set(error_r, "cannot create %s: %s",
-				    dir, strerror(errno));
-				status = CRK_E_IO;
-				goto out;
-			}
-			*p = c;
-			if (c == '\0')
-				break;
-		}
-	}
-out:
-	free(dir);
-	return status;
-}
-
 enum crk_status
 crk_glue_open(const struct crk_glue_config *config,
     const struct crk_strv *identities, struct crk_glue **glue_r, char **error_r)
@@ -182,7 +149,7 @@ crk_glue_open(const struct crk_glue_config *config,
 
 	*glue_r = NULL;
 	glue = crk_xcalloc(1, sizeof(*glue));
-	if ((status = glue_mkdir_parent(config->database, error_r)) != CRK_OK)
+	if ((status = crk_mkdir_parent(config->database, error_r)) != CRK_OK)
 		goto out;
 	status = crk_store_open(config->database, &glue->store, error_r);
 	if (status != CRK_OK)

@@ -234,27 +234,6 @@ crk_cli_load_config(struct crk_cli *cli, bool allow_missing)
 	return EX_OK;
 }
 
-/* mkdir -p of the directory that holds path, new parts 0700. */
-static int
-cli_mkdir_parent(const char *path)
-{
-	char *dir = crk_xstrdup(path), *p;
-	int rc = EX_OK;
-
-	for (p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			crk_cli_error(
-			    "cannot create %s: %s", dir, strerror(errno));
-			rc = EX_CANTCREAT;
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return rc;
-}
-
 int
 crk_cli_open_store(struct crk_cli *cli)
 {
@@ -266,8 +245,11 @@ crk_cli_open_store(struct crk_cli *cli)
 		return EX_OK;
 	if ((rc = crk_cli_load_config(cli, true)) != EX_OK)
 		return rc;
-	if ((rc = cli_mkdir_parent(cli->config->database)) != EX_OK)
-		return rc;
+	if (crk_mkdir_parent(cli->config->database, &error) != CRK_OK) {
+		crk_cli_error("%s", error);
+		free(error);
+		return EX_CANTCREAT;
+	}
 	status = crk_store_open(cli->config->database, &cli->store, &error);
 	if (status == CRK_E_BUSY) {
 		crk_cli_error("the store %s is locked by another crickets "
