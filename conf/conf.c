@@ -1498,18 +1498,17 @@ out:
 }
 
 enum crk_status
-crk_config_ensure_token(struct crk_config *config, char **error_r)
+crk_config_new_token(
+    const char *path, const char *section, char **token_r, char **error_r)
 {
 	unsigned char raw[16];
 	char token[sizeof(raw) * 2 + 1];
-	const struct crk_config_setting set = {"serve", "token", token};
-	char *path = NULL;
+	const struct crk_config_setting set = {section, "token", token};
 	size_t got = 0, i;
 	ssize_t n;
 	enum crk_status status;
 
-	if (config->serve_token != NULL && *config->serve_token != '\0')
-		return CRK_OK;
+	*token_r = NULL;
 	while (got < sizeof(raw)) {
 		n = getrandom(raw + got, sizeof(raw) - got, 0);
 		if (n < 0 && errno == EINTR)
@@ -1523,12 +1522,27 @@ crk_config_ensure_token(struct crk_config *config, char **error_r)
 	}
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(token + 2 * i, 3, "%02x", raw[i]);
+	/* saved first: the URL a rep subscribes to must survive a restart */
+	status = crk_config_save(path, &set, 1, error_r);
+	if (status == CRK_OK)
+		*token_r = crk_xstrdup(token);
+	return status;
+}
+
+enum crk_status
+crk_config_ensure_token(struct crk_config *config, char **error_r)
+{
+	char *path, *token = NULL;
+	enum crk_status status;
+
+	if (config->serve_token != NULL && *config->serve_token != '\0')
+		return CRK_OK;
 	path = config->path != NULL ? crk_xstrdup(config->path)
 				    : crk_config_default_path();
-	status = crk_config_save(path, &set, 1, error_r);
+	status = crk_config_new_token(path, "serve", &token, error_r);
 	if (status == CRK_OK) {
 		free(config->serve_token);
-		config->serve_token = crk_xstrdup(token);
+		config->serve_token = token;
 		config->serve_enabled = true;
 		if (config->path == NULL)
 			config->path = crk_xstrdup(path);

@@ -114,6 +114,12 @@ struct crk_config_setting {
 enum crk_status crk_config_save(const char *path,
     const struct crk_config_setting *settings, size_t n, char **error_r);
 
+/* Makes a random 128-bit feed token (hex) and saves it as "token" in
+ * section of the config file at path (crk_config_save).  Caller owns
+ * *token_r. */
+enum crk_status crk_config_new_token(
+    const char *path, const char *section, char **token_r, char **error_r);
+
 /* Makes sure serve_token is set: generates a random 128-bit token (hex)
  * and adds it to the config file's [serve] section when missing. */
 enum crk_status

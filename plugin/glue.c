@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -230,30 +229,15 @@ crk_glue_account_name(const struct crk_glue_config *config,
 enum crk_status
 crk_glue_config_ensure_token(struct crk_glue_config *config, char **error_r)
 {
-	unsigned char raw[16];
-	char token[sizeof(raw) * 2 + 1];
-	const struct crk_config_setting set = {"claws", "token", token};
-	char *path = NULL;
+	char *path;
 	enum crk_status status;
-	size_t i;
 
 	if (config->serve_token != NULL)
 		return CRK_OK;
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
-		crk_error_set(
-		    error_r, "cannot make a feed token: %s", strerror(errno));
-		return CRK_E_IO;
-	}
-	for (i = 0; i < sizeof(raw); i++)
-		snprintf(token + 2 * i, 3, "%02x", raw[i]);
 	path = config->path != NULL ? crk_xstrdup(config->path)
 				    : crk_glue_config_default_path();
-	/* Saved first: the URL a rep subscribes to must survive a restart. */
-	status = crk_config_save(path, &set, 1, error_r);
-	if (status != CRK_OK)
-		goto out;
-	config->serve_token = crk_xstrdup(token);
-out:
+	status =
+	    crk_config_new_token(path, "claws", &config->serve_token, error_r);
 	free(path);
 	return status;
 }
