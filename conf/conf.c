@@ -1151,52 +1151,6 @@ crk_config_password(
 
 /* ---- the feed token ---------------------------------------------------- */
 
-static char *
-config_read_all(const char *path, size_t *len_r, mode_t *mode_r, char **error_r)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, alloc = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		crk_error_set(
-		    error_r, "cannot open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		crk_error_set(error_r, "%s is not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	*mode_r = st.st_mode & 07777;
-	for (;;) {
-		if (alloc - len < 4096) {
-			alloc = alloc == 0 ? 8192 : alloc * 2;
-			buf = crk_xrealloc(buf, alloc + 1);
-		}
-		n = read(fd, buf + len, alloc - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			crk_error_set(error_r, "cannot read %s: %s", path,
-			    strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*len_r = len;
-	return buf;
-}
-
 static bool
 config_write_all(int fd, const char *data, size_t len)
 {
@@ -1464,6 +1418,7 @@ crk_config_save(const char *path, const struct crk_config_setting *set,
     size_t n, char **error_r)
 {
 	char *real, *text = NULL, *new_text = NULL, *target = NULL;
+	struct stat st;
 	size_t len = 0, new_len = 0;
 	mode_t mode = 0600;
 	enum crk_status status;
@@ -1472,11 +1427,13 @@ crk_config_save(const char *path, const struct crk_config_setting *set,
 	real = realpath(path, NULL);
 	if (real != NULL) {
 		target = real;
-		text = config_read_all(target, &len, &mode, error_r);
+		text = crk_read_file(target, 0, &st, &len, error_r);
 		if (text == NULL) {
+			crk_error_prefix(error_r, "cannot read %s", target);
 			status = CRK_E_IO;
 			goto out;
 		}
+		mode = st.st_mode & 07777;
 	} else if (errno == ENOENT) {
 		target = crk_xstrdup(path);
 		if ((status = crk_mkdir_parent(target, error_r)) != CRK_OK)

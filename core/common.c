@@ -5,11 +5,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/common.h"
 
@@ -461,4 +463,58 @@ crk_mkdir_parent(const char *path, char **error_r)
 	}
 	free(dir);
 	return status;
+}
+
+char *
+crk_read_file(const char *path, size_t max, struct stat *st_r, size_t *len_r,
+    char **error_r)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, alloc = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		crk_error_set(error_r, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		crk_error_set(error_r, "not a regular file");
+		goto fail;
+	}
+	/* by its size, and again as it is read: it may grow */
+	if (max > 0 && (uintmax_t)st.st_size > max)
+		goto too_large;
+	for (;;) {
+		if (alloc - len < 4096) {
+			alloc =
+			    alloc == 0 ? (size_t)st.st_size + 4096 : alloc * 2;
+			buf = crk_xrealloc(buf, alloc + 1);
+		}
+		n = read(fd, buf + len, alloc - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			crk_error_set(error_r, "%s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (max > 0 && len > max)
+			goto too_large;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*len_r = len;
+	if (st_r != NULL)
+		*st_r = st;
+	return buf;
+too_large:
+	crk_error_set(error_r, "larger than %zu MiB", max / (1024 * 1024));
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #if defined(__GNUC__)
 #define CRK_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -72,6 +73,13 @@ const char *crk_strcasestr(const char *haystack, const char *needle);
  * ctime); "-" when there is no such regular file.  follow: a symbolic
  * link stands for its target (else it is no regular file).  Owned. */
 char *crk_file_identity(const char *path, bool follow);
+
+/* Reads the regular file at path whole, NUL-terminated, of at most max
+ * bytes (0: any size); *st_r (may be NULL) gets its fstat.  NULL on
+ * error, with a message that does not name the path ("not a regular
+ * file", "larger than 50 MiB", strerror).  Owned. */
+char *crk_read_file(const char *path, size_t max, struct stat *st_r,
+    size_t *len_r, char **error_r);
 
 /* mkdir -p of the directory that holds path, new parts 0700.  CRK_E_IO
  * with "cannot create DIR: ..." on error. */

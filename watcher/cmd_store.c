@@ -1293,42 +1293,11 @@ crk_cli_read_message(
     const char *path, size_t *len_r, time_t *mtime_r, char **error_r)
 {
 	struct stat st;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *raw = crk_read_file(path, STORE_MAX_MESSAGE, &st, len_r, error_r);
 
-	if (fd < 0) {
-		crk_error_set(error_r, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > STORE_MAX_MESSAGE) {
-		crk_error_set(error_r, "not a regular file of at most %d MiB",
-		    STORE_MAX_MESSAGE / (1024 * 1024));
-		close(fd);
-		return NULL;
-	}
-	*mtime_r = st.st_mtime;
-	buf = crk_xmalloc((size_t)st.st_size + 1);
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			crk_error_set(error_r, "%s", strerror(errno));
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	*len_r = len;
-	return buf;
+	if (raw != NULL)
+		*mtime_r = st.st_mtime;
+	return raw;
 }
 
 static enum crk_status
