@@ -1417,16 +1417,18 @@ enum crk_status
 crk_config_save(const char *path, const struct crk_config_setting *set,
     size_t n, char **error_r)
 {
-	char *real, *text = NULL, *new_text = NULL, *target = NULL;
+	char real[PATH_MAX], *text = NULL, *new_text = NULL, *target = NULL;
 	struct stat st;
 	size_t len = 0, new_len = 0;
 	mode_t mode = 0600;
 	enum crk_status status;
 
-	/* Replace the file a symlink points to, not the symlink. */
-	real = realpath(path, NULL);
-	if (real != NULL) {
-		target = real;
+	/* Replace the file a symlink points to, not the symlink.  Into a
+	 * buffer: with NULL, realpath failed with EINVAL in Claws under ASan
+	 * (the interceptor reached the old realpath@GLIBC_2.2.5, which
+	 * wants one). */
+	if (realpath(path, real) != NULL) {
+		target = crk_xstrdup(real);
 		text = crk_read_file(target, 0, &st, &len, error_r);
 		if (text == NULL) {
 			crk_error_prefix(error_r, "cannot read %s", target);
