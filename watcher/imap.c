@@ -281,17 +281,38 @@ imap_error(struct crk_imap *imap, int r, const char *what, char **error_r)
 
 /* ---- connect, login, capabilities -------------------------------------- */
 
-/* CAPABILITY: libetpan keeps the list in the session; the copy it hands
- * back is not needed. */
+/* CAPABILITY.  libetpan keeps the server's list in the session, where
+ * imap_caps() reads it.  Sent by hand rather than with
+ * mailimap_capability(): libetpan 1.9.4 (and its master as of 2026)
+ * keeps a list it could not parse ("* CAPABILITY" with nothing after it)
+ * as a capability_data whose clist is NULL, and mailimap_capability()
+ * then copies that list for its caller without looking, which crashed
+ * crickets (fuzz_imap; regress/imap/capability-answered-without-a-list-
+ * crashes-libetpan.bin); mailimap_has_extension() reads it the same
+ * way, so crk_imap_has_capability() is used instead. */
 static int
 imap_refresh_caps(struct crk_imap *imap)
 {
-	struct mailimap_capability_data *caps = NULL;
+	static const char command[] = "CAPABILITY\r\n";
+	mailimap *session = imap->session;
+	struct mailimap_response *response = NULL;
 	int r;
 
-	r = mailimap_capability(imap->session, &caps);
-	if (caps != NULL)
-		mailimap_capability_data_free(caps);
+	if ((r = mailimap_send_current_tag(session)) != MAILIMAP_NO_ERROR)
+		return r;
+	if (mailstream_write(session->imap_stream, command,
+		sizeof(command) - 1) != (ssize_t)(sizeof(command) - 1) ||
+	    mailstream_flush(session->imap_stream) == -1 ||
+	    mailimap_read_line(session) == NULL)
+		return MAILIMAP_ERROR_STREAM;
+	if ((r = mailimap_parse_response(session, &response)) !=
+	    MAILIMAP_NO_ERROR)
+		return r;
+	r = response->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state
+		    ->rsp_type == MAILIMAP_RESP_COND_STATE_OK
+	    ? MAILIMAP_NO_ERROR
+	    : MAILIMAP_ERROR_CAPABILITY;
+	mailimap_response_free(response);
 	return r;
 }
 
@@ -525,7 +546,7 @@ crk_imap_login(struct crk_imap *imap, const char *user, const char *password,
 	/* Servers announce more after login (RFC 3501 section 7.2.1). */
 	r = imap_refresh_caps(imap);
 	if (r == MAILIMAP_NO_ERROR &&
-	    mailimap_has_extension(imap->session, "CONDSTORE")) {
+	    crk_imap_has_capability(imap, "CONDSTORE")) {
 		/* ENABLE is not needed: SELECT (CONDSTORE) turns it on. */
 		imap->condstore_enabled = true;
 	}
